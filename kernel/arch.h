@@ -1,0 +1,81 @@
+/* kernel/arch.h - x86_64 address-space layout and low-level helpers (kernel only). */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include "lib/types.h"
+
+/* Virtual layout (as Linux x86_64 with 4-level paging):
+ *   0xffff888000000000  direct map of all physical RAM (PAGE_OFFSET)
+ *   0xffffea0000000000  vmemmap: the struct page array, indexed by pfn, populated sparsely
+ *   0xffffffff80000000  kernel image (KERNEL_VMA), loaded at physical 1 MiB */
+#define PAGE_OFFSET   0xffff888000000000UL
+#define VMEMMAP_START 0xffffea0000000000UL
+#define KERNEL_VMA    0xffffffff80000000UL
+#define MAX_PHYS_BITS 46	/* direct map covers at most 64 TiB */
+
+static inline void *phys_to_virt(phys_addr_t p) { return (void *)(uintptr_t)(p + PAGE_OFFSET); }
+
+static inline phys_addr_t virt_to_phys(const void *v)
+{
+	uintptr_t a = (uintptr_t)v;
+	if (a >= KERNEL_VMA)
+		return a - KERNEL_VMA;
+	return a - PAGE_OFFSET;
+}
+
+/* Linker-script symbols: the kernel image (virtual addresses). */
+extern char _kernel_start[], _kernel_end[];
+static inline phys_addr_t kernel_phys_start(void) { return virt_to_phys(_kernel_start); }
+static inline phys_addr_t kernel_phys_end(void) { return virt_to_phys(_kernel_end); }
+
+static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline u8 inb(u16 port)
+{
+	u8 v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+
+/* QEMU isa-debug-exit (iobase 0xf4): QEMU exits with status (code << 1) | 1.
+ * The runner maps QEMU_EXIT_SUCCESS (status 33) to 0 and anything else to failure. */
+#define QEMU_EXIT_SUCCESS 0x10
+#define QEMU_EXIT_FAILURE 0x11
+void qemu_exit(u32 code) __noreturn;
+
+/* kernel/console.c: COM1 16550 at 115200 8N1, polled. */
+void serial_init(void);
+
+/* kernel/traps.c: load our GDT (with TSS) and an IDT whose handlers for vectors 0-31 print
+ * vector, error code, RIP, CR2 and all registers, then qemu_exit(QEMU_EXIT_FAILURE). */
+void traps_init(void);
+
+/* kernel/pgtable.c: page tables.
+ * pt_alloc_fn returns the physical address of a zeroed 4 KiB page that is already reachable
+ * through the direct map, or 0 on failure. */
+typedef phys_addr_t (*pt_alloc_fn)(void *ctx);
+/* Map [0, end) at PAGE_OFFSET with 1 GiB pages when the CPU has them, else 2 MiB pages.
+ * Returns 0, or -1 when a page-table page could not be allocated. */
+int direct_map_init(phys_addr_t end, pt_alloc_fn alloc, void *ctx);
+/* Map npages 4 KiB pages at virt (page aligned, in the kernel half) to phys, writable, NX.
+ * Existing mappings are an error (-1). Returns 0 or -1. */
+int map_pages(uintptr_t virt, phys_addr_t phys, size_t npages, pt_alloc_fn alloc, void *ctx);
+/* Is virt mapped (any page size)? */
+bool virt_is_mapped(uintptr_t virt);
+/* Remove the boot-time identity map of low memory, so that NULL and low addresses fault. */
+void identity_unmap(void);
+/* Does the CPU support 1 GiB pages? */
+bool cpu_has_gbpages(void);
+
+#endif
