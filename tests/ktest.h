@@ -76,7 +76,8 @@ void ktest_set_leak_counter(u64 (*count)(void), const char *what);
  * Prints one KTAP document. Returns the number of failed cases. */
 int ktest_run(const struct ktest_suite *const *const *lists, const char *glob);
 
-/* Portable suites (tests/suites.c), NULL-terminated. */
+/* Portable suites, NULL-terminated: lib/ and kernel helpers (tests/suites.c), mm/ (tests/mm). */
 extern const struct ktest_suite *const ktest_common_suites[];
+extern const struct ktest_suite *const ktest_mm_suites[];
 
 #endif

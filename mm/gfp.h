@@ -1,0 +1,67 @@
+/* mm/gfp.h - the page allocator's public API, in Linux's shape. All calls act on the global
+ * node (contig_node); node_* variants take any node instance. */
+#ifndef MM_GFP_H
+#define MM_GFP_H
+
+#include "lib/types.h"
+#include "mm/page.h"
+
+typedef unsigned int gfp_t;
+
+#define __GFP_DMA            0x01u	/* only ZONE_DMA (below 16 MiB) */
+#define __GFP_DMA32          0x04u	/* ZONE_DMA32 or below (below 4 GiB) */
+#define __GFP_HIGH           0x20u	/* may dip into the min watermark reserve */
+#define __GFP_IO             0x40u
+#define __GFP_FS             0x80u
+#define __GFP_ZERO           0x100u	/* return zeroed memory */
+#define __GFP_NOWARN         0x200u	/* no warning on failure */
+#define __GFP_DIRECT_RECLAIM 0x400u	/* may sleep (no reclaim exists here) */
+#define __GFP_KSWAPD_RECLAIM 0x800u
+
+#define GFP_ATOMIC (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
+#define GFP_KERNEL (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM | __GFP_IO | __GFP_FS)
+#define GFP_DMA    __GFP_DMA
+#define GFP_DMA32  __GFP_DMA32
+
+#define MAX_PAGE_ORDER 10		/* largest block: 2^10 frames = 4 MiB */
+#define NR_PAGE_ORDERS (MAX_PAGE_ORDER + 1)
+
+struct mm_node;
+extern struct mm_node contig_node;	/* the machine's memory (one node) */
+
+/* Allocate 2^order contiguous frames; returns the head page or NULL (warns unless NOWARN). */
+struct page *alloc_pages(gfp_t gfp, unsigned int order);
+/* Free a block from alloc_pages with the same order; misuse is reported and refused. */
+void __free_pages(struct page *page, unsigned int order);
+/* As alloc_pages, returning the block's virtual address (0 on failure). */
+unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
+/* One zeroed page's virtual address, or 0. */
+unsigned long get_zeroed_page(gfp_t gfp);
+/* Free by virtual address; addr 0 is a no-op. */
+void free_pages(unsigned long addr, unsigned int order);
+/* size bytes rounded up to whole pages (not to 2^order): the tail of the block is returned at
+ * once. Returns the virtual address or NULL. */
+void *alloc_pages_exact(size_t size, gfp_t gfp);
+/* Free what alloc_pages_exact(size) returned. */
+void free_pages_exact(void *addr, size_t size);
+
+/* Translations for the global node. */
+void *page_address(const struct page *page);
+struct page *virt_to_page(const void *addr);	/* NULL when addr is not in managed RAM */
+unsigned long page_to_pfn(const struct page *page);
+struct page *pfn_to_page(unsigned long pfn);	/* NULL when pfn has no descriptor */
+
+/* Free frames in the global node, and frames the buddy allocator manages. */
+unsigned long nr_free_pages(void);
+unsigned long totalram_pages(void);
+
+/* Instance versions of the above. */
+struct page *node_alloc_pages(struct mm_node *n, gfp_t gfp, unsigned int order);
+void node_free_pages(struct mm_node *n, struct page *page, unsigned int order);
+void *node_page_address(const struct mm_node *n, const struct page *page);
+struct page *node_virt_to_page(const struct mm_node *n, const void *addr);
+unsigned long node_nr_free_pages(const struct mm_node *n);
+/* Turn an allocated 2^order block into 2^order allocated order-0 pages (Linux split_page). */
+void node_split_page(struct mm_node *n, struct page *page, unsigned int order);
+
+#endif

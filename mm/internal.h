@@ -1,0 +1,32 @@
+/* mm/internal.h - private to mm/: the buddy core and debug switches. */
+#ifndef MM_INTERNAL_H
+#define MM_INTERNAL_H
+
+#include "mm/zone.h"
+#include "lib/kernel.h"
+
+/* One switch for the allocator's cheap invariant assertions (Linux's CONFIG_DEBUG_VM).
+ * Build with -DCONFIG_DEBUG_VM=0 to compile them out. */
+#ifndef CONFIG_DEBUG_VM
+#define CONFIG_DEBUG_VM 1
+#endif
+#define VM_BUG_ON(cond) do { if (CONFIG_DEBUG_VM && unlikely(cond)) \
+	panic("%s: VM_BUG_ON(%s) at %s:%d", __func__, #cond, __FILE__, __LINE__); } while (0)
+
+static inline struct page *node_pfn_to_page_raw(const struct mm_node *n, unsigned long pfn)
+{
+	return n->vmemmap + pfn;
+}
+
+/* Take a 2^order block from z's free lists, splitting a larger one if needed. The head is
+ * returned with PG_buddy clear and refcount 0; NULL when no block is large enough. O(orders). */
+struct page *buddy_take(struct zone *z, unsigned int order);
+
+/* Put the 2^order block at pfn (aligned, inside z, not free) on z's free lists, merging it with
+ * its buddy as long as the buddy is free and of the same order. O(orders). */
+void buddy_put(struct zone *z, unsigned long pfn, unsigned int order);
+
+/* Report caller misuse of the page allocator: one line, counted in n->nr_bad. */
+void bad_page(struct mm_node *n, const struct page *page, const char *reason, unsigned long caller);
+
+#endif

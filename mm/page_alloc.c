@@ -1,0 +1,295 @@
+/* mm/page_alloc.c - the page allocator API (Linux's shape) over a node's zone buddies.
+ *
+ * Zone choice: the GFP flags name the highest usable zone (Normal; DMA32 with GFP_DMA32; DMA
+ * with GFP_DMA); allocation tries it, then falls back downward, never upward. A zone is used
+ * only while its free frames stay above its min watermark plus the lowmem reserve it keeps
+ * against allocations that could have been served higher up; __GFP_HIGH (GFP_ATOMIC) may dip
+ * to half, atomic requests to three eighths of min, as in Linux.
+ * Every free is validated first: a caller's mistake is reported and refused, never absorbed.
+ */
+#include "mm/internal.h"
+#include "lib/string.h"
+#include "lib/bitops.h"
+
+struct mm_node contig_node;
+
+/* Highest zone the flags allow, or -1 for contradictory flags. */
+static int gfp_zone(gfp_t gfp)
+{
+	if ((gfp & __GFP_DMA) && (gfp & __GFP_DMA32))
+		return -1;
+	if (gfp & __GFP_DMA)
+		return ZONE_DMA;
+	if (gfp & __GFP_DMA32)
+		return ZONE_DMA32;
+	return ZONE_NORMAL;
+}
+
+/* Would taking 2^order frames from z leave it above mark plus its reserve for highest? */
+static bool watermark_ok(const struct zone *z, unsigned int order, unsigned long mark, int highest)
+{
+	long free = (long)z->free_pages - (long)(1UL << order) + 1;
+	return free > (long)(mark + z->lowmem_reserve[highest]);
+}
+
+static unsigned long alloc_mark(const struct zone *z, gfp_t gfp)
+{
+	unsigned long mark = z->watermark[WMARK_MIN];
+
+	if (gfp & __GFP_HIGH)
+		mark -= mark / 2;
+	if ((gfp & __GFP_HIGH) && !(gfp & __GFP_DIRECT_RECLAIM))
+		mark -= mark / 4;
+	return mark;
+}
+
+static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned int order,
+				       unsigned long caller)
+{
+	int highest = gfp_zone(gfp);
+	struct page *page = NULL;
+
+	if (highest < 0 || order > MAX_PAGE_ORDER) {
+		n->nr_alloc_fail++;
+		if (!(gfp & __GFP_NOWARN) || highest < 0)
+			printk(KERN_WARNING "page allocation: invalid request order:%u mode:%#x "
+			       "(caller %#lx)\n", order, gfp, caller);
+		return NULL;
+	}
+	for (int i = highest; i >= 0 && !page; i--) {
+		struct zone *z = &n->zones[i];
+		if (z->managed_pages && watermark_ok(z, order, alloc_mark(z, gfp), highest))
+			page = buddy_take(z, order);
+	}
+	if (!page) {
+		n->nr_alloc_fail++;
+		if (!(gfp & __GFP_NOWARN))
+			printk(KERN_WARNING "page allocation failure: order:%u, mode:%#x, free:%lu "
+			       "(caller %#lx)\n", order, gfp, node_nr_free_pages(n), caller);
+		return NULL;
+	}
+	page->refcount = 1;
+	if (gfp & __GFP_ZERO)
+		memset(node_page_address(n, page), 0, PAGE_SIZE << order);
+	return page;
+}
+
+void bad_page(struct mm_node *n, const struct page *page, const char *reason, unsigned long caller)
+{
+	n->nr_bad++;
+	if (page)
+		printk(KERN_ERR "BUG: Bad page state: pfn:%#lx flags:%#x order:%u refcount:%d: %s "
+		       "(caller %#lx)\n", node_page_to_pfn(n, page), page->flags, page->order,
+		       page->refcount, reason, caller);
+	else
+		printk(KERN_ERR "BUG: Bad page: %s (caller %#lx)\n", reason, caller);
+}
+
+/* Is page a real descriptor of n? (in the array, at a descriptor boundary, with a frame) */
+static bool page_in_node(const struct mm_node *n, const struct page *page)
+{
+	uintptr_t a = (uintptr_t)page, base = (uintptr_t)n->vmemmap;
+
+	if (a < base || (a - base) % sizeof(struct page))
+		return false;
+	return node_pfn_valid(n, (a - base) / sizeof(struct page));
+}
+
+/* Validate a free of page/order; report and return false on misuse. */
+static bool free_ok(struct mm_node *n, struct page *page, unsigned int order, unsigned long caller)
+{
+	char why[96];
+
+	if (!page_in_node(n, page)) {
+		ksnprintf(why, sizeof(why), "freeing %p, which is not a page descriptor", (void *)page);
+		bad_page(n, NULL, why, caller);
+		return false;
+	}
+	if (order > MAX_PAGE_ORDER) {
+		bad_page(n, page, "freeing with an order above MAX_PAGE_ORDER", caller);
+		return false;
+	}
+	if (PageReserved(page)) {
+		bad_page(n, page, "freeing a reserved frame", caller);
+		return false;
+	}
+	if (PageBuddy(page) || page->refcount == 0) {
+		bad_page(n, page, PageBuddy(page) ? "double free: frame is already free"
+			 : "freeing a frame that is not allocated (double free or tail page)", caller);
+		return false;
+	}
+	if (page->order != order) {
+		ksnprintf(why, sizeof(why), "order mismatch: allocated as order %u, freed as %u",
+			  page->order, order);
+		bad_page(n, page, why, caller);
+		return false;
+	}
+	if (PageSlab(page)) {
+		bad_page(n, page, "freeing a slab page with __free_pages", caller);
+		return false;
+	}
+	return true;
+}
+
+static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int order,
+			      unsigned long caller)
+{
+	if (!free_ok(n, page, order, caller))
+		return;
+	if (--page->refcount > 0)
+		return;
+	page->flags &= (u16)~PG_head;
+	buddy_put(&n->zones[page->zone], node_page_to_pfn(n, page), order);
+}
+
+struct page *node_alloc_pages(struct mm_node *n, gfp_t gfp, unsigned int order)
+{
+	return alloc_pages_caller(n, gfp, order, _RET_IP_);
+}
+
+void node_free_pages(struct mm_node *n, struct page *page, unsigned int order)
+{
+	free_pages_caller(n, page, order, _RET_IP_);
+}
+
+void *node_page_address(const struct mm_node *n, const struct page *page)
+{
+	return (void *)(n->virt_base + (node_page_to_pfn(n, page) << PAGE_SHIFT));
+}
+
+struct page *node_virt_to_page(const struct mm_node *n, const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	if (a < n->virt_base)
+		return NULL;
+	unsigned long pfn = (a - n->virt_base) >> PAGE_SHIFT;
+	return node_pfn_valid(n, pfn) ? node_pfn_to_page_raw(n, pfn) : NULL;
+}
+
+unsigned long node_nr_free_pages(const struct mm_node *n)
+{
+	unsigned long sum = 0;
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
+		sum += n->zones[i].free_pages;
+	return sum;
+}
+
+void node_split_page(struct mm_node *n, struct page *page, unsigned int order)
+{
+	(void)n;
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		page[i].refcount = 1;
+		page[i].order = 0;
+	}
+	page->order = 0;
+}
+
+/* The global node's API. */
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	return alloc_pages_caller(&contig_node, gfp, order, _RET_IP_);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	free_pages_caller(&contig_node, page, order, _RET_IP_);
+}
+
+static unsigned long get_free_pages_caller(gfp_t gfp, unsigned int order, unsigned long caller)
+{
+	struct page *page = alloc_pages_caller(&contig_node, gfp, order, caller);
+	return page ? (unsigned long)node_page_address(&contig_node, page) : 0;
+}
+
+unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
+{
+	return get_free_pages_caller(gfp, order, _RET_IP_);
+}
+
+unsigned long get_zeroed_page(gfp_t gfp)
+{
+	return get_free_pages_caller(gfp | __GFP_ZERO, 0, _RET_IP_);
+}
+
+/* Free by address with a caller for reports: the address must be a frame start in RAM. */
+static void free_addr_caller(unsigned long addr, unsigned int order, unsigned long caller)
+{
+	struct page *page = node_virt_to_page(&contig_node, (void *)addr);
+	char why[80];
+
+	if (!page || (addr & (PAGE_SIZE - 1))) {
+		ksnprintf(why, sizeof(why), "freeing address %#lx, which is not the start of a frame in RAM", addr);
+		bad_page(&contig_node, NULL, why, caller);
+		return;
+	}
+	free_pages_caller(&contig_node, page, order, caller);
+}
+
+void free_pages(unsigned long addr, unsigned int order)
+{
+	if (addr)
+		free_addr_caller(addr, order, _RET_IP_);
+}
+
+void *alloc_pages_exact(size_t size, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	unsigned long used = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
+
+	if (size == 0 || order > MAX_PAGE_ORDER) {
+		if (!(gfp & __GFP_NOWARN))
+			printk(KERN_WARNING "alloc_pages_exact: invalid size %zu (caller %#lx)\n",
+			       size, _RET_IP_);
+		return NULL;
+	}
+	struct page *page = alloc_pages_caller(&contig_node, gfp, order, _RET_IP_);
+	if (!page)
+		return NULL;
+	node_split_page(&contig_node, page, order);
+	for (unsigned long i = used; i < (1UL << order); i++)
+		free_pages_caller(&contig_node, page + i, 0, _RET_IP_);
+	return node_page_address(&contig_node, page);
+}
+
+void free_pages_exact(void *addr, size_t size)
+{
+	unsigned long a = (unsigned long)addr, end = a + ALIGN_UP(size, PAGE_SIZE);
+
+	for (; a < end; a += PAGE_SIZE)
+		free_addr_caller(a, 0, _RET_IP_);
+}
+
+void *page_address(const struct page *page)
+{
+	return node_page_address(&contig_node, page);
+}
+
+struct page *virt_to_page(const void *addr)
+{
+	return node_virt_to_page(&contig_node, addr);
+}
+
+unsigned long page_to_pfn(const struct page *page)
+{
+	return node_page_to_pfn(&contig_node, page);
+}
+
+struct page *pfn_to_page(unsigned long pfn)
+{
+	return node_pfn_valid(&contig_node, pfn) ? node_pfn_to_page_raw(&contig_node, pfn) : NULL;
+}
+
+unsigned long nr_free_pages(void)
+{
+	return node_nr_free_pages(&contig_node);
+}
+
+unsigned long totalram_pages(void)
+{
+	unsigned long sum = 0;
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
+		sum += contig_node.zones[i].managed_pages;
+	return sum;
+}

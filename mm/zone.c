@@ -1,0 +1,236 @@
+/* mm/zone.c - build a node's zones from the boot allocator and report on them.
+ *
+ * node_init() sizes the zones and marks every descriptor reserved; node_free_memblock() then
+ * releases every frame the boot allocator did not keep, in the largest aligned blocks that fit,
+ * so the buddy allocator starts fully coalesced. Watermarks follow Linux's formulas
+ * (min_free_kbytes = sqrt(16 * lowmem kB), spread over zones by size; lowmem_reserve ratios
+ * 256/256/32) so that ordinary allocations cannot drain DMA.
+ */
+#include "mm/internal.h"
+#include "mm/memblock.h"
+#include "lib/bitops.h"
+#include "lib/string.h"
+
+static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal" };
+static const unsigned long lowmem_reserve_ratio[MAX_NR_ZONES] = { 256, 256, 32 };
+
+void node_mark_sections(const struct memblock *mb, unsigned long max_pfn, u64 *sections)
+{
+	memset(sections, 0, section_bitmap_words(max_pfn) * sizeof(u64));
+	for (int i = 0; i < mb->memory.count; i++) {
+		unsigned long first = mb->memory.regions[i].base >> PAGE_SHIFT;
+		unsigned long last = MIN(mb->memory.regions[i].end >> PAGE_SHIFT, max_pfn);
+		for (unsigned long s = first >> SECTION_SHIFT; first < last &&
+		     s <= (last - 1) >> SECTION_SHIFT; s++)
+			set_bit(s, sections);
+	}
+}
+
+/* Zone index of pfn under the node's limits. */
+static unsigned int pfn_zone(const struct mm_node *n, unsigned long pfn)
+{
+	unsigned int i = 0;
+	while (i < MAX_NR_ZONES - 1 && pfn >= n->zones[i].end_pfn)
+		i++;
+	return i;
+}
+
+/* Every descriptor of a present section starts reserved, refcount 0, in its zone. */
+static void init_section_pages(struct mm_node *n, unsigned long s)
+{
+	unsigned long first = s << SECTION_SHIFT;
+	unsigned long last = MIN(first + PAGES_PER_SECTION, n->max_pfn);
+
+	memset(&n->vmemmap[first], 0, (last - first) * sizeof(struct page));
+	for (unsigned long pfn = first; pfn < last; pfn++) {
+		struct page *p = &n->vmemmap[pfn];
+		p->flags = PG_reserved;
+		p->zone = (u8)pfn_zone(n, pfn);
+	}
+}
+
+void node_init(struct mm_node *n, const struct node_layout *lay, const struct memblock *mb)
+{
+	unsigned long lower = 0;
+
+	memset(n, 0, sizeof(*n));
+	n->vmemmap = lay->vmemmap;
+	n->virt_base = lay->virt_base;
+	n->max_pfn = lay->max_pfn;
+	n->sections = lay->sections;
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *z = &n->zones[i];
+		z->name = zone_names[i];
+		z->node = n;
+		z->start_pfn = MIN(lower, n->max_pfn);
+		z->end_pfn = MIN(lay->zone_end_pfn[i], n->max_pfn);
+		if (z->end_pfn < z->start_pfn)
+			z->end_pfn = z->start_pfn;
+		for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
+			INIT_LIST_HEAD(&z->free_area[k].free_list);
+		lower = lay->zone_end_pfn[i];
+	}
+	for (int r = 0; r < mb->memory.count; r++) {
+		unsigned long b = mb->memory.regions[r].base >> PAGE_SHIFT;
+		unsigned long e = MIN(mb->memory.regions[r].end >> PAGE_SHIFT, n->max_pfn);
+		for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+			struct zone *z = &n->zones[i];
+			unsigned long lo = MAX(b, z->start_pfn), hi = MIN(e, z->end_pfn);
+			if (hi > lo)
+				z->present_pages += hi - lo;
+		}
+	}
+	unsigned long nsec = (n->max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
+	for (unsigned long s = 0; s < nsec; s++)
+		if (test_bit(s, n->sections))
+			init_section_pages(n, s);
+}
+
+void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long count)
+{
+	unsigned long end = pfn + count;
+
+	if (count == 0)
+		return;
+	struct zone *z = &n->zones[pfn_zone(n, pfn)];
+	VM_BUG_ON(end > z->end_pfn || pfn < z->start_pfn);
+	for (unsigned long p = pfn; p < end; p++) {
+		struct page *page = node_pfn_to_page_raw(n, p);
+		VM_BUG_ON(!node_pfn_valid(n, p) || !PageReserved(page));
+		page->flags &= (u16)~PG_reserved;
+	}
+	z->managed_pages += count;
+	/* Largest aligned blocks first: the block at pfn may be as large as pfn's alignment. */
+	while (pfn < end) {
+		unsigned int order = MAX_PAGE_ORDER;
+		if (pfn)
+			order = MIN(order, __ffs64(pfn));
+		while ((1UL << order) > end - pfn)
+			order--;
+		buddy_put(z, pfn, order);
+		pfn += 1UL << order;
+	}
+}
+
+/* memblock_for_each_free callback: release [b, e), split at zone limits. */
+static void release_free_range(phys_addr_t b, phys_addr_t e, void *arg)
+{
+	struct mm_node *n = arg;
+	unsigned long pfn = b >> PAGE_SHIFT, end = MIN(e >> PAGE_SHIFT, n->max_pfn);
+
+	while (pfn < end) {
+		struct zone *z = &n->zones[pfn_zone(n, pfn)];
+		unsigned long stop = MIN(end, z->end_pfn);
+		node_release_range(n, pfn, stop - pfn);
+		pfn = stop;
+	}
+}
+
+unsigned long node_free_memblock(struct mm_node *n, const struct memblock *mb)
+{
+	unsigned long before = node_nr_free_pages(n);
+
+	memblock_for_each_free(mb, release_free_range, n);
+	node_setup_watermarks(n);
+	return node_nr_free_pages(n) - before;
+}
+
+static unsigned long int_sqrt(unsigned long x)
+{
+	unsigned long r = 0;
+	for (unsigned long bit = 1UL << 62; bit; bit >>= 2) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+void node_setup_watermarks(struct mm_node *n)
+{
+	unsigned long total = 0;
+
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
+		total += n->zones[i].managed_pages;
+	if (total == 0)
+		return;
+	unsigned long min_kb = int_sqrt(total * (PAGE_SIZE / 1024) * 16);
+	min_kb = MIN(MAX(min_kb, 128UL), 262144UL);
+	unsigned long pages_min = min_kb / (PAGE_SIZE / 1024);
+
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *z = &n->zones[i];
+		unsigned long min = pages_min * z->managed_pages / total;
+		unsigned long gap = MAX(min / 4, z->managed_pages * 10 / 10000);
+		z->watermark[WMARK_MIN] = min;
+		z->watermark[WMARK_LOW] = min + gap;
+		z->watermark[WMARK_HIGH] = min + 2 * gap;
+		/* Allocations that could have used zone j > i must leave this much of zone i. */
+		unsigned long above = 0;
+		z->lowmem_reserve[i] = 0;
+		for (unsigned int j = i + 1; j < MAX_NR_ZONES; j++) {
+			above += n->zones[j].managed_pages;
+			z->lowmem_reserve[j] = above / lowmem_reserve_ratio[i];
+		}
+	}
+}
+
+void node_print_buddyinfo(const struct mm_node *n)
+{
+	char line[160];
+
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+		const struct zone *z = &n->zones[i];
+		if (!z->managed_pages)
+			continue;
+		int len = ksnprintf(line, sizeof(line), "Node %d, zone %8s ", n->id, z->name);
+		for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
+			len += ksnprintf(line + len, sizeof(line) - (size_t)len, "%6lu ",
+					 z->free_area[k].nr_free);
+		printk(KERN_INFO "%s\n", line);
+	}
+}
+
+void node_print_meminfo(const struct mm_node *n)
+{
+	unsigned long total = 0, free = 0;
+
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+		total += n->zones[i].managed_pages;
+		free += n->zones[i].free_pages;
+	}
+	printk(KERN_INFO "MemTotal:       %8lu kB\n", total * (PAGE_SIZE / 1024));
+	printk(KERN_INFO "MemFree:        %8lu kB\n", free * (PAGE_SIZE / 1024));
+}
+
+void node_print_zone_ranges(const struct mm_node *n)
+{
+	printk(KERN_INFO "Zone ranges:\n");
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+		const struct zone *z = &n->zones[i];
+		if (z->present_pages == 0)
+			printk(KERN_INFO "  %-8s empty\n", z->name);
+		else
+			printk(KERN_INFO "  %-8s [mem %#018llx-%#018llx]\n", z->name,
+			       (unsigned long long)z->start_pfn << PAGE_SHIFT,
+			       ((unsigned long long)z->end_pfn << PAGE_SHIFT) - 1);
+	}
+}
+
+void node_print_zones(const struct mm_node *n)
+{
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+		const struct zone *z = &n->zones[i];
+		if (!z->present_pages)
+			continue;
+		printk(KERN_INFO "zone %-6s: pfn %#lx-%#lx present %lu managed %lu free %lu "
+		       "min %lu low %lu high %lu reserve %lu/%lu/%lu\n",
+		       z->name, z->start_pfn, z->end_pfn - 1, z->present_pages, z->managed_pages,
+		       z->free_pages, z->watermark[WMARK_MIN], z->watermark[WMARK_LOW],
+		       z->watermark[WMARK_HIGH], z->lowmem_reserve[0], z->lowmem_reserve[1],
+		       z->lowmem_reserve[2]);
+	}
+}

@@ -1,0 +1,115 @@
+/* mm/zone.h - nodes and zones: the frames of a machine split by physical address into
+ * DMA [0, 16 MiB), DMA32 [16 MiB, 4 GiB) and Normal [4 GiB, end), each with its own buddy
+ * allocator, free lists and watermarks. A node is an instance: the kernel has one (contig_node),
+ * a test can build a private one over any buffer. */
+#ifndef MM_ZONE_H
+#define MM_ZONE_H
+
+#include "lib/types.h"
+#include "lib/list.h"
+#include "mm/page.h"
+#include "mm/gfp.h"
+
+enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, MAX_NR_ZONES };
+enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
+
+/* Frames per sparse section (128 MiB): the vmemmap is populated, and pfn_valid answered,
+ * one section at a time, as in Linux's SPARSEMEM_VMEMMAP. */
+#define SECTION_SHIFT (27 - PAGE_SHIFT)
+#define PAGES_PER_SECTION (1UL << SECTION_SHIFT)
+
+struct free_area {
+	struct list_head free_list;
+	unsigned long nr_free;		/* blocks on free_list */
+};
+
+/* One zone. Single CPU, interrupts off: no lock yet (the SMP issue adds zone->lock). */
+struct zone {
+	const char *name;
+	struct mm_node *node;
+	unsigned long start_pfn, end_pfn;	/* span [start, end); empty when equal */
+	unsigned long present_pages;		/* RAM frames in the span */
+	unsigned long managed_pages;		/* frames handed to the buddy allocator */
+	unsigned long free_pages;		/* frames on the free lists */
+	unsigned long watermark[NR_WMARK];
+	unsigned long lowmem_reserve[MAX_NR_ZONES];
+	struct free_area free_area[NR_PAGE_ORDERS];
+};
+
+struct mm_node {
+	int id;
+	struct zone zones[MAX_NR_ZONES];
+	struct page *vmemmap;		/* descriptor of pfn p is vmemmap[p] (sparse) */
+	uintptr_t virt_base;		/* virtual address of physical address 0 */
+	unsigned long max_pfn;		/* one past the highest frame with a descriptor */
+	const u64 *sections;		/* bitmap: section s has descriptors */
+	unsigned long nr_bad;		/* misuse reports (bad free, bad pointer) */
+	unsigned long nr_alloc_fail;	/* failed allocations */
+};
+
+/* Zone limits in frames (exclusive ends). The kernel uses the real ones below; a test may
+ * scale them down to get all three zones in a small buffer. */
+#define DMA_END_PFN   (16UL << (20 - PAGE_SHIFT))
+#define DMA32_END_PFN (4UL << (30 - PAGE_SHIFT))
+
+struct node_layout {
+	struct page *vmemmap;		/* descriptors for every pfn of every present section */
+	uintptr_t virt_base;
+	unsigned long max_pfn;
+	const u64 *sections;		/* at least section_bitmap_words(max_pfn) words */
+	unsigned long zone_end_pfn[MAX_NR_ZONES];	/* DMA end, DMA32 end, Normal end (= ~0) */
+};
+
+struct memblock;
+
+/* Words of the section bitmap needed for frames [0, max_pfn). */
+static inline size_t section_bitmap_words(unsigned long max_pfn)
+{
+	unsigned long nsec = (max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
+	return (nsec + 63) / 64;
+}
+
+/* Set the bits of every section holding usable RAM of mb below max_pfn. */
+void node_mark_sections(const struct memblock *mb, unsigned long max_pfn, u64 *sections);
+
+/* Does pfn have a descriptor in n? */
+static inline bool node_pfn_valid(const struct mm_node *n, unsigned long pfn)
+{
+	unsigned long s = pfn >> SECTION_SHIFT;
+	return pfn < n->max_pfn && ((n->sections[s / 64] >> (s % 64)) & 1);
+}
+
+/* The frame number of a descriptor of n. */
+static inline unsigned long node_page_to_pfn(const struct mm_node *n, const struct page *p)
+{
+	return (unsigned long)(p - n->vmemmap);
+}
+
+/* Set up n's zones from the layout and mb's memory: spans, present pages, and every descriptor
+ * of every present section initialised as reserved. The free lists start empty. */
+void node_init(struct mm_node *n, const struct node_layout *lay, const struct memblock *mb);
+
+/* Hand every free range of mb (memory minus reserved) to the buddy allocators, then compute
+ * watermarks. Returns the number of frames freed. mb must not be used for allocation after. */
+unsigned long node_free_memblock(struct mm_node *n, const struct memblock *mb);
+
+/* Recompute watermarks and lowmem reserves from managed_pages (Linux's formulas). */
+void node_setup_watermarks(struct mm_node *n);
+
+/* Give the frames [pfn, pfn + count) of n (reserved, inside one zone) to its buddy allocator. */
+void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long count);
+
+/* Print one /proc/buddyinfo line per populated zone: "Node 0, zone      DMA      1 ...". */
+void node_print_buddyinfo(const struct mm_node *n);
+/* Print "MemTotal:" and "MemFree:" in /proc/meminfo format. */
+void node_print_meminfo(const struct mm_node *n);
+/* Print Linux's "Zone ranges:" block. */
+void node_print_zone_ranges(const struct mm_node *n);
+/* Print one summary line per zone: span, present, managed, free, watermarks. */
+void node_print_zones(const struct mm_node *n);
+
+/* Walk every free list (and with full=true every descriptor) of every zone of n and report each
+ * broken invariant in one line. Returns the number of problems. Safe to call from a panic. */
+int node_check(const struct mm_node *n, bool full);
+
+#endif

@@ -1,0 +1,22 @@
+/* tests/mm/fixture.h - build a private node over any buffer, as if the buffer were physical
+ * memory starting at address 0. Used by the host runner (for contig_node, over malloc'd memory)
+ * and by suites in both runners (private nodes over memory taken from the page allocator). */
+#ifndef TESTS_MM_FIXTURE_H
+#define TESTS_MM_FIXTURE_H
+
+#include "mm/zone.h"
+#include "mm/memmap.h"
+#include "mm/memblock.h"
+
+/* Build n over [buf, buf + size) (buf page aligned, size a multiple of 4 KiB): the raw map
+ * (NULL = one usable range over the whole buffer) is sanitized, page 0 reserved, descriptors
+ * and the section bitmap carved from the buffer itself through the boot allocator, and every
+ * free frame handed to the buddy. zone_end[] gives the zone limits in frames.
+ * Returns 0, or -1 with a diagnostic printed. */
+int fixture_node_build(struct mm_node *n, void *buf, size_t size, const struct mem_raw *raw,
+		       int nraw, const unsigned long zone_end[MAX_NR_ZONES]);
+
+/* The boot allocator the last fixture_node_build used (for inspection by tests). */
+extern struct memblock fixture_memblock;
+
+#endif

@@ -1,0 +1,228 @@
+/* tests/mm/memmap_test.c - multiboot2 parsing and memory-map sanitizing on hostile input. */
+#include "tests/ktest.h"
+#include "mm/mb2.h"
+#include "mm/memmap.h"
+#include "lib/string.h"
+
+static struct mem_range out[64];
+static struct mem_range scratch[64];
+
+/* Sanitize raw[] into out[]; returns the count. */
+static int sanitize(const struct mem_raw *raw, int n)
+{
+	return memmap_sanitize(raw, n, out, (int)ARRAY_SIZE(out), scratch, NULL);
+}
+
+#define EXPECT_RANGE(t, i, b, e, ty) do { KT_EXPECT_EQ(t, out[i].base, b); \
+	KT_EXPECT_EQ(t, out[i].end, e); KT_EXPECT_EQ(t, out[i].type, ty); } while (0)
+
+/* Unsorted entries come out sorted. */
+static void sanitize_unsorted(struct ktest *t)
+{
+	const struct mem_raw raw[] = {
+		{ 0x100000, 0x100000, 1 }, { 0x0, 0x9f000, 1 }, { 0xf0000, 0x10000, 2 },
+	};
+	KT_ASSERT_EQ(t, sanitize(raw, 3), 3);
+	EXPECT_RANGE(t, 0, 0x0, 0x9f000, 1);
+	EXPECT_RANGE(t, 1, 0xf0000, 0x100000, 2);
+	EXPECT_RANGE(t, 2, 0x100000, 0x200000, 1);
+}
+
+/* Reserved wins over usable where they overlap, including nested entries. */
+static void sanitize_overlap_reserved_wins(struct ktest *t)
+{
+	const struct mem_raw raw[] = {
+		{ 0x0, 0x1000000, 1 }, { 0x400000, 0x1000, 2 }, { 0x800000, 0x1000000, 3 },
+	};
+	KT_ASSERT_EQ(t, sanitize(raw, 3), 4);
+	EXPECT_RANGE(t, 0, 0x0, 0x400000, 1);
+	EXPECT_RANGE(t, 1, 0x400000, 0x401000, 2);
+	EXPECT_RANGE(t, 2, 0x401000, 0x800000, 1);
+	EXPECT_RANGE(t, 3, 0x800000, 0x1800000, 3);	/* ACPI (3) beats usable */
+}
+
+/* Zero-length entries vanish; touching entries of one type merge; duplicates collapse. */
+static void sanitize_zero_and_merge(struct ktest *t)
+{
+	const struct mem_raw raw[] = {
+		{ 0x1000, 0, 2 }, { 0x0, 0x2000, 1 }, { 0x2000, 0x2000, 1 }, { 0x0, 0x4000, 1 },
+	};
+	KT_ASSERT_EQ(t, sanitize(raw, 4), 1);
+	EXPECT_RANGE(t, 0, 0x0, 0x4000, 1);
+}
+
+/* Entries above 4 GiB, crossing 4 GiB, and wrapping past 2^64 (clamped, counted). */
+static void sanitize_high_and_wrap(struct ktest *t)
+{
+	const struct mem_raw raw[] = {
+		{ 0xc0000000, 0x80000000, 1 }, { 0xfffffffffffff000ULL, 0x2000, 2 },
+		{ 0xffffffff00000000ULL, 0x200000000ULL, 1 },
+	};
+	int clamped = 0;
+	int n = memmap_sanitize(raw, 3, out, (int)ARRAY_SIZE(out), scratch, &clamped);
+	KT_ASSERT_EQ(t, n, 2);
+	KT_EXPECT_EQ(t, clamped, 1);
+	EXPECT_RANGE(t, 0, 0xc0000000, 0x140000000ULL, 1);
+	EXPECT_RANGE(t, 1, 0xffffffff00000000ULL, 0xfffffffffffff000ULL, 1);
+}
+
+/* The usable total ignores partial pages at unaligned edges. */
+static void usable_bytes_unaligned(struct ktest *t)
+{
+	const struct mem_raw raw[] = { { 0x800, 0x2000, 1 }, { 0x10000, 0x1800, 1 } };
+	KT_ASSERT_EQ(t, sanitize(raw, 2), 2);
+	KT_EXPECT_EQ(t, memmap_usable_bytes(out, 2), 0x1000 + 0x1000);
+}
+
+/* mem= removes usable RAM above the limit, keeps reserved ranges. */
+static void cap_usable(struct ktest *t)
+{
+	const struct mem_raw raw[] = {
+		{ 0x0, 0x80000000, 1 }, { 0x80000000, 0x1000, 2 }, { 0x100000000ULL, 0x40000000, 1 },
+	};
+	KT_ASSERT_EQ(t, sanitize(raw, 3), 3);
+	int n = memmap_cap_usable(out, 3, 0x40000000);
+	KT_ASSERT_EQ(t, n, 2);
+	EXPECT_RANGE(t, 0, 0x0, 0x40000000, 1);
+	EXPECT_RANGE(t, 1, 0x80000000, 0x80001000, 2);
+}
+
+/* Too small an output array is reported, not overrun. */
+static void sanitize_output_full(struct ktest *t)
+{
+	const struct mem_raw raw[] = { { 0, 0x1000, 1 }, { 0x2000, 0x1000, 2 }, { 0x4000, 0x1000, 1 } };
+	KT_EXPECT_EQ(t, memmap_sanitize(raw, 3, out, 2, scratch, NULL), (u64)-1);
+}
+
+/* A multiboot2 block under construction. */
+struct mbi {
+	u8 buf[1024] __attribute__((aligned(8)));
+	u32 len;
+};
+
+static void mbi_start(struct mbi *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->len = 8;
+}
+
+static u8 *mbi_tag(struct mbi *m, u32 type, u32 size)
+{
+	u8 *t = m->buf + m->len;
+	memcpy(t, &type, 4);
+	memcpy(t + 4, &size, 4);
+	m->len += ALIGN_UP(size, 8u);
+	return t + 8;
+}
+
+static void mbi_end(struct mbi *m)
+{
+	mbi_tag(m, 0, 8);
+	memcpy(m->buf, &m->len, 4);
+}
+
+static struct mbi mbi;
+
+/* A well-formed block: every tag found. */
+static void mb2_well_formed(struct ktest *t)
+{
+	struct mb2_info info;
+	mbi_start(&mbi);
+	memcpy(mbi_tag(&mbi, MB2_TAG_CMDLINE, 8 + 10), "mem=1G x=", 10);
+	memcpy(mbi_tag(&mbi, MB2_TAG_BOOTLOADER, 8 + 5), "GRUB", 5);
+	u8 *mod = mbi_tag(&mbi, MB2_TAG_MODULE, 8 + 8 + 6);
+	u32 ms = 0x200000, me = 0x201000;
+	memcpy(mod, &ms, 4);
+	memcpy(mod + 4, &me, 4);
+	memcpy(mod + 8, "a.txt", 6);
+	u8 *mm = mbi_tag(&mbi, MB2_TAG_MMAP, 16 + 2 * 24);
+	u32 esz = 24, ever = 0;
+	memcpy(mm, &esz, 4);
+	memcpy(mm + 4, &ever, 4);
+	u64 e0[3] = { 0, 0x9fc00, 1 }, e1[3] = { 0x100000, 0x7ee0000, 1 };
+	memcpy(mm + 8, e0, 20);
+	memcpy(mm + 32, e1, 20);
+	mbi_end(&mbi);
+
+	KT_ASSERT_EQ(t, mb2_parse(mbi.buf, sizeof(mbi.buf), &info), 0);
+	KT_EXPECT_STREQ(t, info.cmdline, "mem=1G x=");
+	KT_EXPECT_STREQ(t, info.bootloader, "GRUB");
+	KT_ASSERT_EQ(t, info.nr_modules, 1);
+	KT_EXPECT_EQ(t, info.modules[0].start, 0x200000);
+	KT_EXPECT_STREQ(t, info.modules[0].name, "a.txt");
+	struct mem_raw raw[4];
+	KT_ASSERT_EQ(t, mb2_read_mmap(&info, raw, 4), 2);
+	KT_EXPECT_EQ(t, raw[1].base, 0x100000);
+	KT_EXPECT_EQ(t, raw[1].len, 0x7ee0000);
+	KT_EXPECT_EQ(t, raw[1].type, 1);
+	KT_EXPECT_EQ(t, mb2_read_mmap(&info, raw, 1), 1);	/* truncated, with a warning */
+}
+
+/* A tag running past total_size stops parsing with a report; earlier tags survive. */
+static void mb2_truncated_tag(struct ktest *t)
+{
+	struct mb2_info info;
+	mbi_start(&mbi);
+	memcpy(mbi_tag(&mbi, MB2_TAG_CMDLINE, 8 + 4), "abc", 4);
+	u8 *bl = mbi_tag(&mbi, MB2_TAG_BOOTLOADER, 8 + 4);
+	memcpy(bl, "xyz", 4);
+	mbi_end(&mbi);
+	u32 huge = 4096;
+	memcpy(bl - 4, &huge, 4);		/* the bootloader tag now claims 4096 bytes */
+	KT_EXPECT(t, mb2_parse(mbi.buf, sizeof(mbi.buf), &info) > 0);
+	KT_EXPECT_STREQ(t, info.cmdline, "abc");
+	KT_EXPECT(t, info.bootloader == NULL);
+	KT_EXPECT_EQ(t, info.nr_bad, 1);
+}
+
+/* Bad headers, unterminated strings, bad entry sizes, tiny tags: reported, never read past. */
+static void mb2_malformed(struct ktest *t)
+{
+	struct mb2_info info;
+	u32 v;
+
+	mbi_start(&mbi);
+	mbi_end(&mbi);
+	KT_EXPECT_EQ(t, mb2_parse(mbi.buf, 8, &info), (u64)-1);		/* avail < 16 */
+	v = 100000;
+	memcpy(mbi.buf, &v, 4);
+	KT_EXPECT_EQ(t, mb2_parse(mbi.buf, sizeof(mbi.buf), &info), (u64)-1);	/* too big */
+
+	mbi_start(&mbi);
+	memcpy(mbi_tag(&mbi, MB2_TAG_CMDLINE, 8 + 4), "abcd", 4);	/* no NUL */
+	u8 *mm = mbi_tag(&mbi, MB2_TAG_MMAP, 16 + 20);
+	v = 20;							/* entry_size < 24 */
+	memcpy(mm, &v, 4);
+	mbi_tag(&mbi, MB2_TAG_MODULE, 8 + 4);			/* truncated module */
+	mbi_tag(&mbi, MB2_TAG_MEMINFO, 8 + 4);			/* truncated meminfo */
+	mbi_end(&mbi);
+	KT_EXPECT_EQ(t, mb2_parse(mbi.buf, sizeof(mbi.buf), &info), 4);
+	KT_EXPECT(t, info.cmdline == NULL && info.mmap == NULL && info.nr_modules == 0);
+
+	mbi_start(&mbi);
+	mbi_tag(&mbi, 77, 4);					/* size < 8 */
+	mbi_end(&mbi);
+	KT_EXPECT_EQ(t, mb2_parse(mbi.buf, sizeof(mbi.buf), &info), 1);
+
+	mbi_start(&mbi);					/* no end tag */
+	memcpy(mbi_tag(&mbi, MB2_TAG_CMDLINE, 8 + 2), "a", 2);
+	memcpy(mbi.buf, &mbi.len, 4);
+	KT_EXPECT_EQ(t, mb2_parse(mbi.buf, sizeof(mbi.buf), &info), 1);
+	KT_EXPECT_STREQ(t, info.cmdline, "a");
+}
+
+static const struct ktest_case memmap_cases[] = {
+	KTEST_CASE(sanitize_unsorted),
+	KTEST_CASE(sanitize_overlap_reserved_wins),
+	KTEST_CASE(sanitize_zero_and_merge),
+	KTEST_CASE(sanitize_high_and_wrap),
+	KTEST_CASE(usable_bytes_unaligned),
+	KTEST_CASE(cap_usable),
+	KTEST_CASE(sanitize_output_full),
+	KTEST_CASE(mb2_well_formed),
+	KTEST_CASE(mb2_truncated_tag),
+	KTEST_CASE(mb2_malformed),
+	KTEST_END,
+};
+
+const struct ktest_suite memmap_suite = { "memmap", memmap_cases };

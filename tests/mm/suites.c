@@ -1,0 +1,15 @@
+/* tests/mm/suites.c - the mm/ suites, run both in the kernel and on the host. */
+#include "tests/ktest.h"
+
+extern const struct ktest_suite memmap_suite;
+extern const struct ktest_suite memblock_suite;
+extern const struct ktest_suite buddy_suite;
+extern const struct ktest_suite buddy_stress_suite;
+
+const struct ktest_suite *const ktest_mm_suites[] = {
+	&memmap_suite,
+	&memblock_suite,
+	&buddy_suite,
+	&buddy_stress_suite,
+	NULL
+};
