@@ -16,14 +16,17 @@
 #define KERN_NOTICE  KERN_SOH "5"
 #define KERN_INFO    KERN_SOH "6"
 #define KERN_DEBUG   KERN_SOH "7"
+#define KERN_CONT    KERN_SOH "c"	/* continues the previous line; filtered as LOGLEVEL_DEFAULT */
 #define LOGLEVEL_DEFAULT 4	/* level of a message without a prefix */
 
 /* Messages with a level < console_loglevel are printed (Linux semantics). Default 7. */
 extern int console_loglevel;
 
 /* Format into buf (always NUL-terminated when size > 0); returns the length the full output
- * would have had. Supports %d %i %u %x %X %o %c %s %p %% with l, ll, z, h, hh length modifiers,
- * flags '-' '0' and a field width (number or '*'), and precision for %s. */
+ * would have had. Supports %d %i %u %x %X %o %c %s %p %% with l, ll, z, h, hh (and j, t) length
+ * modifiers, flags '-' '0' '+' ' ' '#', a field width and a precision (number or '*'; precision
+ * for %s and integers). %p prints "0x" and 16 hex digits; a NULL %s prints "(null)"; unknown
+ * conversions are copied literally. */
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
