@@ -1,15 +1,110 @@
-/* kernel/main.c - C entry point (temporary bring-up stub; replaced by the real boot flow). */
+/* kernel/main.c - the kernel's C entry: console and traps, the multiboot2 information and the
+ * command line, memory set-up, then either the in-kernel test suites (ktest) or the tour. */
 #include "kernel/arch.h"
+#include "kernel/setup.h"
+#include "kernel/tour.h"
+#include "lib/cmdline.h"
 #include "lib/kernel.h"
+#include "lib/string.h"
+#include "mm/gfp.h"
+#include "mm/zone.h"
+#include "tests/ktest.h"
+
+#define CMDLINE_MAX 1024
+#define MBI_MAX     (16UL << 20)	/* a larger information block is not believed */
 
 void kmain(u32 magic, u64 mbi_phys);
 
+static char cmdline[CMDLINE_MAX];
+static bool ktest_enabled;
+static const char *ktest_glob;
+
+extern const struct ktest_suite *const ktest_kernel_suites[];
+
+/* ktest or ktest=<glob>. */
+static int set_ktest(const char *val, void *arg)
+{
+	(void)arg;
+	ktest_enabled = true;
+	ktest_glob = val;
+	return 0;
+}
+
+static int set_loglevel(const char *val, void *arg)
+{
+	u64 v;
+	(void)arg;
+	if (!val || !kstrtou64(val, 10, &v) || v > 8)
+		return -1;
+	console_loglevel = (int)v;
+	return 0;
+}
+
+static const struct kernel_param params[] = {
+	{ "mem", param_set_size, &boot_params.mem_limit },
+	{ "loglevel", set_loglevel, NULL },
+	{ "ktest", set_ktest, NULL },
+};
+
+/* Copy the boot loader's command line (bounded) and apply it. */
+static void parse_cmdline(const char *src)
+{
+	size_t len = src ? strnlen(src, CMDLINE_MAX) : 0;
+
+	if (len == CMDLINE_MAX) {
+		printk(KERN_WARNING "cmdline: longer than %d bytes, truncated\n", CMDLINE_MAX - 1);
+		len = CMDLINE_MAX - 1;
+	}
+	memcpy(cmdline, src ? src : "", len);
+	cmdline[len] = '\0';
+	printk(KERN_INFO "Command line: %s\n", cmdline);
+	parse_args(cmdline, params, ARRAY_SIZE(params), NULL);
+	if (boot_params.mem_limit && boot_params.mem_limit < (4UL << 20)) {
+		printk(KERN_WARNING "cmdline: mem=%llu is below 4 MiB, ignored\n",
+		       (unsigned long long)boot_params.mem_limit);
+		boot_params.mem_limit = 0;
+	}
+}
+
+static u64 free_pages_counter(void)
+{
+	return nr_free_pages();
+}
+
+static __noreturn void finish(bool ok)
+{
+	printk(KERN_INFO "mmkern: %s\n", ok ? "done, exiting" : "FAILED, exiting");
+	qemu_exit(ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
+}
+
 void kmain(u32 magic, u64 mbi_phys)
 {
-	(void)magic;
-	(void)mbi_phys;
+	struct mb2_info *mb2 = &boot_params.mb2;
+
 	serial_init();
 	traps_init();
-	console_write("mmkern: hello from long mode\n", 29);
-	qemu_exit(QEMU_EXIT_SUCCESS);
+	printk(KERN_INFO "mmkern: a physical-memory allocator kernel (x86_64, multiboot2)\n");
+	if (magic != MB2_BOOTLOADER_MAGIC || mbi_phys >= (4ULL << 30)) {
+		printk(KERN_ERR "boot: not started by a multiboot2 loader (magic %#x, info at %#llx)\n",
+		       magic, (unsigned long long)mbi_phys);
+		finish(false);
+	}
+	if (mb2_parse(phys_to_virt(mbi_phys), MIN(MBI_MAX, (4ULL << 30) - mbi_phys), mb2) < 0)
+		finish(false);
+	if (mb2->bootloader)
+		printk(KERN_INFO "Boot loader: %s\n", mb2->bootloader);
+	parse_cmdline(mb2->cmdline);
+	if (mm_setup(mb2, mbi_phys) < 0)
+		finish(false);
+	node_print_meminfo(&contig_node);
+	node_print_buddyinfo(&contig_node);
+
+	if (ktest_enabled) {
+		const struct ktest_suite *const *const lists[] = {
+			ktest_common_suites, ktest_mm_suites, ktest_kernel_suites, NULL
+		};
+		ktest_set_leak_counter(free_pages_counter, "free pages");
+		finish(ktest_run(lists, ktest_glob) == 0);
+	}
+	finish(kernel_tour() == 0);
 }

@@ -180,7 +180,7 @@ void memmap_print(const char *prefix, const struct mem_range *map, int n)
 			ksnprintf(unknown, sizeof(unknown), "type %u", map[i].type);
 			name = unknown;
 		}
-		printk(KERN_INFO "%s [mem %#018llx-%#018llx] %s\n", prefix,
+		printk(KERN_INFO "%s [mem 0x%016llx-0x%016llx] %s\n", prefix,
 		       (unsigned long long)map[i].base, (unsigned long long)map[i].end - 1, name);
 	}
 }

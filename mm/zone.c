@@ -214,7 +214,7 @@ void node_print_zone_ranges(const struct mm_node *n)
 		if (z->present_pages == 0)
 			printk(KERN_INFO "  %-8s empty\n", z->name);
 		else
-			printk(KERN_INFO "  %-8s [mem %#018llx-%#018llx]\n", z->name,
+			printk(KERN_INFO "  %-8s [mem 0x%016llx-0x%016llx]\n", z->name,
 			       (unsigned long long)z->start_pfn << PAGE_SHIFT,
 			       ((unsigned long long)z->end_pfn << PAGE_SHIFT) - 1);
 	}

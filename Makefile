@@ -1,0 +1,194 @@
+# Makefile - build, boot and test mmkern (a freestanding x86_64 kernel booted by GRUB).
+# Kernel: build/kernel.elf and the bootable build/kernel.iso; host unit tests:
+# build/host/ktest-host. `make help` lists the targets and variables.
+
+.DEFAULT_GOAL := all
+
+# ---- toolchain (CROSS_COMPILE as in Linux; CC=clang works too) ----
+CROSS_COMPILE ?=
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+ifeq ($(origin LD),default)
+LD := $(CROSS_COMPILE)ld
+endif
+OBJCOPY ?= $(CROSS_COMPILE)objcopy
+NASM    ?= nasm
+HOSTCC  ?= gcc
+GDB     ?= gdb
+
+# ---- run-time knobs ----
+MEM        ?= 512M
+SMP        ?= 1
+CMDLINE    ?=
+MODULES    ?=
+QEMU_EXTRA ?=
+ACCEL      ?= tcg
+TIMEOUT    ?= 300
+SERIAL_LOG ?= build/serial.log
+
+BUILD := build
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---- kernel flags ----
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -ffreestanding -nostdlib -fno-pic -fno-pie \
+	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -I. -MMD -MP
+ifneq ($(shell $(CC) --version 2>/dev/null | grep -c clang),0)
+KERNEL_CFLAGS += -Wno-unused-command-line-argument	# clang: -nostdlib is link-only
+endif
+KLDFLAGS := -n -T linker.ld -z max-page-size=0x1000 -nostdlib
+KERNEL_CFLAGS += $(KCFLAGS)	# KCFLAGS: extra kernel C flags from the user, as in Linux
+NASMFLAGS := -f elf64	# no -g: nasm DWARF for mixed low/high sections confuses gdb
+
+HOSTCFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wall -Wextra -MMD -MP
+
+# ---- sources (directories that do not exist yet simply match nothing) ----
+KASM := $(wildcard boot/*.asm)
+KSRC := $(wildcard kernel/*.c lib/*.c mm/*.c tests/*.c tests/lib/*.c tests/mm/*.c \
+	tests/kernel/*.c)
+KOBJ := $(KASM:%.asm=$(BUILD)/%.o) $(KSRC:%.c=$(BUILD)/%.o)
+
+HSRC := $(filter-out lib/string.c,$(wildcard lib/*.c)) \
+	$(wildcard mm/*.c tests/*.c tests/lib/*.c tests/mm/*.c tests/host/*.c)
+HOBJ := $(HSRC:%.c=$(BUILD)/host/%.o)
+
+KERNEL := $(BUILD)/kernel.elf
+ISO    := $(BUILD)/kernel.iso
+HOSTBIN := $(BUILD)/host/ktest-host
+ISODIR := $(BUILD)/iso
+GRUB_MODULES := multiboot2 normal serial terminal terminfo configfile iso9660 biosdisk \
+	part_msdos echo reboot
+
+# shq: single-quote a make value for the shell.
+shq = '$(subst ','\'',$(1))'
+
+.PHONY: all run test host-test debug gdb clean help tools FORCE
+
+all: $(KERNEL) $(ISO)
+
+# Install missing build/boot tools (order-only prerequisite: never forces a rebuild).
+tools:
+	$(Q)scripts/ensure-tools.sh
+
+# Rewrite a stamp file only when its content changes, so targets depending on it rebuild
+# exactly when the toolchain/flags or the ISO configuration change.
+define update_stamp
+	$(Q)mkdir -p $(dir $@)
+	$(Q)printf '%s\n' $(call shq,$(1)) > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+endef
+
+$(BUILD)/kflags.stamp: FORCE
+	$(call update_stamp,$(CC) $(KERNEL_CFLAGS) | $(NASM) $(NASMFLAGS) | $(LD) $(KLDFLAGS))
+
+$(BUILD)/hostflags.stamp: FORCE
+	$(call update_stamp,$(HOSTCC) $(HOSTCFLAGS))
+
+$(BUILD)/iso-config.stamp: FORCE
+	$(call update_stamp,CMDLINE=$(CMDLINE) MODULES=$(MODULES))
+
+# ---- kernel ----
+$(BUILD)/%.o: %.c $(BUILD)/kflags.stamp | tools
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.asm $(BUILD)/kflags.stamp | tools
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+$(KERNEL): $(KOBJ) linker.ld $(BUILD)/kflags.stamp
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJ)
+
+# ---- bootable ISO ----
+$(ISODIR)/boot/grub/grub.cfg: iso/grub.cfg.in $(BUILD)/iso-config.stamp
+	@mkdir -p $(dir $@)
+	$(Q)CMDLINE=$(call shq,$(CMDLINE)) MODULES=$(call shq,$(MODULES)) awk ' \
+		/@MODULES@/ { n = split(ENVIRON["MODULES"], m, " "); \
+			for (i = 1; i <= n; i++) { b = m[i]; sub(".*/", "", b); \
+				print "module2 /boot/modules/" b " " b }; next } \
+		(i = index($$0, "@CMDLINE@")) { \
+			$$0 = substr($$0, 1, i - 1) ENVIRON["CMDLINE"] substr($$0, i + 9) } \
+		{ print }' $< > $@
+
+$(ISO): $(KERNEL) $(ISODIR)/boot/grub/grub.cfg $(MODULES) | tools
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)rm -rf $(ISODIR)/boot/modules && mkdir -p $(ISODIR)/boot/modules
+	$(Q)cp $(KERNEL) $(ISODIR)/boot/kernel.elf
+	$(Q)$(if $(strip $(MODULES)),cp $(MODULES) $(ISODIR)/boot/modules/)
+	$(Q)grub-mkrescue -o $@ $(ISODIR) --install-modules="$(GRUB_MODULES)" \
+		--locales= --fonts= --themes= > $(BUILD)/grub-mkrescue.log 2>&1 || \
+		{ cat $(BUILD)/grub-mkrescue.log; rm -f $@; exit 1; }
+
+# ---- running ----
+QEMU_RUN = scripts/qemu-run.sh -i $(ISO) -m $(call shq,$(MEM)) -s $(call shq,$(SMP)) \
+	-a $(call shq,$(ACCEL)) -l $(call shq,$(SERIAL_LOG))
+
+run: all | tools
+	$(Q)$(QEMU_RUN) -t $(call shq,$(TIMEOUT)) -- $(QEMU_EXTRA)
+
+# Start QEMU halted with a gdb stub on a free port (12345 upward), saved in build/gdb-port.
+debug: all | tools
+	$(Q)$(QEMU_RUN) -g auto -P $(BUILD)/gdb-port -- $(QEMU_EXTRA)
+
+gdb:
+	@test -f $(BUILD)/gdb-port || { echo "gdb: no $(BUILD)/gdb-port: run make debug first"; exit 1; }
+	$(GDB) $(KERNEL) -ex "target remote :$$(cat $(BUILD)/gdb-port)" -ex "hbreak kmain" \
+		-ex "continue"
+
+# ---- tests ----
+test:
+	@if [ -f scripts/test.sh ]; then bash scripts/test.sh; \
+	else echo "make test: not yet (scripts/test.sh missing)"; exit 1; fi
+
+$(BUILD)/host/%.o: %.c $(BUILD)/hostflags.stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
+
+$(HOSTBIN): $(HOBJ) $(BUILD)/hostflags.stamp
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(HOBJ)
+
+host-test: $(HOSTBIN)
+	$(HOSTBIN)
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "targets:"
+	@echo "  all        build $(KERNEL) and $(ISO) (default)"
+	@echo "  run        boot the ISO in QEMU; serial on stdout and in SERIAL_LOG; exit 0 on success"
+	@echo "  test       run scripts/test.sh (kernel and host tests)"
+	@echo "  host-test  build and run $(HOSTBIN) (ASan+UBSan) on the host"
+	@echo "  debug      like run, but QEMU waits for gdb (port in $(BUILD)/gdb-port), no timeout"
+	@echo "  gdb        attach gdb to 'make debug', stop at kmain (hardware breakpoint)"
+	@echo "  clean      remove $(BUILD)/"
+	@echo "  help       this text"
+	@echo "variables:"
+	@echo "  CROSS_COMPILE  toolchain prefix for CC, LD, OBJCOPY (default none)"
+	@echo "  CC             kernel compiler (default \$$(CROSS_COMPILE)gcc; clang works)"
+	@echo "  LD             kernel linker (default \$$(CROSS_COMPILE)ld)"
+	@echo "  KCFLAGS        extra flags for the kernel C compiler (e.g. KCFLAGS=-DDEBUG)"
+	@echo "  HOSTCC         compiler for the host tests (default gcc)"
+	@echo "  MEM            guest RAM, QEMU -m syntax (default 512M; >8G uses a reserve=off backend)"
+	@echo "  SMP            number of guest CPUs (default 1)"
+	@echo "  CMDLINE        kernel command line passed by GRUB (default empty)"
+	@echo "  MODULES        files loaded by GRUB as multiboot2 modules (named by basename)"
+	@echo "  QEMU_EXTRA     extra QEMU arguments"
+	@echo "  ACCEL          tcg (default) or kvm (then -cpu max,-arch-capabilities)"
+	@echo "  TIMEOUT        seconds before run is killed as failed (default 300)"
+	@echo "  SERIAL_LOG     where run saves the serial output (default build/serial.log)"
+	@echo "  V              V=1 prints full commands"
+
+-include $(KOBJ:.o=.d) $(HOBJ:.o=.d)

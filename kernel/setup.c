@@ -1,0 +1,195 @@
+/* kernel/setup.c - from the firmware's memory map to a running buddy allocator.
+ *
+ * Order matters: the early page tables map only the low 4 GiB, so the boot allocator is first
+ * limited to it while it hands out the page tables of the full direct map; then the vmemmap
+ * (one 32-byte struct page per frame, populated per 128 MiB section that holds RAM) is mapped
+ * from anywhere; then zones are sized and every frame memblock did not keep goes to the buddy.
+ */
+#include "kernel/setup.h"
+#include "kernel/arch.h"
+#include "lib/kernel.h"
+#include "lib/string.h"
+#include "mm/memblock.h"
+#include "mm/zone.h"
+#include "lib/bitops.h"
+
+#define MAX_RAW_ENTRIES 4096
+
+struct boot_params boot_params;
+static struct memblock boot_memblock;
+static struct mem_raw raw_map[MAX_RAW_ENTRIES];
+static struct mem_range e820[2 * MAX_RAW_ENTRIES + 1];
+static struct mem_range e820_scratch[2 * MAX_RAW_ENTRIES];
+
+/* pt_alloc_fn over memblock: a zeroed page reachable through the direct map, or 0. */
+static phys_addr_t pt_alloc(void *arg)
+{
+	struct memblock *mb = arg;
+	phys_addr_t p = memblock_alloc(mb, PAGE_SIZE, PAGE_SIZE);
+
+	if (p) {
+		memset(phys_to_virt(p), 0, PAGE_SIZE);
+		boot_params.pgtable_bytes += PAGE_SIZE;
+	}
+	return p;
+}
+
+/* Read, sanitize, cap and print the firmware map. Returns the entry count or -1. */
+static int read_e820(const struct mb2_info *mb2)
+{
+	int clamped = 0;
+	int nraw = mb2_read_mmap(mb2, raw_map, MAX_RAW_ENTRIES);
+	if (nraw == 0) {
+		printk(KERN_ERR "setup: no memory map from the boot loader\n");
+		return -1;
+	}
+	int n = memmap_sanitize(raw_map, nraw, e820, (int)ARRAY_SIZE(e820), e820_scratch, &clamped);
+	if (n < 0) {
+		printk(KERN_ERR "setup: memory map too complex to sanitize\n");
+		return -1;
+	}
+	if (clamped)
+		printk(KERN_WARNING "e820: %d entries wrapped past 2^64 and were clamped\n", clamped);
+	printk(KERN_INFO "BIOS-provided physical RAM map (%d entries, %d after sanitizing):\n",
+	       nraw, n);
+	memmap_print("BIOS-e820:", e820, n);
+	u64 limit = boot_params.mem_limit;
+	if (limit && limit < (1ULL << MAX_PHYS_BITS))
+		printk(KERN_INFO "e820: remove [mem 0x%016llx-0x%016llx] usable (mem=)\n",
+		       (unsigned long long)limit, ~0ULL);
+	else
+		limit = 1ULL << MAX_PHYS_BITS;		/* beyond the direct map's reach */
+	int capped = memmap_cap_usable(e820, n, limit);
+	if (boot_params.mem_limit) {
+		printk(KERN_INFO "user-defined physical RAM map:\n");
+		memmap_print("user:", e820, capped);
+	}
+	return capped;
+}
+
+/* Reserve [base, base + size) in memblock and say why. */
+static void reserve(struct memblock *mb, u64 base, u64 size, const char *what)
+{
+	if (size == 0)
+		return;
+	printk(KERN_INFO "reserve [mem 0x%016llx-0x%016llx] %s\n", (unsigned long long)base,
+	       (unsigned long long)(base + size - 1), what);
+	if (memblock_reserve(mb, base, size) < 0)
+		printk(KERN_ERR "setup: cannot record the reservation of %s\n", what);
+}
+
+static void reserve_boot_data(struct memblock *mb, const struct mb2_info *mb2, u64 mbi_phys)
+{
+	reserve(mb, 0, PAGE_SIZE, "first page (real-mode IVT/BDA)");
+	boot_params.kernel_bytes = kernel_phys_end() - kernel_phys_start();
+	reserve(mb, kernel_phys_start(), boot_params.kernel_bytes, "kernel image");
+	reserve(mb, mbi_phys, mb2->total_size, "multiboot2 information");
+	for (u32 i = 0; i < mb2->nr_modules; i++)
+		reserve(mb, mb2->modules[i].start, mb2->modules[i].end - mb2->modules[i].start,
+			"module");
+}
+
+/* Map one struct page per frame of every present section at VMEMMAP_START. */
+static int populate_vmemmap(struct memblock *mb, unsigned long max_pfn, const u64 *sections)
+{
+	unsigned long nsec = (max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
+
+	for (unsigned long s = 0; s < nsec; s++) {
+		if (!test_bit(s, sections))
+			continue;
+		unsigned long first = s << SECTION_SHIFT;
+		unsigned long frames = MIN(PAGES_PER_SECTION, max_pfn - first);
+		size_t bytes = ALIGN_UP(frames * sizeof(struct page), PAGE_SIZE);
+		phys_addr_t p = memblock_alloc(mb, bytes, PAGE_SIZE);
+		uintptr_t va = VMEMMAP_START + first * sizeof(struct page);
+		if (!p || map_pages(va, p, bytes >> PAGE_SHIFT, pt_alloc, mb) < 0) {
+			printk(KERN_ERR "setup: out of memory for the frame descriptors\n");
+			return -1;
+		}
+		boot_params.memmap_bytes += bytes;
+		boot_params.sections++;
+	}
+	return 0;
+}
+
+static void print_summary(const struct memblock *mb)
+{
+	struct mm_node *n = &contig_node;
+	unsigned long managed = totalram_pages();
+	u64 usable = boot_params.usable_bytes;
+
+	boot_params.reserved_bytes = usable - ((u64)managed << PAGE_SHIFT);
+	node_print_zone_ranges(n);
+	node_print_zones(n);
+	printk(KERN_INFO "struct page: %zu bytes per %lu-byte frame (Linux: 64); memmap %llu KiB "
+	       "for %lu sections of 128 MiB (%llu.%02llu%% of usable RAM)\n", sizeof(struct page),
+	       PAGE_SIZE, (unsigned long long)boot_params.memmap_bytes >> 10, boot_params.sections,
+	       (unsigned long long)(boot_params.memmap_bytes * 100 / usable),
+	       (unsigned long long)(boot_params.memmap_bytes * 10000 / usable % 100));
+	printk(KERN_INFO "Memory: %luK/%lluK available (%lluK kernel, %lluK memmap, %lluK page "
+	       "tables, %lluK other reserved; boot allocator used %lluK)\n",
+	       managed << (PAGE_SHIFT - 10), (unsigned long long)usable >> 10,
+	       (unsigned long long)boot_params.kernel_bytes >> 10,
+	       (unsigned long long)boot_params.memmap_bytes >> 10,
+	       (unsigned long long)boot_params.pgtable_bytes >> 10,
+	       (unsigned long long)(boot_params.reserved_bytes - boot_params.kernel_bytes -
+				    boot_params.memmap_bytes - boot_params.pgtable_bytes) >> 10,
+	       (unsigned long long)mb->allocated >> 10);
+}
+
+int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
+{
+	struct memblock *mb = &boot_memblock;
+	int n = read_e820(mb2);
+
+	if (n < 0)
+		return -1;
+	memblock_init(mb);
+	for (int i = 0; i < n; i++)
+		if (e820[i].type == E820_USABLE)
+			memblock_add(mb, e820[i].base, e820[i].end - e820[i].base);
+	boot_params.usable_bytes = memblock_phys_mem_size(mb);
+	boot_params.max_phys = memblock_end(mb);
+	reserve_boot_data(mb, mb2, mbi_phys);
+	if (!boot_params.usable_bytes) {
+		printk(KERN_ERR "setup: no usable RAM in the memory map\n");
+		return -1;
+	}
+
+	/* Page tables of the direct map must come from what the early map covers: low 4 GiB. */
+	mb->alloc_limit = 4ULL << 30;
+	boot_params.gbpages = cpu_has_gbpages();
+	if (direct_map_init(boot_params.max_phys, pt_alloc, mb) < 0) {
+		printk(KERN_ERR "setup: no usable RAM below 4 GiB for the direct map's page tables\n");
+		return -1;
+	}
+	identity_unmap();
+	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#lx with %s pages\n",
+	       (unsigned long long)boot_params.max_phys - 1, PAGE_OFFSET,
+	       boot_params.gbpages ? "1 GiB" : "2 MiB");
+	mb->alloc_limit = 0;
+
+	unsigned long max_pfn = boot_params.max_phys >> PAGE_SHIFT;
+	size_t words = section_bitmap_words(max_pfn);
+	phys_addr_t sec = memblock_alloc(mb, words * sizeof(u64), PAGE_SIZE);
+	if (!sec) {
+		printk(KERN_ERR "setup: out of memory for the section map\n");
+		return -1;
+	}
+	u64 *sections = phys_to_virt(sec);
+	node_mark_sections(mb, max_pfn, sections);
+	if (populate_vmemmap(mb, max_pfn, sections) < 0)
+		return -1;
+
+	struct node_layout lay = {
+		.vmemmap = (struct page *)VMEMMAP_START,
+		.virt_base = PAGE_OFFSET,
+		.max_pfn = max_pfn,
+		.sections = sections,
+		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
+	};
+	node_init(&contig_node, &lay, mb);
+	node_free_memblock(&contig_node, mb);
+	print_summary(mb);
+	return 0;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# scripts/ensure-tools.sh - make sure the tools to build and boot the kernel are installed.
+# Checks nasm, qemu-system-x86_64, grub-mkrescue, xorriso, mformat and GRUB's i386-pc files;
+# installs the missing Debian packages with apt-get (sudo when not root). Silent when all ok.
+set -euo pipefail
+
+# missing_packages: print the Debian package of every missing tool, one per line.
+missing_packages() {
+	local tool pkg
+	for pair in nasm:nasm qemu-system-x86_64:qemu-system-x86 grub-mkrescue:grub-common \
+		    xorriso:xorriso mformat:mtools; do
+		tool=${pair%%:*}
+		pkg=${pair#*:}
+		command -v "$tool" >/dev/null 2>&1 || echo "$pkg"
+	done
+	[ -d /usr/lib/grub/i386-pc ] || echo grub-pc-bin
+}
+
+# apt_install PKG...: apt-get install, retrying after apt-get update when the first try fails.
+apt_install() {
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get install -y --no-install-recommends "$@" && return 0
+	"${sudo[@]}" apt-get update
+	"${sudo[@]}" apt-get install -y --no-install-recommends "$@"
+}
+
+mapfile -t pkgs < <(missing_packages | sort -u)
+[ "${#pkgs[@]}" -eq 0 ] && exit 0
+echo "make: installing missing packages: ${pkgs[*]}"
+apt_install "${pkgs[@]}"

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# scripts/qemu-run.sh - boot the kernel ISO in QEMU, show the serial console live and save it
+# to a log, bound the run by a timeout and a 12 GiB RSS limit, and map QEMU's exit status:
+# 33 (kernel qemu_exit(QEMU_EXIT_SUCCESS)) -> 0, anything else -> non-zero with a reason.
+set -uo pipefail
+
+usage() {
+	cat <<'USAGE'
+usage: scripts/qemu-run.sh [options] [-- extra QEMU arguments]
+  -i ISO      ISO image to boot (default build/kernel.iso)
+  -m MEM      guest RAM as for qemu -m (default $MEM or 512M); above 8G a reserve=off
+              memory backend is used so the host does not commit it up front
+  -s SMP      number of CPUs (default $SMP or 1)
+  -a ACCEL    tcg or kvm (default $ACCEL or tcg)
+  -t SECONDS  kill QEMU after this long, 0 = never (default $TIMEOUT or 300)
+  -l LOG      serial log file (default $SERIAL_LOG or build/serial.log)
+  -g PORT     debug: start halted (-S) with a gdb stub on tcp::PORT, no timeout;
+              PORT "auto" picks a free port from 12345 upward
+  -P FILE     write the gdb port to FILE (with -g)
+exit status: 0 success, 1 kernel reported failure, 2 triple fault/reset, 3 other QEMU
+status, 124 timeout, 125 RSS limit hit, 130 interrupted
+USAGE
+}
+
+ISO=build/kernel.iso
+MEM=${MEM:-512M}
+SMP=${SMP:-1}
+ACCEL=${ACCEL:-tcg}
+TIMEOUT=${TIMEOUT:-300}
+LOG=${SERIAL_LOG:-build/serial.log}
+GDB_PORT=
+PORT_FILE=
+RSS_LIMIT_KIB=$((${QEMU_RSS_LIMIT_MIB:-12288} * 1024))	# env override for testing the watchdog
+
+while getopts "i:m:s:a:t:l:g:P:h" opt; do
+	case $opt in
+	i) ISO=$OPTARG ;;
+	m) MEM=$OPTARG ;;
+	s) SMP=$OPTARG ;;
+	a) ACCEL=$OPTARG ;;
+	t) TIMEOUT=$OPTARG ;;
+	l) LOG=$OPTARG ;;
+	g) GDB_PORT=$OPTARG ;;
+	P) PORT_FILE=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 3 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1:-}" = "--" ] && shift
+
+# mem_mib SIZE: print SIZE (QEMU -m syntax: plain number = MiB, or K/M/G/T suffix) in MiB.
+mem_mib() {
+	local s=${1%[bB]} num unit
+	num=${s%[kKmMgGtT]}
+	unit=${s#"$num"}
+	[[ $num =~ ^[0-9]+$ ]] || { echo "qemu-run: cannot parse MEM=$1" >&2; return 1; }
+	case $unit in
+	k|K) echo $((num / 1024)) ;;
+	""|m|M) echo "$num" ;;
+	g|G) echo $((num * 1024)) ;;
+	t|T) echo $((num * 1024 * 1024)) ;;
+	esac
+}
+
+# port_is_free PORT: true when nothing listens on / holds PORT on this host.
+port_is_free() {
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c 'import socket,sys; s=socket.socket(); s.bind(("", int(sys.argv[1])))' \
+			"$1" 2>/dev/null
+	else
+		! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+	fi
+}
+
+# free_port START: print the first free TCP port from START upward.
+free_port() {
+	local port
+	for ((port = $1; port < $1 + 200; port++)); do
+		port_is_free "$port" && { echo "$port"; return 0; }
+	done
+	echo "qemu-run: no free TCP port in $1..$(($1 + 199))" >&2
+	return 1
+}
+
+# setup_gdb: resolve GDB_PORT=auto, save it to PORT_FILE and tell how to attach.
+setup_gdb() {
+	[ "$GDB_PORT" = auto ] && { GDB_PORT=$(free_port 12345) || exit 3; }
+	[ -n "$PORT_FILE" ] && echo "$GDB_PORT" > "$PORT_FILE"
+	TIMEOUT=0
+	echo "qemu-run: QEMU is halted, waiting for gdb on port $GDB_PORT; attach with: make gdb"
+	echo "qemu-run:   or: gdb ${ISO%.iso}.elf -ex 'target remote :$GDB_PORT'" \
+		"-ex 'hbreak kmain' -ex continue"
+}
+
+# build_cmd: fill the array QEMU_CMD with the full QEMU command line.
+build_cmd() {
+	local mib cpu=max
+	mib=$(mem_mib "$MEM") || exit 3
+	[ "$ACCEL" = kvm ] && cpu=max,-arch-capabilities
+	QEMU_CMD=(qemu-system-x86_64 -accel "$ACCEL" -cpu "$cpu" -m "$MEM" -smp "$SMP"
+		-boot d -cdrom "$ISO" -display none -monitor none -no-reboot
+		-chardev stdio,id=ser0,signal=off -serial chardev:ser0
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -pidfile "$PIDFILE")
+	if [ "$mib" -gt 8192 ]; then
+		QEMU_CMD+=(-object "memory-backend-ram,id=ram0,size=${mib}M,reserve=off"
+			-machine memory-backend=ram0)
+	fi
+	[ -n "$GDB_PORT" ] && QEMU_CMD+=(-S -gdb "tcp::$GDB_PORT")
+	QEMU_CMD+=("$@")
+}
+
+# print_cmd ARG...: show the command line, quoting only the arguments that need it.
+print_cmd() {
+	local a out="qemu-run:"
+	for a in "$@"; do
+		if [[ $a =~ ^[A-Za-z0-9_./:=,+@%-]+$ ]]; then out+=" $a"; else out+=" $(printf '%q' "$a")"; fi
+	done
+	echo "$out"
+}
+
+# watch_rss: every second, kill QEMU (pid from PIDFILE) if its RSS passes the limit.
+watch_rss() {
+	local pid="" rss
+	while sleep 1; do
+		[ -n "$pid" ] || pid=$(cat "$PIDFILE" 2>/dev/null) || continue
+		rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
+		[ -n "$rss" ] || return 0
+		if [ "$rss" -gt "$RSS_LIMIT_KIB" ]; then
+			echo "qemu-run: QEMU RSS ${rss} KiB is above $((RSS_LIMIT_KIB / 1024)) MiB: killing it" >&2
+			touch "$RSS_MARK"
+			kill -KILL "$pid"
+			return 0
+		fi
+	done
+}
+
+# explain STATUS: print why the run failed (if it did) and exit with our status code.
+explain() {
+	local rc=$1
+	if [ -e "$RSS_MARK" ]; then
+		echo "qemu-run: killed: QEMU used more than $((RSS_LIMIT_KIB / 1024)) MiB of RAM" >&2; exit 125
+	elif [ "$INTERRUPTED" = 1 ]; then
+		echo "qemu-run: interrupted" >&2; exit 130
+	fi
+	case $rc in
+	33) exit 0 ;;
+	35) echo "qemu-run: kernel reported failure (QEMU exited 35)" >&2; exit 1 ;;
+	0) echo "qemu-run: triple fault or reset (QEMU exited 0)" >&2; exit 2 ;;
+	124) echo "qemu-run: timeout after $TIMEOUT s" >&2; exit 124 ;;
+	137) echo "qemu-run: QEMU was killed (SIGKILL: stuck after the timeout, or killed by hand)" >&2
+	     exit 124 ;;
+	*) echo "qemu-run: QEMU failed or kernel exited with an unknown code (QEMU exited $rc)" >&2
+	   exit 3 ;;
+	esac
+}
+
+[ -f "$ISO" ] || { echo "qemu-run: no ISO at $ISO (run make first)" >&2; exit 3; }
+mkdir -p "$(dirname "$LOG")"
+PIDFILE=$LOG.qemu.pid
+RSS_MARK=$LOG.rss-killed
+ERRLOG=$LOG.qemu-stderr
+INTERRUPTED=0
+rm -f "$PIDFILE" "$RSS_MARK"
+[ -z "$GDB_PORT" ] || setup_gdb
+build_cmd "$@"
+
+print_cmd "${QEMU_CMD[@]}"
+echo "qemu-run: serial log: $LOG, timeout: $([ "$TIMEOUT" = 0 ] && echo none || echo "${TIMEOUT}s")"
+watch_rss &
+WATCHER=$!
+trap 'INTERRUPTED=1' INT TERM
+
+# QEMU's stdout carries the serial console: tee it to the terminal and the log. stdin is
+# /dev/null so QEMU never touches the terminal's modes or flags.
+# QEMU's stderr is copied to a file too: "terminating on signal" there tells an interrupted run
+# (QEMU then exits 0, like on a triple fault) from a real reset.
+timeout --foreground -k 5 "$TIMEOUT" "${QEMU_CMD[@]}" </dev/null 2> >(tee "$ERRLOG" >&2) |
+	tee "$LOG"
+rc=${PIPESTATUS[0]}
+ERR_TEE=$!
+kill "$WATCHER" 2>/dev/null
+wait "$WATCHER" "$ERR_TEE" 2>/dev/null
+grep -q 'terminating on signal' "$ERRLOG" 2>/dev/null && [ "$rc" = 0 ] && INTERRUPTED=1
+rm -f "$PIDFILE"
+explain "$rc"

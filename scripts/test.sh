@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# scripts/test.sh - everything `make test` runs: the host suites under ASan/UBSan, then real
+# boots in QEMU (every in-kernel suite at several memory sizes, mem= honoured, the tour), each
+# checked from its serial log. Last line: "N passed, N failed"; exit status 1 on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=build/test
+mkdir -p "$OUT"
+MAKE=${MAKE:-make}
+pass=0
+fail=0
+
+# record NAME OK: one scripted check.
+record() {
+	if [ "$2" = 0 ]; then
+		echo "PASS $1"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $1"
+		fail=$((fail + 1))
+	fi
+}
+
+# ktap NAME LOG: count every case result of a KTAP log.
+ktap() {
+	local res
+	res=$(scripts/ktap-check -p "$1/" "$2")
+	grep -E '^FAIL' <<<"$res"
+	local p f
+	p=$(grep -c '^PASS' <<<"$res")
+	f=$(grep -c '^FAIL' <<<"$res")
+	echo "$1: $p cases passed, $f failed"
+	pass=$((pass + p))
+	fail=$((fail + f))
+}
+
+# build_iso CMDLINE DEST: a kernel ISO booting with that command line.
+build_iso() {
+	$MAKE -s all CMDLINE="$1" >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; return 1; }
+	cp build/kernel.iso "$2"
+}
+
+# boot NAME ISO MEM: boot in QEMU under a timeout; the serial log goes to $OUT/NAME.log.
+boot() {
+	local t0=$SECONDS
+	scripts/qemu-run.sh -i "$2" -m "$3" -t 900 -l "$OUT/$1.log" >/dev/null 2>"$OUT/$1.err"
+	local rc=$?
+	echo "$1: QEMU finished in $((SECONDS - t0)) s with status $rc $(cat "$OUT/$1.err" | tail -1)"
+	return $rc
+}
+
+echo "== host suites (ASan + UBSan)"
+if $MAKE -s build/host/ktest-host >"$OUT/host-build.log" 2>&1; then
+	build/host/ktest-host >"$OUT/host.log" 2>&1
+	record "host: ktest-host exit status" $?
+	ktap host "$OUT/host.log"
+else
+	cat "$OUT/host-build.log"
+	record "host: build" 1
+fi
+
+echo "== in-kernel suites"
+if build_iso "ktest" "$OUT/ktest.iso"; then
+	for mem in 32M 128M 1G 3G 6G; do
+		boot "ktest-$mem" "$OUT/ktest.iso" "$mem"
+		record "mem=$mem: boot exits with success" $?
+		ktap "qemu-$mem" "$OUT/ktest-$mem.log"
+	done
+else
+	record "kernel build (CMDLINE=ktest)" 1
+fi
+
+echo "== mem=1G on a 3G machine"
+if build_iso "mem=1G ktest" "$OUT/mem1g.iso"; then
+	boot "mem1g" "$OUT/mem1g.iso" 3G
+	record "mem=1G: boot exits with success" $?
+	ktap "qemu-3G-mem=1G" "$OUT/mem1g.log"
+	grep -q 'Zone ranges' "$OUT/mem1g.log" && ! grep -qE '^  Normal +\[mem' "$OUT/mem1g.log"
+	record "mem=1G: no Normal zone, no frame above 1 GiB (see boot.limits_respected)" $?
+else
+	record "kernel build (mem=1G)" 1
+fi
+
+# check_tour LOG: the tour ended where it started, and MemTotal is within 1% (plus the
+# descriptor array) of the usable RAM in the printed map.
+check_tour() {
+	grep -q 'tour: buddyinfo back where it started: yes; invariant check: 0 problems' "$1" || return 1
+	awk '
+	# hex("0x...") as a number (mawk has no strtonum); exact below 2^53.
+	function hex(s,    i, v) {
+		s = tolower(substr(s, 3)); v = 0
+		for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v
+	}
+	/BIOS-e820: .* usable/ {
+		r = $0; sub(/.*\[mem /, "", r); sub(/\].*/, "", r); split(r, a, "-")
+		lo = hex(a[1]); hi = hex(a[2]) + 1
+		lo = int((lo + 4095) / 4096) * 4096; hi = int(hi / 4096) * 4096
+		if (hi > lo) usable += hi - lo
+	}
+	/^MemTotal:/ { total = $2 * 1024 }
+	/^struct page:/ { for (i = 1; i <= NF; i++) if ($i == "memmap") memmap = $(i + 1) * 1024 }
+	END {
+		gap = usable - total
+		printf "  usable %d KiB, MemTotal %d KiB, memmap %d KiB, gap %.2f%% of usable\n", \
+			usable / 1024, total / 1024, memmap / 1024, 100 * gap / usable
+		exit !(usable > 0 && total > 0 && gap >= 0 && gap <= usable / 100 + memmap)
+	}' "$1"
+}
+
+echo "== make run (the tour)"
+if build_iso "" "$OUT/run.iso"; then
+	boot "run-512M" "$OUT/run.iso" 512M
+	record "make run: exits with success" $?
+	check_tour "$OUT/run-512M.log"
+	record "make run: tour returns every frame, MemTotal matches the map" $?
+	boot "run-6G" "$OUT/run.iso" 6G
+	record "make run MEM=6G: exits with success" $?
+	grep -qE '^  Normal +\[mem 0x0000000100000000-' "$OUT/run-6G.log"
+	record "make run MEM=6G: Normal zone above 4 GiB" $?
+	check_tour "$OUT/run-6G.log"
+	record "make run MEM=6G: tour returns every frame, MemTotal within 1% of usable" $?
+else
+	record "kernel build (run)" 1
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

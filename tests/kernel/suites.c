@@ -1,0 +1,9 @@
+/* tests/kernel/suites.c - suites that only make sense inside the kernel (real boot state). */
+#include "tests/ktest.h"
+
+extern const struct ktest_suite boot_suite;
+
+const struct ktest_suite *const ktest_kernel_suites[] = {
+	&boot_suite,
+	NULL
+};
