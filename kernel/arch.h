@@ -23,8 +23,11 @@ static inline phys_addr_t virt_to_phys(const void *v)
 	return a - PAGE_OFFSET;
 }
 
-/* Linker-script symbols: the kernel image (virtual addresses). */
-extern char _kernel_start[], _kernel_end[];
+/* Linker-script symbols: the kernel image and its boot-only part (virtual addresses). */
+extern char _kernel_start[], _kernel_end[], __init_begin[], __init_end[];
+
+/* Boot-only zeroed data, given back to the page allocator after set-up (Linux's __initdata). */
+#define __initbss __attribute__((section(".bss.init")))
 static inline phys_addr_t kernel_phys_start(void) { return virt_to_phys(_kernel_start); }
 static inline phys_addr_t kernel_phys_end(void) { return virt_to_phys(_kernel_end); }
 

@@ -16,10 +16,10 @@
 #define MAX_RAW_ENTRIES 4096
 
 struct boot_params boot_params;
-static struct memblock boot_memblock;
-static struct mem_raw raw_map[MAX_RAW_ENTRIES];
-static struct mem_range e820[2 * MAX_RAW_ENTRIES + 1];
-static struct mem_range e820_scratch[2 * MAX_RAW_ENTRIES];
+static struct memblock boot_memblock __initbss;
+static struct mem_raw raw_map[MAX_RAW_ENTRIES] __initbss;
+static struct mem_range e820[2 * MAX_RAW_ENTRIES + 1] __initbss;
+static struct mem_range e820_scratch[2 * MAX_RAW_ENTRIES] __initbss;
 
 /* pt_alloc_fn over memblock: a zeroed page reachable through the direct map, or 0. */
 static phys_addr_t pt_alloc(void *arg)
@@ -81,8 +81,9 @@ static void reserve(struct memblock *mb, u64 base, u64 size, const char *what)
 static void reserve_boot_data(struct memblock *mb, const struct mb2_info *mb2, u64 mbi_phys)
 {
 	reserve(mb, 0, PAGE_SIZE, "first page (real-mode IVT/BDA)");
-	boot_params.kernel_bytes = kernel_phys_end() - kernel_phys_start();
-	reserve(mb, kernel_phys_start(), boot_params.kernel_bytes, "kernel image");
+	reserve(mb, kernel_phys_start(), kernel_phys_end() - kernel_phys_start(), "kernel image");
+	boot_params.kernel_bytes = (u64)(kernel_phys_end() - kernel_phys_start()) -
+				   (u64)(__init_end - __init_begin);
 	reserve(mb, mbi_phys, mb2->total_size, "multiboot2 information");
 	for (u32 i = 0; i < mb2->nr_modules; i++)
 		reserve(mb, mb2->modules[i].start, mb2->modules[i].end - mb2->modules[i].start,
@@ -112,7 +113,19 @@ static int populate_vmemmap(struct memblock *mb, unsigned long max_pfn, const u6
 	return 0;
 }
 
-static void print_summary(const struct memblock *mb)
+/* The boot allocator's own tables and the map buffers are not needed any more: give their
+ * frames to the buddy allocator, as Linux's free_initmem() does. */
+static void free_initmem(void)
+{
+	unsigned long first = virt_to_phys(__init_begin) >> PAGE_SHIFT;
+	unsigned long count = (unsigned long)(__init_end - __init_begin) >> PAGE_SHIFT;
+
+	node_release_range(&contig_node, first, count);
+	node_setup_watermarks(&contig_node);
+	printk(KERN_INFO "Freeing unused kernel image (initmem) memory: %luK\n", count * 4);
+}
+
+static void print_summary(u64 boot_alloc)
 {
 	struct mm_node *n = &contig_node;
 	unsigned long managed = totalram_pages();
@@ -134,7 +147,7 @@ static void print_summary(const struct memblock *mb)
 	       (unsigned long long)boot_params.pgtable_bytes >> 10,
 	       (unsigned long long)(boot_params.reserved_bytes - boot_params.kernel_bytes -
 				    boot_params.memmap_bytes - boot_params.pgtable_bytes) >> 10,
-	       (unsigned long long)mb->allocated >> 10);
+	       (unsigned long long)boot_alloc >> 10);
 }
 
 int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
@@ -190,6 +203,8 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	};
 	node_init(&contig_node, &lay, mb);
 	node_free_memblock(&contig_node, mb);
-	print_summary(mb);
+	u64 boot_alloc = mb->allocated;		/* mb lives in the init section: read it first */
+	free_initmem();
+	print_summary(boot_alloc);
 	return 0;
 }

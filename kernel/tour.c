@@ -48,7 +48,10 @@ static void tour_one_page(void)
 	if (!p)
 		return;
 	show_block("alloc_page", p, 0);
-	printk(KERN_INFO "  buddyinfo with the page taken (a larger block was split to serve it):\n");
+	bool split = snapshot[p->zone][0] == 0;
+	printk(KERN_INFO "  buddyinfo with the page taken (%s):\n", split ?
+	       "no free order-0 block, so a larger one was split in halves" :
+	       "a free order-0 block was taken as it was");
 	node_print_buddyinfo(&contig_node);
 	__free_pages(p, 0);
 }

@@ -63,6 +63,8 @@ static void accounting(struct ktest *t)
 	u64 kept = (usable_pages - managed) << PAGE_SHIFT;
 	KT_EXPECT(t, kept <= boot_params.memmap_bytes + boot_params.pgtable_bytes +
 		     boot_params.kernel_bytes + (8ULL << 20));
+	/* The boot-only tables were given back (free_initmem). */
+	KT_EXPECT(t, !PageReserved(pfn_to_page(virt_to_phys(__init_begin) >> PAGE_SHIFT)));
 	KT_EXPECT_EQ(t, node_check(&contig_node, true), 0);
 }
 
