@@ -18,18 +18,6 @@ struct ktest_filter {
 static u64 (*leak_count)(void);
 static const char *leak_what;
 
-/* Compare two strings as unsigned chars: <0, 0 or >0. */
-int ktest_strcmp(const char *a, const char *b)
-{
-	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
-
-	while (*x && *x == *y) {
-		x++;
-		y++;
-	}
-	return *x - *y;
-}
-
 /* Install (or with NULL remove) the counter compared before and after every case. */
 void ktest_set_leak_counter(u64 (*count)(void), const char *what)
 {

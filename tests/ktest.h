@@ -21,6 +21,7 @@
 #define TESTS_KTEST_H
 
 #include "lib/types.h"
+#include "lib/string.h"
 
 struct ktest {
 	const char *suite;	/* suite name */
@@ -61,11 +62,10 @@ void ktest_skip(struct ktest *t, const char *reason);
 	_b = (unsigned long long)(b); if (_a != _b) { ktest_fail(t, __FILE__, __LINE__, \
 	"assertion %s == %s (%llu vs %llu)", #a, #b, _a, _b); return; } } while (0)
 #define KT_EXPECT_STREQ(t, a, b) do { const char *_a = (a), *_b = (b); \
-	if (!_a || !_b || ktest_strcmp(_a, _b)) ktest_fail(t, __FILE__, __LINE__, \
+	if (!_a || !_b || strcmp(_a, _b)) ktest_fail(t, __FILE__, __LINE__, \
 	"expected %s == %s (\"%s\" vs \"%s\")", #a, #b, _a ? _a : "(null)", _b ? _b : "(null)"); \
 	} while (0)
 
-int ktest_strcmp(const char *a, const char *b);
 
 /* Optional leak check run around every case: the runner calls it before and after the case and
  * fails the case (with a diagnostic) when the two values differ. Typically the free-page count. */

@@ -11,25 +11,15 @@
 /* The same without compile-time format checking, for deliberately unusual formats. */
 #define CHECK_RAW(t, want, ...) check_raw(t, __LINE__, want, __VA_ARGS__)
 
-/* Length of s (ktest code must not rely on libc). */
-static size_t test_strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
 /* Shared body of CHECK and CHECK_RAW: compare output and return value of a va_list format. */
 static void check_va(struct ktest *t, int line, const char *want, const char *fmt, va_list ap)
 {
 	char buf[BUF_SIZE];
 	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
 
-	if (ktest_strcmp(buf, want) || n != (int)test_strlen(want))
+	if (strcmp(buf, want) || n != (int)strlen(want))
 		ktest_fail(t, __FILE__, line, "format \"%s\": got \"%s\" (ret %d), want \"%s\" (ret %d)",
-			   fmt, buf, n, want, (int)test_strlen(want));
+			   fmt, buf, n, want, (int)strlen(want));
 }
 
 /* CHECK with compile-time format checking. */
