@@ -130,8 +130,10 @@ static void print_summary(u64 boot_alloc)
 	struct mm_node *n = &contig_node;
 	unsigned long managed = totalram_pages();
 	u64 usable = boot_params.usable_bytes;
+	u64 known = boot_params.kernel_bytes + boot_params.memmap_bytes + boot_params.pgtable_bytes;
 
 	boot_params.reserved_bytes = usable - ((u64)managed << PAGE_SHIFT);
+	u64 other = boot_params.reserved_bytes > known ? boot_params.reserved_bytes - known : 0;
 	node_print_zone_ranges(n);
 	node_print_zones(n);
 	printk(KERN_INFO "struct page: %zu bytes per %lu-byte frame (Linux: 64); memmap %llu KiB "
@@ -145,8 +147,7 @@ static void print_summary(u64 boot_alloc)
 	       (unsigned long long)boot_params.kernel_bytes >> 10,
 	       (unsigned long long)boot_params.memmap_bytes >> 10,
 	       (unsigned long long)boot_params.pgtable_bytes >> 10,
-	       (unsigned long long)(boot_params.reserved_bytes - boot_params.kernel_bytes -
-				    boot_params.memmap_bytes - boot_params.pgtable_bytes) >> 10,
+	       (unsigned long long)other >> 10,
 	       (unsigned long long)boot_alloc >> 10);
 }
 
