@@ -7,6 +7,7 @@
 #include "lib/kernel.h"
 #include "lib/string.h"
 #include "mm/gfp.h"
+#include "mm/slab.h"
 #include "mm/zone.h"
 #include "tests/ktest.h"
 
@@ -66,8 +67,10 @@ static void parse_cmdline(const char *src)
 	}
 }
 
+/* Free pages with every slab cache shrunk: what must come back after each test case. */
 static u64 free_pages_counter(void)
 {
+	kmem_cache_shrink_all();
 	return nr_free_pages();
 }
 
@@ -96,6 +99,7 @@ void kmain(u32 magic, u64 mbi_phys)
 	parse_cmdline(mb2->cmdline);
 	if (mm_setup(mb2, mbi_phys) < 0)
 		finish(false);
+	kmem_cache_init(rdtsc());
 	node_print_meminfo(&contig_node);
 	node_print_buddyinfo(&contig_node);
 
@@ -106,5 +110,6 @@ void kmain(u32 magic, u64 mbi_phys)
 		ktest_set_leak_counter(free_pages_counter, "free pages");
 		finish(ktest_run(lists, ktest_glob) == 0);
 	}
-	finish(kernel_tour() == 0);
+	bool ok = kernel_tour() == 0;
+	finish(kernel_slab_tour() == 0 && ok);
 }

@@ -9,11 +9,15 @@
 #define PG_reserved (1u << 0)	/* not managed by the buddy: hole, kernel, boot data, metadata */
 #define PG_buddy    (1u << 1)	/* head of a free block on a free list; page->order is its order */
 #define PG_slab     (1u << 2)	/* owned by the slab allocator */
-#define PG_head     (1u << 3)	/* head of a multi-page allocation kept whole (large kmalloc) */
+#define PG_head     (1u << 3)	/* head of a large kmalloc; page->private is its size in bytes */
+#define PG_tail     (1u << 4)	/* other frame of a slab or large kmalloc; private = head page */
+#define PG_frozen   (1u << 5)	/* slab is some CPU's active slab */
 
 /* The descriptor. Linux's is 64 bytes; ours is 32 (0.78% of RAM), asserted below.
  *   free block head:      PG_buddy, order = block order, lru on zone->free_area[order]
  *   allocated block head: refcount 1, order = allocation order, lru/private for the owner
+ *   slab head:            PG_slab, private = its kmem_cache, lru on the cache's partial list,
+ *                         slab.inuse/slab.freelist instead of refcount (see mm/slab.c)
  *   any other frame:      refcount 0, not PG_buddy (tail of a free or allocated block) */
 struct page {
 	struct list_head lru;	/* free-list link while PG_buddy; the owner's afterwards */
@@ -21,8 +25,16 @@ struct page {
 	u16 flags;		/* PG_* */
 	u8 order;		/* order of the free block or of the allocation this page heads */
 	u8 zone;		/* zone index within the node (ZONE_DMA, ZONE_DMA32, ZONE_NORMAL) */
-	s32 refcount;		/* users of an allocated block head; 0 when free or a tail */
+	union {
+		s32 refcount;	/* users of an allocated block head; 0 when free or a tail */
+		struct {
+			u16 inuse;	/* objects allocated (all of them while frozen) */
+			u16 freelist;	/* index of the first free object, SLAB_FREELIST_END if none */
+		} slab;
+	};
 };
+
+#define SLAB_FREELIST_END 0xffffu
 
 _Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
 

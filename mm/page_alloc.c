@@ -113,6 +113,10 @@ static bool free_ok(struct mm_node *n, struct page *page, unsigned int order, un
 		bad_page(n, page, "freeing a reserved frame", caller);
 		return false;
 	}
+	if (page->flags & (PG_slab | PG_tail | PG_head)) {
+		bad_page(n, page, "freeing a slab or kmalloc page with __free_pages", caller);
+		return false;
+	}
 	if (PageBuddy(page) || page->refcount == 0) {
 		bad_page(n, page, PageBuddy(page) ? "double free: frame is already free"
 			 : "freeing a frame that is not allocated (double free or tail page)", caller);
@@ -122,10 +126,6 @@ static bool free_ok(struct mm_node *n, struct page *page, unsigned int order, un
 		ksnprintf(why, sizeof(why), "order mismatch: allocated as order %u, freed as %u",
 			  page->order, order);
 		bad_page(n, page, why, caller);
-		return false;
-	}
-	if (PageSlab(page)) {
-		bad_page(n, page, "freeing a slab page with __free_pages", caller);
 		return false;
 	}
 	return true;
@@ -138,7 +138,6 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 		return;
 	if (--page->refcount > 0)
 		return;
-	page->flags &= (u16)~PG_head;
 	buddy_put(&n->zones[page->zone], node_page_to_pfn(n, page), order);
 }
 

@@ -7,6 +7,7 @@
 #include "lib/kernel.h"
 #include "mm/gfp.h"
 #include "mm/zone.h"
+#include "mm/slab.h"
 #include "tests/ktest.h"
 #include "tests/mm/fixture.h"
 
@@ -30,8 +31,10 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
+/* Free pages with every slab cache shrunk: what must come back after each case. */
 static u64 free_pages_counter(void)
 {
+	kmem_cache_shrink_all();
 	return nr_free_pages();
 }
 
@@ -55,6 +58,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ktest-host: cannot build the test node\n");
 		return 2;
 	}
+	kmem_cache_init(0x1234abcdULL);
 	printk("# host node: %lu frames managed, %lu free\n", totalram_pages(), nr_free_pages());
 	ktest_set_leak_counter(free_pages_counter, "free pages");
 	const struct ktest_suite *const *const lists[] = { ktest_common_suites, ktest_mm_suites, NULL };

@@ -5,11 +5,13 @@ extern const struct ktest_suite memmap_suite;
 extern const struct ktest_suite memblock_suite;
 extern const struct ktest_suite buddy_suite;
 extern const struct ktest_suite buddy_stress_suite;
+extern const struct ktest_suite slab_suite;
 
 const struct ktest_suite *const ktest_mm_suites[] = {
 	&memmap_suite,
 	&memblock_suite,
 	&buddy_suite,
 	&buddy_stress_suite,
+	&slab_suite,
 	NULL
 };

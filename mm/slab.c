@@ -1,0 +1,699 @@
+/* mm/slab.c - a SLUB-like slab allocator over the buddy allocator.
+ *
+ * Design (after Linux's SLUB). A slab is one block of 2^order pages holding `objects` objects
+ * of `size` bytes; the order is the smallest (up to 3) that leaves at most 1/16 of the slab
+ * unused while holding a useful number of objects. There is no per-object header: a free object
+ * holds, at s->offset, the pointer to the next free object, stored hardened as
+ * ptr ^ s->random ^ bswap(address of the pointer) (CONFIG_SLAB_FREELIST_HARDENED). The slab's
+ * own state lives in the struct page of its first frame: PG_slab, private = its cache,
+ * slab.inuse and slab.freelist (index of the first free object); the other frames carry PG_tail
+ * and point at the first, so kfree() finds the cache from the address alone.
+ *
+ * Slab states:
+ *   frozen   the active slab of a CPU (PG_frozen): its free objects are on that CPU's freelist,
+ *            inuse == objects; objects freed by another CPU go to slab.freelist.
+ *   partial  some objects free: on s->partial (a small number of empty ones too, min_partial).
+ *   full     every object allocated: on no list (found again when an object is freed).
+ *   empty    beyond min_partial, or at shrink/destroy: its pages go back to the buddy.
+ *
+ * Fast paths touch only the CPU's kmem_cache_cpu: alloc pops cpu->freelist, free of an object
+ * of the active slab pushes it (refusing the object already at the head: a double free).
+ * Slow path (cpu->freelist empty): take what other CPUs freed to the active slab, else unfreeze
+ * it and freeze the first partial slab, else a new slab from the page allocator.
+ * Free of an object of any other slab: push on slab.freelist, fix inuse, and move the slab
+ * between full, partial and empty.
+ *
+ * Locking: one CPU with interrupts off, so nothing is taken yet. The per-CPU structure is
+ * already separate so that the SMP issue adds a per-cache list_lock (protecting partial,
+ * nr_partial and a slab's inuse/freelist when not frozen) and interrupt-disabled fast paths,
+ * in the order slab_mutex -> list_lock -> zone lock.
+ */
+#include "mm/slab.h"
+#include "mm/zone.h"
+#include "mm/internal.h"
+#include "lib/bitops.h"
+#include "lib/string.h"
+
+#define SLUB_MAX_ORDER   3
+#define SLUB_MIN_OBJECTS 8
+#define NR_KMALLOC       64
+#define CACHE_LINE       64
+
+
+static struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
+static struct kmem_cache kmem_cache_boot;	/* the cache of struct kmem_cache */
+static struct kmem_cache *kmalloc_caches[NR_KMALLOC];
+static struct kmem_cache *kmalloc_dma_caches[NR_KMALLOC];
+static unsigned int kmalloc_sizes[NR_KMALLOC];
+static char kmalloc_names[2][NR_KMALLOC][20];
+static u8 size_index[KMALLOC_MAX_CACHE_SIZE / 8];	/* (size - 1) / 8 -> class */
+static u64 slab_seed;
+
+static inline struct kmem_cache_cpu *this_cpu(struct kmem_cache *s)
+{
+	return &s->cpu[0];	/* smp_processor_id() == 0 until the SMP issue */
+}
+
+/* ---- hardened free pointers ---- */
+
+static inline u64 ptr_mask(const struct kmem_cache *s, const void *slot)
+{
+	return s->random ^ __builtin_bswap64((u64)(uintptr_t)slot);
+}
+
+static inline void *get_freepointer(const struct kmem_cache *s, void *obj)
+{
+	u64 *slot = (u64 *)((char *)obj + s->offset);
+	return (void *)(uintptr_t)(*slot ^ ptr_mask(s, slot));
+}
+
+static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *next)
+{
+	u64 *slot = (u64 *)((char *)obj + s->offset);
+	*slot = (u64)(uintptr_t)next ^ ptr_mask(s, slot);
+}
+
+/* ---- slab geometry ---- */
+
+static inline char *slab_base(const struct page *slab)
+{
+	return node_page_address(&contig_node, slab);
+}
+
+static inline void *idx_to_obj(const struct kmem_cache *s, const struct page *slab, unsigned int i)
+{
+	return slab_base(slab) + (size_t)i * s->size;
+}
+
+static inline u16 obj_to_idx(const struct kmem_cache *s, const struct page *slab, const void *obj)
+{
+	return (u16)(((const char *)obj - slab_base(slab)) / s->size);
+}
+
+/* The head page of the slab or large kmalloc holding p, or the frame's own page. */
+static struct page *head_page(const void *p)
+{
+	struct page *page = virt_to_page(p);
+	if (page && (page->flags & PG_tail))
+		page = (struct page *)page->private;
+	return page;
+}
+
+/* Smallest order (<= SLUB_MAX_ORDER) with at least min_objects objects and at most 1/fraction
+ * of the slab unused; 0 with *ok false when none. */
+static unsigned int try_order(unsigned int size, unsigned int min_objects, unsigned int fraction,
+			      bool *ok)
+{
+	for (unsigned int order = 0; order <= SLUB_MAX_ORDER; order++) {
+		unsigned long slab = PAGE_SIZE << order, objects = slab / size;
+		if (objects >= min_objects && (slab - objects * size) * fraction <= slab) {
+			*ok = true;
+			return order;
+		}
+	}
+	*ok = false;
+	return 0;
+}
+
+static unsigned int calculate_order(unsigned int size)
+{
+	bool ok;
+	for (unsigned int min = SLUB_MIN_OBJECTS; min >= 1; min /= 2)
+		for (unsigned int fraction = 16; fraction >= 4; fraction /= 2) {
+			unsigned int order = try_order(size, min, fraction, &ok);
+			if (ok)
+				return order;
+		}
+	return get_order(size);
+}
+
+/* Fill in the geometry of s; false when the object cannot be served. */
+static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int align,
+			   unsigned int flags)
+{
+	if (size == 0 || size > (PAGE_SIZE << SLUB_MAX_ORDER) || (align & (align - 1)))
+		return false;
+	align = MAX(align, 8u);
+	if ((flags & SLAB_HWCACHE_ALIGN) && size > CACHE_LINE / 2)
+		align = MAX(align, (unsigned int)CACHE_LINE);
+	s->object_size = size;
+	s->align = align;
+	s->flags = flags;
+	/* The free pointer sits mid-object (small overflows miss it), or after the object when a
+	 * constructor's work must survive while the object is free. */
+	unsigned int total = ALIGN_UP(MAX(size, 8u), 8u);
+	if (s->ctor) {
+		s->offset = total;
+		total += 8;
+	} else {
+		s->offset = ALIGN_DOWN(total / 2, 8u);
+	}
+	s->size = ALIGN_UP(total, align);
+	s->order = calculate_order(s->size);
+	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
+	unsigned int lg = __fls64(s->size);
+	s->min_partial = MIN(MAX(lg / 2, 5u), 10u);
+	return s->objects > 0 && s->objects < SLAB_FREELIST_END;
+}
+
+static u64 splitmix64(u64 *x)
+{
+	u64 z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static bool cache_setup(struct kmem_cache *s, const char *name, unsigned int size,
+			unsigned int align, unsigned int flags, void (*ctor)(void *))
+{
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->ctor = ctor;
+	if (!cache_geometry(s, size, align, flags))
+		return false;
+	s->random = splitmix64(&slab_seed);
+	INIT_LIST_HEAD(&s->partial);
+	list_add_tail(&s->list, &slab_caches);
+	return true;
+}
+
+/* ---- slabs from and to the page allocator ---- */
+
+static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
+{
+	if (s->flags & SLAB_CACHE_DMA)
+		gfp |= __GFP_DMA;
+	struct page *slab = node_alloc_pages(&contig_node, (gfp & ~__GFP_ZERO) | __GFP_NOWARN,
+					     s->order);
+	if (!slab)
+		return NULL;
+	for (unsigned long i = 1; i < (1UL << s->order); i++) {
+		slab[i].flags |= PG_tail;
+		slab[i].private = (unsigned long)slab;
+	}
+	slab->flags |= PG_slab;
+	slab->private = (unsigned long)s;
+	slab->slab.inuse = 0;
+	slab->slab.freelist = 0;
+	for (unsigned int i = 0; i < s->objects; i++) {
+		void *obj = idx_to_obj(s, slab, i);
+		if (s->ctor)
+			s->ctor(obj);
+		set_freepointer(s, obj, i + 1 < s->objects ? idx_to_obj(s, slab, i + 1) : NULL);
+	}
+	s->nr_slabs++;
+	return slab;
+}
+
+static void discard_slab(struct kmem_cache *s, struct page *slab)
+{
+	for (unsigned long i = 1; i < (1UL << s->order); i++) {
+		slab[i].flags &= (u16)~PG_tail;
+		slab[i].private = 0;
+	}
+	slab->flags &= (u16)~(PG_slab | PG_frozen);
+	slab->private = 0;
+	slab->refcount = 1;		/* the union held slab counters */
+	s->nr_slabs--;
+	node_free_pages(&contig_node, slab, s->order);
+}
+
+/* Take the slab's whole freelist (for a CPU): returns its first object or NULL. */
+static void *take_freelist(struct kmem_cache *s, struct page *slab)
+{
+	void *first = NULL;
+	if (slab->slab.freelist != SLAB_FREELIST_END)
+		first = idx_to_obj(s, slab, slab->slab.freelist);
+	slab->slab.freelist = SLAB_FREELIST_END;
+	slab->slab.inuse = (u16)s->objects;
+	return first;
+}
+
+/* Push obj on a slab's own freelist (not frozen here, or frozen on another CPU). */
+static void slab_push(struct kmem_cache *s, struct page *slab, void *obj)
+{
+	void *head = NULL;
+	if (slab->slab.freelist != SLAB_FREELIST_END)
+		head = idx_to_obj(s, slab, slab->slab.freelist);
+	set_freepointer(s, obj, head);
+	slab->slab.freelist = obj_to_idx(s, slab, obj);
+	slab->slab.inuse--;
+}
+
+/* A non-frozen slab's inuse changed: move it between full, partial and empty. */
+static void place_slab(struct kmem_cache *s, struct page *slab, bool listed)
+{
+	if (slab->slab.inuse == 0 && s->nr_partial >= s->min_partial) {
+		if (listed) {
+			list_del(&slab->lru);
+			s->nr_partial--;
+		}
+		discard_slab(s, slab);
+	} else if (!listed && slab->slab.freelist != SLAB_FREELIST_END) {
+		list_add_tail(&slab->lru, &s->partial);
+		s->nr_partial++;
+	}
+}
+
+/* Give the CPU's active slab back: its CPU freelist returns to the slab's own freelist. */
+static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct page *slab = c->slab;
+	void *obj = c->freelist;
+
+	if (!slab)
+		return;
+	while (obj) {
+		void *next = get_freepointer(s, obj);
+		slab_push(s, slab, obj);
+		obj = next;
+	}
+	c->slab = NULL;
+	c->freelist = NULL;
+	slab->flags &= (u16)~PG_frozen;
+	place_slab(s, slab, false);
+}
+
+/* ---- allocation ---- */
+
+static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp)
+{
+	struct page *slab = c->slab;
+
+	if (slab && slab->slab.freelist != SLAB_FREELIST_END) {
+		c->freelist = take_freelist(s, slab);	/* objects other CPUs freed */
+		return c->freelist;
+	}
+	if (slab) {					/* full: leave it unlisted */
+		slab->flags &= (u16)~PG_frozen;
+		c->slab = NULL;
+	}
+	if (!list_empty(&s->partial)) {
+		slab = list_first_entry(&s->partial, struct page, lru);
+		list_del(&slab->lru);
+		s->nr_partial--;
+	} else if (!(slab = new_slab(s, gfp))) {
+		return NULL;
+	}
+	slab->flags |= PG_frozen;
+	c->slab = slab;
+	c->freelist = take_freelist(s, slab);
+	return c->freelist;
+}
+
+static void *slab_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	struct kmem_cache_cpu *c = this_cpu(s);
+	void *obj = c->freelist;
+
+	if (unlikely(!obj)) {
+		obj = slab_alloc_slow(s, c, gfp);
+		if (!obj)
+			return NULL;
+	}
+	c->freelist = get_freepointer(s, obj);
+	if (unlikely(gfp & __GFP_ZERO))
+		memset(obj, 0, s->object_size);
+	return obj;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	void *obj = slab_alloc(s, gfp);
+	if (!obj && !(gfp & __GFP_NOWARN))
+		printk(KERN_WARNING "SLUB: unable to allocate from cache %s (caller %#lx)\n",
+		       s->name, _RET_IP_);
+	return obj;
+}
+
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
+{
+	return kmem_cache_alloc(s, gfp | __GFP_ZERO);
+}
+
+/* ---- free ---- */
+
+/* Report misuse of the slab API with the caller's address; the object is not freed. */
+static void slab_misuse(struct kmem_cache *s, const void *obj, const char *what, unsigned long caller)
+{
+	if (s)
+		s->nr_bad++;
+	contig_node.nr_bad++;
+	printk(KERN_ERR "BUG %s: %s: object %p (caller %#lx)\n", s ? s->name : "kmalloc", what,
+	       obj, caller);
+}
+
+/* The slab of obj if obj is an object start of cache s (NULL after a report otherwise). */
+static struct page *check_object(struct kmem_cache *s, const void *obj, unsigned long caller)
+{
+	struct page *slab = head_page(obj);
+
+	if (!slab || !PageSlab(slab)) {
+		slab_misuse(s, obj, "free of a pointer that is not a slab object", caller);
+		return NULL;
+	}
+	if ((struct kmem_cache *)slab->private != s) {
+		slab_misuse(s, obj, "free to the wrong cache", caller);
+		return NULL;
+	}
+	size_t off = (size_t)((const char *)obj - slab_base(slab));
+	if (off % s->size || off / s->size >= s->objects) {
+		slab_misuse(s, obj, "free of a pointer not at an object start", caller);
+		return NULL;
+	}
+	return slab;
+}
+
+static void slab_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
+{
+	struct kmem_cache_cpu *c = this_cpu(s);
+
+	if (likely(slab == c->slab)) {
+		if (unlikely(obj == c->freelist)) {
+			slab_misuse(s, obj, "double free", caller);
+			return;
+		}
+		set_freepointer(s, obj, c->freelist);
+		c->freelist = obj;
+		return;
+	}
+	if (slab->slab.freelist != SLAB_FREELIST_END &&
+	    obj == idx_to_obj(s, slab, slab->slab.freelist)) {
+		slab_misuse(s, obj, "double free", caller);
+		return;
+	}
+	if (slab->flags & PG_frozen) {		/* another CPU's active slab */
+		slab_push(s, slab, obj);
+		return;
+	}
+	bool listed = slab->slab.freelist != SLAB_FREELIST_END;	/* full slabs are unlisted */
+	if (slab->slab.inuse == 0) {
+		slab_misuse(s, obj, "double free (slab has no objects in use)", caller);
+		return;
+	}
+	slab_push(s, slab, obj);
+	place_slab(s, slab, listed);
+}
+
+void kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	struct page *slab = check_object(s, obj, _RET_IP_);
+	if (slab)
+		slab_free(s, slab, obj, _RET_IP_);
+}
+
+/* ---- cache management ---- */
+
+unsigned long kmem_cache_shrink(struct kmem_cache *s)
+{
+	unsigned long before = s->nr_slabs;
+	struct list_head *pos, *tmp;
+
+	deactivate_slab(s, this_cpu(s));
+	list_for_each_safe(pos, tmp, &s->partial) {
+		struct page *slab = list_entry(pos, struct page, lru);
+		if (slab->slab.inuse)
+			continue;
+		list_del(pos);
+		s->nr_partial--;
+		discard_slab(s, slab);
+	}
+	return (before - s->nr_slabs) << s->order;
+}
+
+void kmem_cache_shrink_all(void)
+{
+	struct list_head *pos;
+	list_for_each(pos, &slab_caches)
+		kmem_cache_shrink(list_entry(pos, struct kmem_cache, list));
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     unsigned int flags, void (*ctor)(void *))
+{
+	struct kmem_cache *s = slab_alloc(&kmem_cache_boot, GFP_KERNEL);
+
+	if (s && !cache_setup(s, name, size, align, flags, ctor)) {
+		printk(KERN_ERR "kmem_cache_create(%s): size %u align %u cannot be served\n",
+		       name, size, align);
+		slab_free(&kmem_cache_boot, head_page(s), s, _RET_IP_);
+		s = NULL;
+	}
+	if (!s && (flags & SLAB_PANIC))
+		panic("kmem_cache_create: cannot create cache %s", name);
+	return s;
+}
+
+int kmem_cache_destroy(struct kmem_cache *s)
+{
+	if (!s)
+		return 0;
+	kmem_cache_shrink(s);
+	if (s->nr_slabs) {
+		printk(KERN_ERR "kmem_cache_destroy %s: Slab cache still has objects (%lu slabs in "
+		       "use), not destroyed (caller %#lx)\n", s->name, s->nr_slabs, _RET_IP_);
+		s->nr_bad++;
+		return -1;
+	}
+	list_del(&s->list);
+	kmem_cache_free(&kmem_cache_boot, s);
+	return 0;
+}
+
+/* ---- kmalloc ---- */
+
+/* Size classes: every 8 bytes up to 64 (waste under 8 bytes), then 8 classes per power of two
+ * (2^k + i * 2^k/8, i = 1..8) up to 8192, so no object wastes more than 1/8 of itself: 64
+ * classes. Powers of two are classes, and objects sit at multiples of their size in page-aligned
+ * slabs, so power-of-two requests are naturally aligned. */
+static void kmalloc_init_sizes(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int c = 8; c <= 64; c += 8)
+		kmalloc_sizes[n++] = c;
+	for (unsigned int base = 64; base < KMALLOC_MAX_CACHE_SIZE; base *= 2)
+		for (unsigned int i = 1; i <= 8; i++)
+			kmalloc_sizes[n++] = base + i * (base / 8);
+	BUG_ON(n != NR_KMALLOC);
+	for (unsigned int i = 0, c = 0; i < ARRAY_SIZE(size_index); i++) {
+		while (kmalloc_sizes[c] < (i + 1) * 8)
+			c++;
+		size_index[i] = (u8)c;
+	}
+}
+
+unsigned int kmalloc_class_size(size_t size)
+{
+	if (size == 0 || size > KMALLOC_MAX_CACHE_SIZE)
+		return 0;
+	return kmalloc_sizes[size_index[(size - 1) / 8]];
+}
+
+static struct kmem_cache *kmalloc_cache(size_t size, gfp_t gfp)
+{
+	unsigned int idx = size_index[(size - 1) / 8];
+	return (gfp & __GFP_DMA) ? kmalloc_dma_caches[idx] : kmalloc_caches[idx];
+}
+
+/* Above the classes: whole pages from the buddy, the unused tail of the 2^order block given
+ * back at once; the first frame is PG_head with the size, the others PG_tail. */
+static void *kmalloc_large(size_t size, gfp_t gfp, unsigned long caller)
+{
+	unsigned long pages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
+	unsigned int order = get_order(size);
+
+	if (order > MAX_PAGE_ORDER) {
+		if (!(gfp & __GFP_NOWARN))
+			printk(KERN_WARNING "kmalloc: %zu bytes is too large (caller %#lx)\n", size, caller);
+		return NULL;
+	}
+	struct page *head = node_alloc_pages(&contig_node, gfp | __GFP_NOWARN, order);
+	if (!head) {
+		if (!(gfp & __GFP_NOWARN))
+			printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n",
+			       size, caller);
+		return NULL;
+	}
+	node_split_page(&contig_node, head, order);
+	for (unsigned long i = pages; i < (1UL << order); i++)
+		node_free_pages(&contig_node, head + i, 0);
+	for (unsigned long i = 1; i < pages; i++) {
+		head[i].flags |= PG_tail;
+		head[i].private = (unsigned long)head;
+	}
+	head->flags |= PG_head;
+	head->private = size;
+	return node_page_address(&contig_node, head);
+}
+
+static void kfree_large(struct page *head)
+{
+	unsigned long pages = ALIGN_UP(head->private, PAGE_SIZE) >> PAGE_SHIFT;
+
+	for (unsigned long i = 0; i < pages; i++) {
+		head[i].flags &= (u16)~(PG_head | PG_tail);
+		head[i].private = 0;
+		node_free_pages(&contig_node, head + i, 0);
+	}
+}
+
+static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller)
+{
+	if (size > KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_large(size, gfp, caller);
+	if (size == 0)
+		return NULL;	/* Linux returns ZERO_SIZE_PTR; NULL is as safe to kfree */
+	void *p = slab_alloc(kmalloc_cache(size, gfp), gfp);
+	if (!p && !(gfp & __GFP_NOWARN))
+		printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n", size, caller);
+	return p;
+}
+
+void *kmalloc(size_t size, gfp_t gfp)
+{
+	return kmalloc_caller(size, gfp, _RET_IP_);
+}
+
+void *kzalloc(size_t size, gfp_t gfp)
+{
+	return kmalloc_caller(size, gfp | __GFP_ZERO, _RET_IP_);
+}
+
+void *kcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return kmalloc_caller(bytes, gfp | __GFP_ZERO, _RET_IP_);
+}
+
+/* Usable size of p for the caller, 0 after a report when p is not a kmalloc pointer. */
+static size_t ksize_caller(const void *p, unsigned long caller)
+{
+	struct page *page = head_page(p);
+
+	if (page && PageSlab(page)) {
+		struct kmem_cache *s = (struct kmem_cache *)page->private;
+		return check_object(s, p, caller) ? s->object_size : 0;
+	}
+	if (page && (page->flags & PG_head) && p == node_page_address(&contig_node, page))
+		return ALIGN_UP(page->private, PAGE_SIZE);
+	slab_misuse(NULL, p, "not a pointer kmalloc returned", caller);
+	return 0;
+}
+
+size_t ksize(const void *p)
+{
+	return p ? ksize_caller(p, _RET_IP_) : 0;
+}
+
+void kfree(const void *p)
+{
+	if (!p)
+		return;
+	struct page *page = head_page(p);
+	if (page && PageSlab(page)) {
+		struct kmem_cache *s = (struct kmem_cache *)page->private;
+		if (check_object(s, p, _RET_IP_))
+			slab_free(s, page, (void *)p, _RET_IP_);
+		return;
+	}
+	if (page && (page->flags & PG_head) && p == node_page_address(&contig_node, page)) {
+		kfree_large(page);
+		return;
+	}
+	slab_misuse(NULL, p, "kfree of a pointer kmalloc did not return", _RET_IP_);
+}
+
+void *krealloc(const void *p, size_t size, gfp_t gfp)
+{
+	if (!p)
+		return kmalloc_caller(size, gfp, _RET_IP_);
+	if (size == 0) {
+		kfree(p);
+		return NULL;
+	}
+	size_t old = ksize_caller(p, _RET_IP_);
+	if (!old)
+		return NULL;
+	if (size <= old && (size > KMALLOC_MAX_CACHE_SIZE) == (old > KMALLOC_MAX_CACHE_SIZE) &&
+	    size > old / 2)
+		return (void *)p;		/* fits, and not worth moving to a smaller class */
+	void *n = kmalloc_caller(size, gfp & ~__GFP_ZERO, _RET_IP_);
+	if (!n)
+		return NULL;
+	memcpy(n, p, MIN(old, size));
+	if ((gfp & __GFP_ZERO) && size > old)
+		memset((char *)n + old, 0, size - old);
+	kfree(p);
+	return n;
+}
+
+/* ---- set-up and reporting ---- */
+
+void kmem_cache_init(u64 seed)
+{
+	slab_seed = seed;
+	INIT_LIST_HEAD(&slab_caches);
+	BUG_ON(!cache_setup(&kmem_cache_boot, "kmem_cache", sizeof(struct kmem_cache), 0,
+			    SLAB_HWCACHE_ALIGN, NULL));
+	kmalloc_init_sizes();
+	for (unsigned int i = 0; i < NR_KMALLOC; i++) {
+		ksnprintf(kmalloc_names[0][i], sizeof(kmalloc_names[0][i]), "kmalloc-%u",
+			  kmalloc_sizes[i]);
+		ksnprintf(kmalloc_names[1][i], sizeof(kmalloc_names[1][i]), "dma-kmalloc-%u",
+			  kmalloc_sizes[i]);
+		kmalloc_caches[i] = kmem_cache_create(kmalloc_names[0][i], kmalloc_sizes[i], 0,
+						      SLAB_PANIC, NULL);
+		kmalloc_dma_caches[i] = kmem_cache_create(kmalloc_names[1][i], kmalloc_sizes[i], 0,
+							  SLAB_PANIC | SLAB_CACHE_DMA, NULL);
+	}
+}
+
+/* Objects of s not allocated: on its CPU freelist and on its slabs' own freelists. */
+static unsigned long free_objects(struct kmem_cache *s)
+{
+	unsigned long free = 0;
+	struct list_head *pos;
+	struct kmem_cache_cpu *c = this_cpu(s);
+
+	for (void *o = c->freelist; o; o = get_freepointer(s, o))
+		free++;
+	if (c->slab)
+		free += s->objects - c->slab->slab.inuse;
+	list_for_each(pos, &s->partial) {
+		struct page *slab = list_entry(pos, struct page, lru);
+		free += s->objects - slab->slab.inuse;
+	}
+	return free;
+}
+
+void slabinfo_print(void)
+{
+	struct list_head *pos;
+
+	printk(KERN_INFO "slabinfo - version: 2.1\n");
+	printk(KERN_INFO "# name            <active_objs> <num_objs> <objsize> <objperslab> "
+	       "<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata "
+	       "<active_slabs> <num_slabs> <sharedavail>\n");
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		unsigned long total = s->nr_slabs * s->objects;
+		printk(KERN_INFO "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata "
+		       "%6lu %6lu %6u\n", s->name, total - free_objects(s), total, s->size,
+		       s->objects, 1 << s->order, 0, 0, 0, s->nr_slabs, s->nr_slabs, 0);
+	}
+}
+
+unsigned long slab_pages(void)
+{
+	unsigned long pages = 0;
+	struct list_head *pos;
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		pages += s->nr_slabs << s->order;
+	}
+	return pages;
+}

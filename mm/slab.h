@@ -1,0 +1,83 @@
+/* mm/slab.h - the slab allocator: object caches (kmem_cache_*) and kmalloc, in Linux's shape.
+ * Memory comes from the page allocator of contig_node. */
+#ifndef MM_SLAB_H
+#define MM_SLAB_H
+
+#include "lib/types.h"
+#include "lib/list.h"
+#include "mm/gfp.h"
+
+#define SLAB_HWCACHE_ALIGN 0x2000u	/* align objects to a 64-byte cache line */
+#define SLAB_CACHE_DMA     0x4000u	/* slabs from ZONE_DMA (the dma-kmalloc caches) */
+#define SLAB_PANIC         0x40000u	/* panic if kmem_cache_create fails */
+
+#define NR_CPUS 1
+#define KMALLOC_MAX_CACHE_SIZE 8192	/* larger kmalloc goes straight to the page allocator */
+
+/* The per-CPU part of a cache: the active slab and its lock-free freelist. */
+struct kmem_cache_cpu {
+	void *freelist;			/* next free object of slab (hardened chain) */
+	struct page *slab;		/* the active slab, or NULL */
+};
+
+struct kmem_cache {
+	const char *name;
+	unsigned int object_size;	/* what the user asked for */
+	unsigned int size;		/* object plus metadata, aligned: the stride in a slab */
+	unsigned int align;
+	unsigned int offset;		/* where the free pointer lives inside a free object */
+	unsigned int order;		/* slab order */
+	unsigned int objects;		/* objects per slab */
+	unsigned int flags;
+	void (*ctor)(void *);
+	u64 random;			/* freelist-pointer hardening secret */
+	unsigned long min_partial;	/* empty slabs kept on the partial list */
+	struct kmem_cache_cpu cpu[NR_CPUS];
+	struct list_head partial;	/* slabs with free objects, not active on a CPU */
+	unsigned long nr_partial;
+	unsigned long nr_slabs;		/* slabs allocated */
+	unsigned long live;		/* objects handed out and not freed */
+	unsigned long nr_bad;		/* misuse reports for this cache */
+	struct list_head list;		/* on the list of all caches */
+};
+
+/* Initialise the slab layer (the kmem_cache and kmalloc caches); seed hardens freelists. */
+void kmem_cache_init(u64 seed);
+
+/* A cache of objects of size bytes aligned to align (0 = 8); NULL on failure. */
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     unsigned int flags, void (*ctor)(void *));
+/* One object, or NULL. */
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp);
+/* One zeroed object, or NULL. */
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp);
+/* Return obj to s; a pointer not from s or a double free is reported and refused. */
+void kmem_cache_free(struct kmem_cache *s, void *obj);
+/* Give every empty slab back to the page allocator. Returns pages freed. */
+unsigned long kmem_cache_shrink(struct kmem_cache *s);
+/* Destroy s; refused (and reported, returning -1) while it has live objects. */
+int kmem_cache_destroy(struct kmem_cache *s);
+
+/* size bytes, at least 8-byte aligned (naturally for powers of two); NULL on failure. */
+void *kmalloc(size_t size, gfp_t gfp);
+void *kzalloc(size_t size, gfp_t gfp);
+/* n * size bytes, zeroed; NULL on overflow. */
+void *kcalloc(size_t n, size_t size, gfp_t gfp);
+/* Resize p keeping its content (up to the smaller size); NULL on failure (p untouched). */
+void *krealloc(const void *p, size_t size, gfp_t gfp);
+/* Free what kmalloc returned; NULL is a no-op; anything else is reported and refused. */
+void kfree(const void *p);
+/* Usable size of a kmalloc object (0 for a pointer kmalloc did not return). */
+size_t ksize(const void *p);
+
+/* The kmalloc size class (ksize) a request of size bytes gets, 0 when above the classes. */
+unsigned int kmalloc_class_size(size_t size);
+
+/* Print /proc/slabinfo (version 2.1) for every cache. */
+void slabinfo_print(void);
+/* Pages held by all slab caches. */
+unsigned long slab_pages(void);
+/* Shrink every cache (what a test calls before counting free pages). */
+void kmem_cache_shrink_all(void);
+
+#endif
