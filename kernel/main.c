@@ -19,6 +19,10 @@ void kmain(u32 magic, u64 mbi_phys);
 static char cmdline[CMDLINE_MAX];
 static bool ktest_enabled;
 static const char *ktest_glob;
+static bool halt_requested;
+
+/* With CMDLINE=halt: a kmalloc object left allocated and one freed, for debugger tests. */
+void *halt_live_obj, *halt_freed_obj;
 
 extern const struct ktest_suite *const ktest_kernel_suites[];
 
@@ -41,10 +45,18 @@ static int set_loglevel(const char *val, void *arg)
 	return 0;
 }
 
+static int set_slub_debug(const char *val, void *arg)
+{
+	(void)arg;
+	return slub_debug_setup(val);
+}
+
 static const struct kernel_param params[] = {
 	{ "mem", param_set_size, &boot_params.mem_limit },
 	{ "loglevel", set_loglevel, NULL },
 	{ "ktest", set_ktest, NULL },
+	{ "halt", param_set_bool, &halt_requested },
+	{ "slub_debug", set_slub_debug, NULL },
 };
 
 /* Copy the boot loader's command line (bounded) and apply it. */
@@ -72,6 +84,31 @@ static u64 free_pages_counter(void)
 {
 	kmem_cache_shrink_all();
 	return nr_free_pages();
+}
+
+/* The debugger's stopping place: nothing runs after it (gdb scripts break here). */
+__attribute__((noinline)) void mm_halted(void);
+__attribute__((noinline)) void mm_halted(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* CMDLINE=halt: leave a known live and a known freed object, print the allocator's state as
+ * the debugger will read it, and stop. */
+static __noreturn void halt_for_debugger(void)
+{
+	halt_live_obj = kmalloc(100, GFP_KERNEL);
+	halt_freed_obj = kmalloc(100, GFP_KERNEL);
+	kfree(halt_freed_obj);
+	printk(KERN_INFO "halt: live object %p, freed object %p\n", halt_live_obj, halt_freed_obj);
+	node_print_meminfo(&contig_node);
+	node_print_buddyinfo(&contig_node);
+	slabinfo_print();
+	printk(KERN_INFO "halt: kernel halted for the debugger (CMDLINE=halt)\n");
+	mm_halted();
+	for (;;)
+		;
 }
 
 static __noreturn void finish(bool ok)
@@ -103,13 +140,18 @@ void kmain(u32 magic, u64 mbi_phys)
 	node_print_meminfo(&contig_node);
 	node_print_buddyinfo(&contig_node);
 
+	bool ok;
 	if (ktest_enabled) {
 		const struct ktest_suite *const *const lists[] = {
 			ktest_common_suites, ktest_mm_suites, ktest_kernel_suites, NULL
 		};
 		ktest_set_leak_counter(free_pages_counter, "free pages");
-		finish(ktest_run(lists, ktest_glob) == 0);
+		ok = ktest_run(lists, ktest_glob) == 0;
+	} else {
+		ok = kernel_tour() == 0;
+		ok = kernel_slab_tour() == 0 && ok;
 	}
-	bool ok = kernel_tour() == 0;
-	finish(kernel_slab_tour() == 0 && ok);
+	if (halt_requested)
+		halt_for_debugger();
+	finish(ok);
 }

@@ -23,14 +23,18 @@
  * Free of an object of any other slab: push on slab.freelist, fix inuse, and move the slab
  * between full, partial and empty.
  *
+ * Debugging (slub_debug=, mm/slab_debug.c): a cache with a debug flag takes the same paths plus
+ * checks on every alloc and free: red zones around objects, poison in free objects, the last
+ * alloc/free caller, a full check that a freed object is not already free; its full slabs are
+ * kept on s->full so that every slab can be walked. A corrupted object is reported and isolated
+ * (never handed out again); a bad free is reported and refused.
+ *
  * Locking: one CPU with interrupts off, so nothing is taken yet. The per-CPU structure is
  * already separate so that the SMP issue adds a per-cache list_lock (protecting partial,
  * nr_partial and a slab's inuse/freelist when not frozen) and interrupt-disabled fast paths,
  * in the order slab_mutex -> list_lock -> zone lock.
  */
-#include "mm/slab.h"
-#include "mm/zone.h"
-#include "mm/internal.h"
+#include "mm/slab_internal.h"
 #include "lib/bitops.h"
 #include "lib/string.h"
 
@@ -52,42 +56,6 @@ static u64 slab_seed;
 static inline struct kmem_cache_cpu *this_cpu(struct kmem_cache *s)
 {
 	return &s->cpu[0];	/* smp_processor_id() == 0 until the SMP issue */
-}
-
-/* ---- hardened free pointers ---- */
-
-static inline u64 ptr_mask(const struct kmem_cache *s, const void *slot)
-{
-	return s->random ^ __builtin_bswap64((u64)(uintptr_t)slot);
-}
-
-static inline void *get_freepointer(const struct kmem_cache *s, void *obj)
-{
-	u64 *slot = (u64 *)((char *)obj + s->offset);
-	return (void *)(uintptr_t)(*slot ^ ptr_mask(s, slot));
-}
-
-static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *next)
-{
-	u64 *slot = (u64 *)((char *)obj + s->offset);
-	*slot = (u64)(uintptr_t)next ^ ptr_mask(s, slot);
-}
-
-/* ---- slab geometry ---- */
-
-static inline char *slab_base(const struct page *slab)
-{
-	return node_page_address(&contig_node, slab);
-}
-
-static inline void *idx_to_obj(const struct kmem_cache *s, const struct page *slab, unsigned int i)
-{
-	return slab_base(slab) + (size_t)i * s->size;
-}
-
-static inline u16 obj_to_idx(const struct kmem_cache *s, const struct page *slab, const void *obj)
-{
-	return (u16)(((const char *)obj - slab_base(slab)) / s->size);
 }
 
 /* The head page of the slab or large kmalloc holding p, or the frame's own page. */
@@ -127,7 +95,7 @@ static unsigned int calculate_order(unsigned int size)
 	return get_order(size);
 }
 
-/* Fill in the geometry of s; false when the object cannot be served. */
+/* Fill in the geometry of s (layout in mm/slab.h); false when the object cannot be served. */
 static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int align,
 			   unsigned int flags)
 {
@@ -136,19 +104,30 @@ static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int
 	align = MAX(align, 8u);
 	if ((flags & SLAB_HWCACHE_ALIGN) && size > CACHE_LINE / 2)
 		align = MAX(align, (unsigned int)CACHE_LINE);
+	if (s->ctor)
+		flags &= ~SLAB_POISON;		/* poison would destroy the constructed state */
 	s->object_size = size;
 	s->align = align;
 	s->flags = flags;
-	/* The free pointer sits mid-object (small overflows miss it), or after the object when a
-	 * constructor's work must survive while the object is free. */
-	unsigned int total = ALIGN_UP(MAX(size, 8u), 8u);
-	if (s->ctor) {
-		s->offset = total;
-		total += 8;
+	s->inuse = ALIGN_UP(size, 8u);
+	if ((flags & SLAB_RED_ZONE) && s->inuse == size)
+		s->inuse += 8;			/* at least 8 bytes of right red zone */
+	s->red_left_pad = (flags & SLAB_RED_ZONE) ? ALIGN_UP(8u, align) : 0;
+	/* The free pointer sits mid-object (small overflows miss it), or after the object when
+	 * the object's bytes must stay as they are while it is free. */
+	unsigned int meta = MAX(s->inuse, 8u);
+	if (s->ctor || (flags & (SLAB_POISON | SLAB_RED_ZONE))) {
+		s->offset = s->inuse;
+		meta = s->inuse + 8;
 	} else {
-		s->offset = ALIGN_DOWN(total / 2, 8u);
+		s->offset = ALIGN_DOWN(s->inuse / 2, 8u);
 	}
-	s->size = ALIGN_UP(total, align);
+	s->track_offset = 0;
+	if (flags & SLAB_STORE_USER) {
+		s->track_offset = meta;
+		meta += 2 * sizeof(struct slab_track);
+	}
+	s->size = ALIGN_UP(s->red_left_pad + meta, align);
 	s->order = calculate_order(s->size);
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
 	unsigned int lg = __fls64(s->size);
@@ -170,10 +149,11 @@ static bool cache_setup(struct kmem_cache *s, const char *name, unsigned int siz
 	memset(s, 0, sizeof(*s));
 	s->name = name;
 	s->ctor = ctor;
-	if (!cache_geometry(s, size, align, flags))
+	if (!cache_geometry(s, size, align, flags | slub_debug_flags_for(name)))
 		return false;
 	s->random = splitmix64(&slab_seed);
 	INIT_LIST_HEAD(&s->partial);
+	INIT_LIST_HEAD(&s->full);
 	list_add_tail(&s->list, &slab_caches);
 	return true;
 }
@@ -198,6 +178,8 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
 	slab->slab.freelist = 0;
 	for (unsigned int i = 0; i < s->objects; i++) {
 		void *obj = idx_to_obj(s, slab, i);
+		if (kmem_cache_debug(s))
+			debug_init_object(s, obj);
 		if (s->ctor)
 			s->ctor(obj);
 		set_freepointer(s, obj, i + 1 < s->objects ? idx_to_obj(s, slab, i + 1) : NULL);
@@ -237,11 +219,19 @@ static void slab_push(struct kmem_cache *s, struct page *slab, void *obj)
 	if (slab->slab.freelist != SLAB_FREELIST_END)
 		head = idx_to_obj(s, slab, slab->slab.freelist);
 	set_freepointer(s, obj, head);
-	slab->slab.freelist = obj_to_idx(s, slab, obj);
+	slab->slab.freelist = (u16)obj_to_idx(s, slab, obj);
 	slab->slab.inuse--;
 }
 
-/* A non-frozen slab's inuse changed: move it between full, partial and empty. */
+/* A slab left with no free object: unlisted, or on s->full for a debug cache. */
+static void slab_now_full(struct kmem_cache *s, struct page *slab)
+{
+	if (kmem_cache_debug(s))
+		list_add(&slab->lru, &s->full);
+}
+
+/* A non-frozen slab's inuse changed (listed: it was on the partial list): move it between
+ * full, partial and empty. */
 static void place_slab(struct kmem_cache *s, struct page *slab, bool listed)
 {
 	if (slab->slab.inuse == 0 && s->nr_partial >= s->min_partial) {
@@ -253,6 +243,8 @@ static void place_slab(struct kmem_cache *s, struct page *slab, bool listed)
 	} else if (!listed && slab->slab.freelist != SLAB_FREELIST_END) {
 		list_add_tail(&slab->lru, &s->partial);
 		s->nr_partial++;
+	} else if (!listed) {
+		slab_now_full(s, slab);
 	}
 }
 
@@ -285,9 +277,10 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 		c->freelist = take_freelist(s, slab);	/* objects other CPUs freed */
 		return c->freelist;
 	}
-	if (slab) {					/* full: leave it unlisted */
+	if (slab) {					/* full: unfreeze it */
 		slab->flags &= (u16)~PG_frozen;
 		c->slab = NULL;
+		slab_now_full(s, slab);
 	}
 	if (!list_empty(&s->partial)) {
 		slab = list_first_entry(&s->partial, struct page, lru);
@@ -302,17 +295,29 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 	return c->freelist;
 }
 
-static void *slab_alloc(struct kmem_cache *s, gfp_t gfp)
+/* Pop the next object off the CPU freelist, refilling it by the slow path. */
+static void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller)
 {
 	struct kmem_cache_cpu *c = this_cpu(s);
-	void *obj = c->freelist;
+	void *obj;
 
+again:
+	obj = c->freelist;
 	if (unlikely(!obj)) {
 		obj = slab_alloc_slow(s, c, gfp);
 		if (!obj)
 			return NULL;
 	}
-	c->freelist = get_freepointer(s, obj);
+	void *next = get_freepointer(s, obj);
+	if (kmem_cache_debug(s)) {
+		if (!debug_freepointer_ok(s, c->slab, obj, next, caller))
+			next = NULL;		/* the rest of the chain is not trusted */
+		c->freelist = next;
+		if (!debug_alloc(s, c->slab, obj, caller))
+			goto again;
+	} else {
+		c->freelist = next;
+	}
 	if (unlikely(gfp & __GFP_ZERO))
 		memset(obj, 0, s->object_size);
 	return obj;
@@ -320,7 +325,7 @@ static void *slab_alloc(struct kmem_cache *s, gfp_t gfp)
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
-	void *obj = slab_alloc(s, gfp);
+	void *obj = slab_alloc(s, gfp, _RET_IP_);
 	if (!obj && !(gfp & __GFP_NOWARN))
 		printk(KERN_WARNING "SLUB: unable to allocate from cache %s (caller %#lx)\n",
 		       s->name, _RET_IP_);
@@ -329,7 +334,23 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
 {
-	return kmem_cache_alloc(s, gfp | __GFP_ZERO);
+	void *obj = slab_alloc(s, gfp | __GFP_ZERO, _RET_IP_);
+	if (!obj && !(gfp & __GFP_NOWARN))
+		printk(KERN_WARNING "SLUB: unable to allocate from cache %s (caller %#lx)\n",
+		       s->name, _RET_IP_);
+	return obj;
+}
+
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
+{
+	for (size_t i = 0; i < n; i++) {
+		p[i] = slab_alloc(s, gfp, _RET_IP_);
+		if (unlikely(!p[i])) {
+			kmem_cache_free_bulk(s, i, p);
+			return 0;
+		}
+	}
+	return (int)n;
 }
 
 /* ---- free ---- */
@@ -357,8 +378,7 @@ static struct page *check_object(struct kmem_cache *s, const void *obj, unsigned
 		slab_misuse(s, obj, "free to the wrong cache", caller);
 		return NULL;
 	}
-	size_t off = (size_t)((const char *)obj - slab_base(slab));
-	if (off % s->size || off / s->size >= s->objects) {
+	if (!is_object_start(s, slab, obj)) {
 		slab_misuse(s, obj, "free of a pointer not at an object start", caller);
 		return NULL;
 	}
@@ -369,6 +389,8 @@ static void slab_free(struct kmem_cache *s, struct page *slab, void *obj, unsign
 {
 	struct kmem_cache_cpu *c = this_cpu(s);
 
+	if (kmem_cache_debug(s) && !debug_free(s, slab, obj, caller))
+		return;
 	if (likely(slab == c->slab)) {
 		if (unlikely(obj == c->freelist)) {
 			slab_misuse(s, obj, "double free", caller);
@@ -387,11 +409,13 @@ static void slab_free(struct kmem_cache *s, struct page *slab, void *obj, unsign
 		slab_push(s, slab, obj);
 		return;
 	}
-	bool listed = slab->slab.freelist != SLAB_FREELIST_END;	/* full slabs are unlisted */
+	bool listed = slab->slab.freelist != SLAB_FREELIST_END;	/* else full */
 	if (slab->slab.inuse == 0) {
 		slab_misuse(s, obj, "double free (slab has no objects in use)", caller);
 		return;
 	}
+	if (!listed && kmem_cache_debug(s))
+		list_del(&slab->lru);				/* off s->full */
 	slab_push(s, slab, obj);
 	place_slab(s, slab, listed);
 }
@@ -401,6 +425,15 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 	struct page *slab = check_object(s, obj, _RET_IP_);
 	if (slab)
 		slab_free(s, slab, obj, _RET_IP_);
+}
+
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct page *slab = check_object(s, p[i], _RET_IP_);
+		if (slab)
+			slab_free(s, slab, p[i], _RET_IP_);
+	}
 }
 
 /* ---- cache management ---- */
@@ -432,7 +465,7 @@ void kmem_cache_shrink_all(void)
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
 				     unsigned int flags, void (*ctor)(void *))
 {
-	struct kmem_cache *s = slab_alloc(&kmem_cache_boot, GFP_KERNEL);
+	struct kmem_cache *s = slab_alloc(&kmem_cache_boot, GFP_KERNEL, _RET_IP_);
 
 	if (s && !cache_setup(s, name, size, align, flags, ctor)) {
 		printk(KERN_ERR "kmem_cache_create(%s): size %u align %u cannot be served\n",
@@ -545,7 +578,7 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller)
 		return kmalloc_large(size, gfp, caller);
 	if (size == 0)
 		return NULL;	/* Linux returns ZERO_SIZE_PTR; NULL is as safe to kfree */
-	void *p = slab_alloc(kmalloc_cache(size, gfp), gfp);
+	void *p = slab_alloc(kmalloc_cache(size, gfp), gfp, caller);
 	if (!p && !(gfp & __GFP_NOWARN))
 		printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n", size, caller);
 	return p;
@@ -645,9 +678,10 @@ void kmem_cache_init(u64 seed)
 			  kmalloc_sizes[i]);
 		ksnprintf(kmalloc_names[1][i], sizeof(kmalloc_names[1][i]), "dma-kmalloc-%u",
 			  kmalloc_sizes[i]);
-		kmalloc_caches[i] = kmem_cache_create(kmalloc_names[0][i], kmalloc_sizes[i], 0,
-						      SLAB_PANIC, NULL);
-		kmalloc_dma_caches[i] = kmem_cache_create(kmalloc_names[1][i], kmalloc_sizes[i], 0,
+		unsigned int size = kmalloc_sizes[i];
+		unsigned int align = is_power_of_2(size) ? size : 8;	/* natural, even when debugging */
+		kmalloc_caches[i] = kmem_cache_create(kmalloc_names[0][i], size, align, SLAB_PANIC, NULL);
+		kmalloc_dma_caches[i] = kmem_cache_create(kmalloc_names[1][i], size, align,
 							  SLAB_PANIC | SLAB_CACHE_DMA, NULL);
 	}
 }

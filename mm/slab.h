@@ -7,6 +7,12 @@
 #include "lib/list.h"
 #include "mm/gfp.h"
 
+/* Cache flags (Linux's values). The four debug flags are also set by slub_debug=. */
+#define SLAB_CONSISTENCY_CHECKS 0x100u	/* F: check every free (any double free, bad pointers) */
+#define SLAB_RED_ZONE      0x400u	/* Z: guard bytes around each object */
+#define SLAB_POISON        0x800u	/* P: fill free objects, catch use after free */
+#define SLAB_STORE_USER    0x10000u	/* U: remember the last alloc and free caller */
+#define SLAB_DEBUG_FLAGS   (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)
 #define SLAB_HWCACHE_ALIGN 0x2000u	/* align objects to a 64-byte cache line */
 #define SLAB_CACHE_DMA     0x4000u	/* slabs from ZONE_DMA (the dma-kmalloc caches) */
 #define SLAB_PANIC         0x40000u	/* panic if kmem_cache_create fails */
@@ -20,11 +26,28 @@ struct kmem_cache_cpu {
 	struct page *slab;		/* the active slab, or NULL */
 };
 
+/* With SLAB_STORE_USER: who last allocated and freed an object (after its free pointer). */
+struct slab_track {
+	unsigned long addr;		/* caller's return address, 0 = never */
+	unsigned long when;		/* value of slab_op_clock at the time */
+};
+
+/* Object layout in a slab (offsets from the object's address, which is what users get):
+ *   [-red_left_pad, 0)        left red zone (SLAB_RED_ZONE)
+ *   [0, object_size)          the object
+ *   [object_size, inuse)      right red zone (SLAB_RED_ZONE; padding otherwise)
+ *   offset                    free pointer: mid-object, or at inuse when it must not overlap
+ *                             the object (constructor, poison, red zone)
+ *   track_offset              struct slab_track[2]: alloc, free (SLAB_STORE_USER; 0 if none)
+ * size is the stride from one object to the next. */
 struct kmem_cache {
 	const char *name;
 	unsigned int object_size;	/* what the user asked for */
 	unsigned int size;		/* object plus metadata, aligned: the stride in a slab */
 	unsigned int align;
+	unsigned int inuse;		/* end of object and right red zone */
+	unsigned int red_left_pad;	/* bytes of left red zone before each object */
+	unsigned int track_offset;	/* struct slab_track[2], or 0 */
 	unsigned int offset;		/* where the free pointer lives inside a free object */
 	unsigned int order;		/* slab order */
 	unsigned int objects;		/* objects per slab */
@@ -37,7 +60,9 @@ struct kmem_cache {
 	unsigned long nr_partial;
 	unsigned long nr_slabs;		/* slabs allocated */
 	unsigned long live;		/* objects handed out and not freed */
-	unsigned long nr_bad;		/* misuse reports for this cache */
+	unsigned long nr_bad;		/* misuse and corruption reports for this cache */
+	unsigned long nr_isolated;	/* corrupted objects kept out of circulation */
+	struct list_head full;		/* full slabs, tracked only for debug caches */
 	struct list_head list;		/* on the list of all caches */
 };
 
@@ -57,6 +82,30 @@ void kmem_cache_free(struct kmem_cache *s, void *obj);
 unsigned long kmem_cache_shrink(struct kmem_cache *s);
 /* Destroy s; refused (and reported, returning -1) while it has live objects. */
 int kmem_cache_destroy(struct kmem_cache *s);
+/* Allocate n objects into p[]; returns n, or 0 (with nothing allocated) on failure. */
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p);
+/* Free the n objects of p[] to s. */
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p);
+
+#define SLUB_DEBUG_MAX_NAMES 8
+struct slub_debug_opts {
+	unsigned int flags;			/* SLAB_* debug flags */
+	const char *names[SLUB_DEBUG_MAX_NAMES];	/* cache-name globs; none = every cache */
+	char buf[128];
+};
+/* Parse a slub_debug= value into o. Returns 0, or -1 when malformed. */
+int slub_debug_parse(const char *arg, struct slub_debug_opts *o);
+/* The debug flags o gives a cache called name. */
+unsigned int slub_debug_flags_match(const struct slub_debug_opts *o, const char *name);
+/* slub_debug=[FZPU-][,cache,cache...] from the command line (Linux syntax; a bare slub_debug
+ * means FZPU on every cache). Returns 0, or -1 for a malformed value. Applies to caches created
+ * after the call. */
+int slub_debug_setup(const char *arg);
+/* Return the objects a debug check isolated as corrupted to the free lists, re-initialised
+ * (after a test, or once the cause is understood). Returns how many. */
+unsigned long kmem_cache_release_isolated(struct kmem_cache *s);
+/* Monotonic count of slab operations, the clock of struct slab_track. */
+extern unsigned long slab_op_clock;
 
 /* size bytes, at least 8-byte aligned (naturally for powers of two); NULL on failure. */
 void *kmalloc(size_t size, gfp_t gfp);

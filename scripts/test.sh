@@ -55,6 +55,9 @@ if $MAKE -s build/host/ktest-host >"$OUT/host-build.log" 2>&1; then
 	build/host/ktest-host >"$OUT/host.log" 2>&1
 	record "host: ktest-host exit status" $?
 	ktap host "$OUT/host.log"
+	MMKERN_SLUB_DEBUG=FZPU build/host/ktest-host >"$OUT/host-slub-debug.log" 2>&1
+	record "host slub_debug=FZPU: ktest-host exit status" $?
+	ktap host-slub_debug=FZPU "$OUT/host-slub-debug.log"
 else
 	cat "$OUT/host-build.log"
 	record "host: build" 1
@@ -69,6 +72,15 @@ if build_iso "ktest" "$OUT/ktest.iso"; then
 	done
 else
 	record "kernel build (CMDLINE=ktest)" 1
+fi
+
+echo "== slub_debug=FZPU: every suite with every slab debug check on"
+if build_iso "slub_debug=FZPU ktest" "$OUT/slub-debug.iso"; then
+	boot "slub-debug" "$OUT/slub-debug.iso" 512M
+	record "slub_debug=FZPU: boot exits with success" $?
+	ktap "qemu-512M-slub_debug=FZPU" "$OUT/slub-debug.log"
+else
+	record "kernel build (slub_debug)" 1
 fi
 
 echo "== mem=1G on a 3G machine"

@@ -1,6 +1,6 @@
 /* tests/host/main.c - the host runner: the kernel's suites against a node built over a
  * malloc'd buffer, under AddressSanitizer and UndefinedBehaviorSanitizer.
- * Usage: ktest-host [glob]. Exit status 0 when every case passed. */
+ * Usage: [MMKERN_SLUB_DEBUG=FZPU] ktest-host [glob]. Exit status 0 when every case passed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -58,6 +58,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ktest-host: cannot build the test node\n");
 		return 2;
 	}
+	/* MMKERN_SLUB_DEBUG=FZPU (or any slub_debug= value) runs the suites with slab debugging. */
+	const char *dbg = getenv("MMKERN_SLUB_DEBUG");
+	if (dbg && slub_debug_setup(*dbg ? dbg : NULL) < 0)
+		fprintf(stderr, "ktest-host: bad MMKERN_SLUB_DEBUG value '%s'\n", dbg);
 	kmem_cache_init(0x1234abcdULL);
 	printk("# host node: %lu frames managed, %lu free\n", totalram_pages(), nr_free_pages());
 	ktest_set_leak_counter(free_pages_counter, "free pages");

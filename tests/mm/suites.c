@@ -6,6 +6,7 @@ extern const struct ktest_suite memblock_suite;
 extern const struct ktest_suite buddy_suite;
 extern const struct ktest_suite buddy_stress_suite;
 extern const struct ktest_suite slab_suite;
+extern const struct ktest_suite slab_debug_suite;
 
 const struct ktest_suite *const ktest_mm_suites[] = {
 	&memmap_suite,
@@ -13,5 +14,6 @@ const struct ktest_suite *const ktest_mm_suites[] = {
 	&buddy_suite,
 	&buddy_stress_suite,
 	&slab_suite,
+	&slab_debug_suite,
 	NULL
 };

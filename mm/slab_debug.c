@@ -1,0 +1,299 @@
+/* mm/slab_debug.c - SLUB debugging, switched on per cache by flags or by slub_debug=:
+ *   F  consistency checks: a freed object must not already be free (the whole freelist is
+ *      searched, not just its head), free pointers must point at objects of the same slab;
+ *   Z  red zones: 0xbb around a free object, 0xcc around an allocated one, checked each time;
+ *   P  poison: a free object is filled with 0x6b ending in 0xa5, checked before reuse, so a
+ *      write after free is seen;
+ *   U  user tracking: the last allocating and freeing caller and the op count.
+ * Each problem prints one report naming the cache, the object and what was wrong; a corrupted
+ * object is isolated (kept out of circulation, listed for kmem_cache_release_isolated()), a bad
+ * free is refused. None of this runs for a cache without debug flags.
+ */
+#include "mm/slab_internal.h"
+#include "lib/cmdline.h"
+#include "lib/string.h"
+
+#define RED_INACTIVE 0xbb
+#define RED_ACTIVE   0xcc
+#define POISON_FREE  0x6b
+#define POISON_END   0xa5
+#define MAX_ISOLATED 64
+
+unsigned long slab_op_clock;
+static struct slub_debug_opts debug_opts;	/* what slub_debug= asked for */
+
+static struct {
+	struct kmem_cache *s;
+	void *obj;
+} isolated[MAX_ISOLATED];
+
+/* ---- slub_debug= ---- */
+
+static unsigned int letters_to_flags(const char *p, const char *end, bool *ok)
+{
+	unsigned int f = 0;
+	for (*ok = true; p < end; p++) {
+		switch (*p | 0x20) {
+		case 'f': f |= SLAB_CONSISTENCY_CHECKS; break;
+		case 'z': f |= SLAB_RED_ZONE; break;
+		case 'p': f |= SLAB_POISON; break;
+		case 'u': f |= SLAB_STORE_USER; break;
+		default:
+			if (*p == '-')
+				break;		/* "-": no debugging */
+			*ok = false;
+		}
+	}
+	return f;
+}
+
+int slub_debug_parse(const char *arg, struct slub_debug_opts *o)
+{
+	bool ok = true;
+
+	memset(o, 0, sizeof(*o));
+	if (!arg) {				/* bare "slub_debug": everything, every cache */
+		o->flags = SLAB_DEBUG_FLAGS;
+		return 0;
+	}
+	size_t len = strnlen(arg, sizeof(o->buf));
+	if (len == sizeof(o->buf))
+		return -1;
+	memcpy(o->buf, arg, len + 1);
+	char *comma = strchr(o->buf, ',');
+	char *end = comma ? comma : o->buf + len;
+	o->flags = end == o->buf ? SLAB_DEBUG_FLAGS : letters_to_flags(o->buf, end, &ok);
+	int n = 0;
+	while (comma && n < SLUB_DEBUG_MAX_NAMES) {
+		*comma = '\0';
+		o->names[n++] = comma + 1;
+		comma = strchr(comma + 1, ',');
+	}
+	if (comma)
+		ok = false;			/* too many names */
+	return ok ? 0 : -1;
+}
+
+int slub_debug_setup(const char *arg)
+{
+	struct slub_debug_opts o;
+	if (slub_debug_parse(arg, &o) < 0)
+		return -1;
+	debug_opts = o;
+	for (int i = 0; i < SLUB_DEBUG_MAX_NAMES; i++)	/* re-point into our own copy */
+		if (o.names[i])
+			debug_opts.names[i] = debug_opts.buf + (o.names[i] - o.buf);
+	return 0;
+}
+
+unsigned int slub_debug_flags_match(const struct slub_debug_opts *o, const char *name)
+{
+	if (!o->flags || !o->names[0])
+		return o->flags;
+	for (int i = 0; i < SLUB_DEBUG_MAX_NAMES && o->names[i]; i++)
+		if (glob_match(o->names[i], name))
+			return o->flags;
+	return 0;
+}
+
+unsigned int slub_debug_flags_for(const char *name)
+{
+	return slub_debug_flags_match(&debug_opts, name);
+}
+
+/* ---- object bytes ---- */
+
+static struct slab_track *tracks(const struct kmem_cache *s, void *obj)
+{
+	return (struct slab_track *)((char *)obj + s->track_offset);
+}
+
+static void set_track(struct kmem_cache *s, void *obj, int which, unsigned long caller)
+{
+	if (s->flags & SLAB_STORE_USER) {
+		tracks(s, obj)[which].addr = caller;
+		tracks(s, obj)[which].when = ++slab_op_clock;
+	}
+}
+
+static void set_redzones(struct kmem_cache *s, void *obj, u8 val)
+{
+	if (s->flags & SLAB_RED_ZONE) {
+		memset((char *)obj - s->red_left_pad, val, s->red_left_pad);
+		memset((char *)obj + s->object_size, val, s->inuse - s->object_size);
+	}
+}
+
+static void poison(struct kmem_cache *s, void *obj)
+{
+	if (s->flags & SLAB_POISON) {
+		memset(obj, POISON_FREE, s->object_size - 1);
+		((u8 *)obj)[s->object_size - 1] = POISON_END;
+	}
+}
+
+/* First byte of [p, p + n) that is not val, or -1. */
+static long first_bad(const u8 *p, size_t n, u8 val)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != val)
+			return (long)i;
+	return -1;
+}
+
+void debug_init_object(struct kmem_cache *s, void *obj)
+{
+	set_redzones(s, obj, RED_INACTIVE);
+	poison(s, obj);
+	if (s->flags & SLAB_STORE_USER)
+		memset(tracks(s, obj), 0, 2 * sizeof(struct slab_track));
+}
+
+/* ---- reports ---- */
+
+static void report(struct kmem_cache *s, struct page *slab, void *obj, const char *what,
+		   unsigned long caller)
+{
+	s->nr_bad++;
+	contig_node.nr_bad++;
+	printk(KERN_ERR "=============================================================================\n");
+	printk(KERN_ERR "BUG %s: %s\n", s->name, what);
+	printk(KERN_ERR "  object %p (index %u of the slab at pfn %#lx, %u objects), caller %#lx\n",
+	       obj, obj_to_idx(s, slab, obj), node_page_to_pfn(&contig_node, slab), s->objects,
+	       caller);
+	if (s->flags & SLAB_STORE_USER) {
+		struct slab_track *t = tracks(s, obj);
+		printk(KERN_ERR "  last allocated by %#lx (op %lu), last freed by %#lx (op %lu)\n",
+		       t[0].addr, t[0].when, t[1].addr, t[1].when);
+	}
+}
+
+/* Report bytes of obj's region [off, off + n) that should all be val. */
+static bool check_bytes(struct kmem_cache *s, struct page *slab, void *obj, long off, size_t n,
+			u8 val, const char *what, unsigned long caller)
+{
+	long bad = first_bad((u8 *)obj + off, n, val);
+	if (bad < 0)
+		return true;
+	report(s, slab, obj, what, caller);
+	printk(KERN_ERR "  first bad byte at offset %ld of the object: 0x%02x instead of 0x%02x\n",
+	       off + bad, ((u8 *)obj)[off + bad], val);
+	return false;
+}
+
+static bool redzones_ok(struct kmem_cache *s, struct page *slab, void *obj, u8 val,
+			unsigned long caller)
+{
+	if (!(s->flags & SLAB_RED_ZONE))
+		return true;
+	return check_bytes(s, slab, obj, -(long)s->red_left_pad, s->red_left_pad, val,
+			   "Left Redzone overwritten", caller) &&
+	       check_bytes(s, slab, obj, (long)s->object_size, s->inuse - s->object_size, val,
+			   "Right Redzone overwritten", caller);
+}
+
+static bool poison_ok(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
+{
+	if (!(s->flags & SLAB_POISON))
+		return true;
+	return check_bytes(s, slab, obj, 0, s->object_size - 1, POISON_FREE,
+			   "Poison overwritten (use after free)", caller) &&
+	       check_bytes(s, slab, obj, (long)s->object_size - 1, 1, POISON_END,
+			   "Poison overwritten (use after free)", caller);
+}
+
+/* Keep obj out of circulation; remember it for kmem_cache_release_isolated(). */
+static void isolate(struct kmem_cache *s, void *obj)
+{
+	s->nr_isolated++;
+	for (int i = 0; i < MAX_ISOLATED; i++) {
+		if (!isolated[i].obj) {
+			isolated[i].s = s;
+			isolated[i].obj = obj;
+			break;
+		}
+	}
+	printk(KERN_ERR "  object isolated: it will not be handed out again\n");
+}
+
+/* ---- the hooks ---- */
+
+bool debug_freepointer_ok(struct kmem_cache *s, struct page *slab, void *obj, void *next,
+			  unsigned long caller)
+{
+	if (!(s->flags & SLAB_CONSISTENCY_CHECKS) || !next || is_object_start(s, slab, next))
+		return true;
+	report(s, slab, obj, "Freepointer corrupt", caller);
+	printk(KERN_ERR "  next free object would be %p; the rest of this freelist is dropped\n",
+	       next);
+	return false;
+}
+
+bool debug_alloc(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
+{
+	if (!redzones_ok(s, slab, obj, RED_INACTIVE, caller) || !poison_ok(s, slab, obj, caller)) {
+		isolate(s, obj);
+		return false;
+	}
+	set_redzones(s, obj, RED_ACTIVE);
+	set_track(s, obj, 0, caller);
+	return true;
+}
+
+/* Is obj on one of the freelists of slab (its own, or the CPU's when it is active)? */
+static bool already_free(struct kmem_cache *s, struct page *slab, void *obj)
+{
+	struct kmem_cache_cpu *c = &s->cpu[0];
+	unsigned int limit = s->objects;
+	void *p = slab == c->slab ? c->freelist : NULL;
+
+	for (unsigned int n = 0; p && n < limit; n++, p = get_freepointer(s, p))
+		if (p == obj)
+			return true;
+	p = slab->slab.freelist == SLAB_FREELIST_END ? NULL : idx_to_obj(s, slab, slab->slab.freelist);
+	for (unsigned int n = 0; p && n < limit; n++, p = get_freepointer(s, p))
+		if (p == obj)
+			return true;
+	return false;
+}
+
+bool debug_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
+{
+	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && already_free(s, slab, obj)) {
+		report(s, slab, obj, "Object already free (double free)", caller);
+		printk(KERN_ERR "  free refused\n");
+		return false;
+	}
+	for (int i = 0; i < MAX_ISOLATED; i++) {
+		if (isolated[i].obj == obj) {
+			report(s, slab, obj, "Free of an isolated (corrupted) object", caller);
+			printk(KERN_ERR "  free refused\n");
+			return false;
+		}
+	}
+	if (!redzones_ok(s, slab, obj, RED_ACTIVE, caller)) {
+		isolate(s, obj);
+		return false;
+	}
+	set_track(s, obj, 1, caller);
+	set_redzones(s, obj, RED_INACTIVE);
+	poison(s, obj);
+	return true;
+}
+
+unsigned long kmem_cache_release_isolated(struct kmem_cache *s)
+{
+	unsigned long n = 0;
+
+	for (int i = 0; i < MAX_ISOLATED; i++) {
+		if (isolated[i].s != s || !isolated[i].obj)
+			continue;
+		void *obj = isolated[i].obj;
+		isolated[i].obj = NULL;
+		set_redzones(s, obj, RED_ACTIVE);	/* as if allocated, then freed normally */
+		kmem_cache_free(s, obj);
+		s->nr_isolated--;
+		n++;
+	}
+	return n;
+}

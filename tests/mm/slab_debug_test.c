@@ -1,0 +1,202 @@
+/* tests/mm/slab_debug_test.c - SLUB debugging: each kind of corruption and misuse is caught,
+ * reported once, and the bad object isolated or the bad free refused. The caches here carry
+ * their debug flags explicitly, so the suite means the same with or without slub_debug=. */
+#include "tests/ktest.h"
+#include "mm/slab.h"
+#include "mm/zone.h"
+#include "lib/string.h"
+
+#define OBJ 40
+
+static unsigned long bad0;
+
+static struct kmem_cache *debug_cache(struct ktest *t, const char *name, unsigned int flags)
+{
+	struct kmem_cache *s = kmem_cache_create(name, OBJ, 0, flags, NULL);
+	if (!s)
+		ktest_fail(t, __FILE__, __LINE__, "cannot create %s", name);
+	bad0 = contig_node.nr_bad;
+	return s;
+}
+
+/* Release what a test isolated and destroy the cache: every page must come back. */
+static void finish(struct ktest *t, struct kmem_cache *s, unsigned long isolated)
+{
+	KT_EXPECT_EQ(t, kmem_cache_release_isolated(s), isolated);
+	KT_EXPECT_EQ(t, s->nr_isolated, 0);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
+}
+
+/* A write one byte past the object is seen at free; the free is refused (object isolated). */
+static void right_redzone(struct ktest *t)
+{
+	struct kmem_cache *s = debug_cache(t, "dbg-rz", SLAB_RED_ZONE);
+	KT_ASSERT(t, s != NULL);
+	char *o = kmem_cache_alloc(s, GFP_KERNEL);
+	KT_ASSERT(t, o != NULL);
+	o[OBJ] = 'x';
+	kmem_cache_free(s, o);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, s->nr_isolated, 1);
+	finish(t, s, 1);
+}
+
+/* A write just before the object is seen too. */
+static void left_redzone(struct ktest *t)
+{
+	struct kmem_cache *s = debug_cache(t, "dbg-lz", SLAB_RED_ZONE);
+	KT_ASSERT(t, s != NULL);
+	char *o = kmem_cache_alloc(s, GFP_KERNEL);
+	KT_ASSERT(t, o != NULL);
+	o[-1] = 'x';
+	kmem_cache_free(s, o);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	finish(t, s, 1);
+}
+
+/* A write into a freed object is seen in the poison before the object is reused; the object
+ * is isolated and another one handed out. */
+static void use_after_free(struct ktest *t)
+{
+	struct kmem_cache *s = debug_cache(t, "dbg-uaf", SLAB_POISON | SLAB_RED_ZONE);
+	KT_ASSERT(t, s != NULL);
+	char *o = kmem_cache_alloc(s, GFP_KERNEL);
+	KT_ASSERT(t, o != NULL);
+	kmem_cache_free(s, o);
+	KT_EXPECT_EQ(t, (u8)o[0], 0x6b);			/* poisoned */
+	o[5] = 1;						/* use after free */
+	char *n = kmem_cache_alloc(s, GFP_KERNEL);
+	KT_ASSERT(t, n != NULL);
+	KT_EXPECT(t, n != o);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	kmem_cache_free(s, n);
+	finish(t, s, 1);
+}
+
+/* With consistency checks any double free is caught, not only of the freelist head. */
+static void double_free_anywhere(struct ktest *t)
+{
+	struct kmem_cache *s = debug_cache(t, "dbg-df", SLAB_CONSISTENCY_CHECKS);
+	KT_ASSERT(t, s != NULL);
+	void *a = kmem_cache_alloc(s, GFP_KERNEL), *b = kmem_cache_alloc(s, GFP_KERNEL);
+	KT_ASSERT(t, a && b);
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, b);
+	kmem_cache_free(s, a);					/* a is second on the list */
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	finish(t, s, 0);
+}
+
+/* A corrupted free pointer is caught before it is followed; the rest of that freelist is
+ * dropped, as Linux does. The slab is filled first so that the dropped rest is exactly one
+ * object, which the test then frees itself. */
+static void freepointer_corrupt(struct ktest *t)
+{
+	static char *o[512];
+	struct kmem_cache *s = debug_cache(t, "dbg-fp", SLAB_CONSISTENCY_CHECKS);
+	KT_ASSERT(t, s != NULL && s->objects <= 512);
+	for (unsigned int i = 0; i < s->objects; i++)
+		KT_ASSERT(t, (o[i] = kmem_cache_alloc(s, GFP_KERNEL)) != NULL);
+	char *a = o[0], *b = o[1];
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, b);					/* b -> a */
+	memset(b + s->offset, 0x41, 8);				/* smash b's free pointer */
+	char *c = kmem_cache_alloc(s, GFP_KERNEL);
+	KT_EXPECT(t, c == b);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	char *d = kmem_cache_alloc(s, GFP_KERNEL);		/* a was dropped: a new slab */
+	KT_ASSERT(t, d != NULL);
+	KT_EXPECT(t, d != a);
+	/* a is free but off every list: ours to free. Under slub_debug=Z its red zone says
+	 * "free", so that free is itself reported and a is isolated, then released below. */
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, d);
+	for (unsigned int i = 1; i < s->objects; i++)
+		kmem_cache_free(s, o[i]);
+	finish(t, s, (s->flags & SLAB_RED_ZONE) ? 1 : 0);
+}
+
+/* The last allocating and freeing callers are recorded. */
+static void store_user(struct ktest *t)
+{
+	struct kmem_cache *s = debug_cache(t, "dbg-u", SLAB_STORE_USER);
+	KT_ASSERT(t, s != NULL);
+	char *o = kmem_cache_alloc(s, GFP_KERNEL);
+	KT_ASSERT(t, o != NULL);
+	const struct slab_track *tr = (const struct slab_track *)(o + s->track_offset);
+	KT_EXPECT(t, tr[0].addr != 0 && tr[1].addr == 0);
+	kmem_cache_free(s, o);
+	KT_EXPECT(t, tr[1].addr != 0 && tr[1].when > tr[0].when);
+	finish(t, s, 0);
+}
+
+/* Power-of-two kmalloc stays naturally aligned under red zones (its cache is created with
+ * align = size). */
+static void kmalloc_alignment_debug(struct ktest *t)
+{
+	struct kmem_cache *s = kmem_cache_create("dbg-align", 256, 256, SLAB_RED_ZONE | SLAB_POISON,
+						 NULL);
+	KT_ASSERT(t, s != NULL);
+	void *o[5];
+	for (int i = 0; i < 5; i++) {
+		o[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		KT_ASSERT(t, o[i] != NULL);
+		KT_EXPECT_EQ(t, (uintptr_t)o[i] % 256, 0);
+		memset(o[i], 0x11, 256);			/* the whole object is usable */
+	}
+	for (int i = 0; i < 5; i++)
+		kmem_cache_free(s, o[i]);
+	KT_EXPECT_EQ(t, s->nr_bad, 0);
+	finish(t, s, 0);
+}
+
+/* slub_debug= values parse like Linux's. */
+static void slub_debug_syntax(struct ktest *t)
+{
+	struct slub_debug_opts o;
+
+	KT_EXPECT_EQ(t, slub_debug_parse(NULL, &o), 0);
+	KT_EXPECT_EQ(t, slub_debug_flags_match(&o, "kmalloc-64"), SLAB_DEBUG_FLAGS);
+	KT_EXPECT_EQ(t, slub_debug_parse("FZ,kmalloc-64,dentry*", &o), 0);
+	KT_EXPECT_EQ(t, slub_debug_flags_match(&o, "kmalloc-64"), SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE);
+	KT_EXPECT_EQ(t, slub_debug_flags_match(&o, "dentry-x"), SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE);
+	KT_EXPECT_EQ(t, slub_debug_flags_match(&o, "kmalloc-128"), 0);
+	KT_EXPECT_EQ(t, slub_debug_parse("u", &o), 0);
+	KT_EXPECT_EQ(t, slub_debug_flags_match(&o, "any"), SLAB_STORE_USER);
+	KT_EXPECT_EQ(t, slub_debug_parse("-", &o), 0);
+	KT_EXPECT_EQ(t, slub_debug_flags_match(&o, "any"), 0);
+	KT_EXPECT_EQ(t, slub_debug_parse(",kmalloc-8", &o), 0);	/* no letters: all flags */
+	KT_EXPECT_EQ(t, slub_debug_flags_match(&o, "kmalloc-8"), SLAB_DEBUG_FLAGS);
+	KT_EXPECT_EQ(t, slub_debug_parse("FQ", &o), (u64)-1);		/* unknown letter */
+	KT_EXPECT_EQ(t, slub_debug_parse("F,a,b,c,d,e,f,g,h,i", &o), (u64)-1);	/* too many */
+}
+
+/* Bulk allocation and free. */
+static void bulk(struct ktest *t)
+{
+	struct kmem_cache *s = kmem_cache_create("bulk", 128, 0, 0, NULL);
+	void *p[300];
+	KT_ASSERT(t, s != NULL);
+	KT_ASSERT_EQ(t, kmem_cache_alloc_bulk(s, GFP_KERNEL, 300, p), 300);
+	for (int i = 0; i < 300; i++)
+		memset(p[i], i, 128);
+	for (int i = 0; i < 300; i++)
+		KT_EXPECT_EQ(t, ((unsigned char *)p[i])[127], (unsigned char)i);
+	kmem_cache_free_bulk(s, 300, p);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
+}
+
+static const struct ktest_case slab_debug_cases[] = {
+	KTEST_CASE(right_redzone),
+	KTEST_CASE(left_redzone),
+	KTEST_CASE(use_after_free),
+	KTEST_CASE(double_free_anywhere),
+	KTEST_CASE(freepointer_corrupt),
+	KTEST_CASE(store_user),
+	KTEST_CASE(kmalloc_alignment_debug),
+	KTEST_CASE(slub_debug_syntax),
+	KTEST_CASE(bulk),
+	KTEST_END,
+};
+
+const struct ktest_suite slab_debug_suite = { "slab_debug", slab_debug_cases };
