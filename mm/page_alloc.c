@@ -77,7 +77,11 @@ static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned in
 void bad_page(struct mm_node *n, const struct page *page, const char *reason, unsigned long caller)
 {
 	n->nr_bad++;
-	if (page)
+	if (page && PageSlab(page))
+		printk(KERN_ERR "BUG: Bad page state: pfn:%#lx flags:%#x order:%u slab inuse:%u: %s "
+		       "(caller %#lx)\n", node_page_to_pfn(n, page), page->flags, page->order,
+		       page->slab.inuse, reason, caller);
+	else if (page)
 		printk(KERN_ERR "BUG: Bad page state: pfn:%#lx flags:%#x order:%u refcount:%d: %s "
 		       "(caller %#lx)\n", node_page_to_pfn(n, page), page->flags, page->order,
 		       page->refcount, reason, caller);
