@@ -69,7 +69,7 @@ GRUB_MODULES := multiboot2 normal serial terminal terminfo configfile iso9660 bi
 # shq: single-quote a make value for the shell.
 shq = '$(subst ','\'',$(1))'
 
-.PHONY: all run test host-test debug gdb clean help tools FORCE
+.PHONY: all run test host-test debug gdb bench clean help tools FORCE
 
 all: $(KERNEL) $(ISO)
 
@@ -146,6 +146,10 @@ gdb:
 		-ex "continue"
 
 # ---- tests ----
+# Deterministic benchmarks (TCG -icount), compared with Linux 6.1's anchor figures.
+bench: | tools
+	$(Q)ACCEL=$(call shq,$(ACCEL)) bash scripts/bench.sh
+
 test:
 	@if [ -f scripts/test.sh ]; then bash scripts/test.sh; \
 	else echo "make test: not yet (scripts/test.sh missing)"; exit 1; fi
@@ -173,6 +177,7 @@ help:
 	@echo "  host-test  build and run $(HOSTBIN) (ASan+UBSan) on the host"
 	@echo "  debug      like run, but QEMU waits for gdb (port in $(BUILD)/gdb-port), no timeout"
 	@echo "  gdb        attach gdb to 'make debug', stop at kmain (hardware breakpoint)"
+	@echo "  bench      allocator benchmarks under TCG -icount (ACCEL=kvm: TSC cycles), vs Linux 6.1"
 	@echo "  clean      remove $(BUILD)/"
 	@echo "  help       this text"
 	@echo "variables:"

@@ -1,6 +1,7 @@
 /* kernel/main.c - the kernel's C entry: console and traps, the multiboot2 information and the
  * command line, memory set-up, then either the in-kernel test suites (ktest) or the tour. */
 #include "kernel/arch.h"
+#include "kernel/bench.h"
 #include "kernel/setup.h"
 #include "kernel/tour.h"
 #include "lib/cmdline.h"
@@ -20,6 +21,7 @@ static char cmdline[CMDLINE_MAX];
 static bool ktest_enabled;
 static const char *ktest_glob;
 static bool halt_requested;
+static bool bench_enabled, bench_init_only;
 
 /* With CMDLINE=halt: a kmalloc object left allocated and one freed, for debugger tests. */
 void *halt_live_obj, *halt_freed_obj;
@@ -45,6 +47,17 @@ static int set_loglevel(const char *val, void *arg)
 	return 0;
 }
 
+/* bench (all rows) or bench=init (memory set-up rows only). */
+static int set_bench(const char *val, void *arg)
+{
+	(void)arg;
+	bench_enabled = true;
+	if (!val)
+		return 0;
+	bench_init_only = strcmp(val, "init") == 0;
+	return bench_init_only ? 0 : -1;
+}
+
 static int set_slub_debug(const char *val, void *arg)
 {
 	(void)arg;
@@ -57,6 +70,7 @@ static const struct kernel_param params[] = {
 	{ "ktest", set_ktest, NULL },
 	{ "halt", param_set_bool, &halt_requested },
 	{ "slub_debug", set_slub_debug, NULL },
+	{ "bench", set_bench, NULL },
 };
 
 /* Copy the boot loader's command line (bounded) and apply it. */
@@ -141,7 +155,9 @@ void kmain(u32 magic, u64 mbi_phys)
 	node_print_buddyinfo(&contig_node);
 
 	bool ok;
-	if (ktest_enabled) {
+	if (bench_enabled) {
+		ok = kernel_bench(bench_init_only, boot_params.init_ticks) == 0;
+	} else if (ktest_enabled) {
 		const struct ktest_suite *const *const lists[] = {
 			ktest_common_suites, ktest_mm_suites, ktest_kernel_suites, NULL
 		};

@@ -171,6 +171,7 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	}
 
 	/* Page tables of the direct map must come from what the early map covers: low 4 GiB. */
+	u64 t0 = rdtsc();
 	mb->alloc_limit = 4ULL << 30;
 	boot_params.gbpages = cpu_has_gbpages();
 	if (direct_map_init(boot_params.max_phys, pt_alloc, mb) < 0) {
@@ -178,9 +179,6 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 		return -1;
 	}
 	identity_unmap();
-	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#lx with %s pages\n",
-	       (unsigned long long)boot_params.max_phys - 1, PAGE_OFFSET,
-	       boot_params.gbpages ? "1 GiB" : "2 MiB");
 	mb->alloc_limit = 0;
 
 	unsigned long max_pfn = boot_params.max_phys >> PAGE_SHIFT;
@@ -204,6 +202,10 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	};
 	node_init(&contig_node, &lay, mb);
 	node_free_memblock(&contig_node, mb);
+	boot_params.init_ticks = rdtsc() - t0;
+	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#lx with %s pages\n",
+	       (unsigned long long)boot_params.max_phys - 1, PAGE_OFFSET,
+	       boot_params.gbpages ? "1 GiB" : "2 MiB");
 	u64 boot_alloc = mb->allocated;		/* mb lives in the init section: read it first */
 	free_initmem();
 	print_summary(boot_alloc);

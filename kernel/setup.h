@@ -16,6 +16,7 @@ struct boot_params {
 	u64 kernel_bytes;		/* kernel image */
 	u64 reserved_bytes;		/* frames kept from the buddy: image, boot data, metadata */
 	unsigned long sections;		/* present 128 MiB sections */
+	u64 init_ticks;			/* TSC ticks from the direct map to a populated buddy */
 	bool gbpages;			/* direct map uses 1 GiB pages */
 	struct mb2_info mb2;
 };
