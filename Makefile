@@ -38,7 +38,7 @@ endif
 # ---- kernel flags ----
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -ffreestanding -nostdlib -fno-pic -fno-pie \
 	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-stack-protector \
-	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -I. -MMD -MP
+	-fomit-frame-pointer -fno-asynchronous-unwind-tables -I. -MMD -MP
 ifneq ($(shell $(CC) --version 2>/dev/null | grep -c clang),0)
 KERNEL_CFLAGS += -Wno-unused-command-line-argument	# clang: -nostdlib is link-only
 endif

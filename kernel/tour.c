@@ -11,8 +11,10 @@
 
 static unsigned long snapshot[MAX_NR_ZONES][NR_PAGE_ORDERS];
 
+/* Per-CPU page lists are drained first, so that buddyinfo shows every free frame. */
 static void take_snapshot(void)
 {
+	node_drain_pages(&contig_node);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		for (int k = 0; k < NR_PAGE_ORDERS; k++)
 			snapshot[z][k] = contig_node.zones[z].free_area[k].nr_free;
@@ -20,6 +22,7 @@ static void take_snapshot(void)
 
 static bool same_as_snapshot(void)
 {
+	node_drain_pages(&contig_node);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		for (int k = 0; k < NR_PAGE_ORDERS; k++)
 			if (snapshot[z][k] != contig_node.zones[z].free_area[k].nr_free)
@@ -48,10 +51,11 @@ static void tour_one_page(void)
 	if (!p)
 		return;
 	show_block("alloc_page", p, 0);
-	bool split = snapshot[p->zone][0] == 0;
-	printk(KERN_INFO "  buddyinfo with the page taken (%s):\n", split ?
-	       "no free order-0 block, so a larger one was split in halves" :
-	       "a free order-0 block was taken as it was");
+	const struct per_cpu_pages *pcp = &contig_node.zones[p->zone].pcp[0];
+	printk(KERN_INFO "  buddyinfo with the page taken: the CPU's order-0 list was empty, so it "
+	       "was refilled with a batch of %u pages from the buddy (%u are left on it)%s:\n",
+	       pcp->count + 1, pcp->count, snapshot[p->zone][0] == 0 ?
+	       ", splitting a larger block" : "");
 	node_print_buddyinfo(&contig_node);
 	__free_pages(p, 0);
 }

@@ -16,7 +16,7 @@
 #include "mm/internal.h"
 
 /* Block at pfn of order k is on list k: mark and link it. */
-static void add_free(struct zone *z, struct page *page, unsigned int order)
+static inline void add_free(struct zone *z, struct page *page, unsigned int order)
 {
 	page->flags |= PG_buddy;
 	page->order = (u8)order;
@@ -24,18 +24,22 @@ static void add_free(struct zone *z, struct page *page, unsigned int order)
 	z->free_area[order].nr_free++;
 }
 
-static void del_free(struct zone *z, struct page *page, unsigned int order)
+static inline void del_free(struct zone *z, struct page *page, unsigned int order)
 {
 	list_del(&page->lru);
 	page->flags &= (u16)~PG_buddy;
 	z->free_area[order].nr_free--;
 }
 
+/* A block and its buddy always share a 128 MiB section, so a buddy of a frame with a
+ * descriptor has one too. */
+_Static_assert(MAX_PAGE_ORDER < SECTION_SHIFT, "buddies must share a section");
+
 /* Is the frame at pfn a free block of exactly this order in z (page_is_buddy's rule:
- * (1) inside the zone span with a descriptor, (2) PG_buddy, (3) same order)? */
-static bool is_free_buddy(struct zone *z, unsigned long pfn, unsigned int order)
+ * (1) inside the zone span, (2) PG_buddy, (3) same order)? */
+static inline bool is_free_buddy(struct zone *z, unsigned long pfn, unsigned int order)
 {
-	if (pfn < z->start_pfn || pfn >= z->end_pfn || !node_pfn_valid(z->node, pfn))
+	if (pfn < z->start_pfn || pfn >= z->end_pfn)
 		return false;
 	const struct page *p = node_pfn_to_page_raw(z->node, pfn);
 	return PageBuddy(p) && p->order == order;

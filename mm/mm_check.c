@@ -77,6 +77,35 @@ static int check_descriptors(const struct zone *z, unsigned long heads)
 	return problems;
 }
 
+/* Walk the per-CPU lists of z: frames of the zone, not on a buddy list, counts right. */
+static int check_pcp(const struct zone *z)
+{
+	const struct mm_node *n = z->node;
+	int problems = 0;
+
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		const struct per_cpu_pages *pcp = &z->pcp[cpu];
+		unsigned long frames = 0, limit = z->end_pfn - z->start_pfn + 1;
+		for (unsigned int k = 0; k < NR_PCP_ORDERS; k++) {
+			const struct list_head *head = &pcp->lists[k], *pos;
+			unsigned long count = 0;
+			for (pos = head->next; pos != head && count <= limit; pos = pos->next, count++) {
+				const struct page *p = list_entry(pos, struct page, lru);
+				unsigned long pfn = node_page_to_pfn(n, p);
+				CHECK(pfn >= z->start_pfn && pfn + (1UL << k) <= z->end_pfn &&
+				      !(pfn & ((1UL << k) - 1)) && p->order == k && p->refcount == 0 &&
+				      !(p->flags & PG_ANY_OWNER_FLAGS),
+				      "zone %s cpu %u pcp order %u: pfn %#lx flags %#x order %u refcount %d\n",
+				      z->name, cpu, k, pfn, p->flags, p->order, p->refcount);
+			}
+			frames += count << k;
+		}
+		CHECK(frames == pcp->count, "zone %s cpu %u: %lu frames on pcp lists, count says %u\n",
+		      z->name, cpu, frames, pcp->count);
+	}
+	return problems;
+}
+
 int node_check(const struct mm_node *n, bool full)
 {
 	int problems = 0;
@@ -85,6 +114,7 @@ int node_check(const struct mm_node *n, bool full)
 		const struct zone *z = &n->zones[i];
 		unsigned long heads = 0;
 		problems += check_free_lists(z, &heads);
+		problems += check_pcp(z);
 		if (full)
 			problems += check_descriptors(z, heads);
 	}

@@ -12,6 +12,8 @@
 #define PG_head     (1u << 3)	/* head of a large kmalloc; page->private is its size in bytes */
 #define PG_tail     (1u << 4)	/* other frame of a slab or large kmalloc; private = head page */
 #define PG_frozen   (1u << 5)	/* slab is some CPU's active slab */
+/* Any of these makes a frame unfit for __free_pages(). */
+#define PG_ANY_OWNER_FLAGS (PG_reserved | PG_buddy | PG_slab | PG_head | PG_tail)
 
 /* The descriptor. Linux's is 64 bytes; ours is 32 (0.78% of RAM), asserted below.
  *   free block head:      PG_buddy, order = block order, lru on zone->free_area[order]

@@ -25,13 +25,6 @@ static int gfp_zone(gfp_t gfp)
 	return ZONE_NORMAL;
 }
 
-/* Would taking 2^order frames from z leave it above mark plus its reserve for highest? */
-static bool watermark_ok(const struct zone *z, unsigned int order, unsigned long mark, int highest)
-{
-	long free = (long)z->free_pages - (long)(1UL << order) + 1;
-	return free > (long)(mark + z->lowmem_reserve[highest]);
-}
-
 static unsigned long alloc_mark(const struct zone *z, gfp_t gfp)
 {
 	unsigned long mark = z->watermark[WMARK_MIN];
@@ -43,33 +36,122 @@ static unsigned long alloc_mark(const struct zone *z, gfp_t gfp)
 	return mark;
 }
 
+/* Move up to batch frames of order-k blocks from z's buddy to the CPU list, keeping the zone
+ * above limit free frames. Returns false when none could be moved. */
+static bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
+		       unsigned long limit)
+{
+	unsigned int n = MAX(pcp->batch >> order, 1u), moved = 0;
+
+	while (moved < n && z->free_pages >= limit + (1UL << order)) {
+		struct page *page = buddy_take(z, order);
+		if (!page)
+			break;
+		list_add_tail(&page->lru, &pcp->lists[order]);
+		pcp->count += 1u << order;
+		moved++;
+	}
+	return moved > 0;
+}
+
+/* Give count frames (at least) from the CPU lists back to the buddy, oldest blocks first,
+ * largest orders first. */
+static void pcp_drain(struct zone *z, struct per_cpu_pages *pcp, unsigned int count)
+{
+	struct mm_node *n = z->node;
+
+	for (int k = NR_PCP_ORDERS - 1; k >= 0 && count; k--) {
+		struct list_head *l = &pcp->lists[k];
+		while (!list_empty(l) && count) {
+			struct page *page = list_entry(l->prev, struct page, lru);
+			list_del(&page->lru);
+			pcp->count -= 1u << k;
+			count = count > (1u << k) ? count - (1u << k) : 0;
+			buddy_put(z, node_page_to_pfn(n, page), (unsigned int)k);
+		}
+	}
+}
+
+void node_drain_pages(struct mm_node *n)
+{
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
+		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+			pcp_drain(&n->zones[i], &n->zones[i].pcp[cpu], ~0u);
+}
+
+unsigned long zone_pcp_pages(const struct zone *z)
+{
+	unsigned long sum = 0;
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		sum += z->pcp[cpu].count;
+	return sum;
+}
+
+/* Take a 2^order block from zone z for a request that could use zones up to highest. */
+static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp, int highest)
+{
+	unsigned long limit = alloc_mark(z, gfp) + z->lowmem_reserve[highest];
+
+	if (order < NR_PCP_ORDERS) {
+		struct per_cpu_pages *pcp = &z->pcp[0];	/* this CPU's */
+		struct list_head *l = &pcp->lists[order];
+		if (unlikely(list_empty(l)) && !pcp_refill(z, pcp, order, limit))
+			return NULL;
+		struct page *page = list_first_entry(l, struct page, lru);
+		list_del(&page->lru);
+		pcp->count -= 1u << order;
+		return page;
+	}
+	if (z->free_pages < limit + (1UL << order))
+		return NULL;
+	return buddy_take(z, order);
+}
+
+static struct page *alloc_failed(struct mm_node *n, gfp_t gfp, unsigned int order,
+				 unsigned long caller, bool invalid)
+{
+	n->nr_alloc_fail++;
+	if (invalid)
+		printk(KERN_WARNING "page allocation: invalid request order:%u mode:%#x "
+		       "(caller %#lx)\n", order, gfp, caller);
+	else if (!(gfp & __GFP_NOWARN))
+		printk(KERN_WARNING "page allocation failure: order:%u, mode:%#x, free:%lu "
+		       "(caller %#lx)\n", order, gfp, node_nr_free_pages(n), caller);
+	return NULL;
+}
+
+/* Try every allowed zone, highest first (zone fallback never goes upward). */
+static struct page *get_page_from_zones(struct mm_node *n, gfp_t gfp, unsigned int order,
+					int highest)
+{
+	for (int i = highest; i >= 0; i--) {
+		struct zone *z = &n->zones[i];
+		if (!z->managed_pages)
+			continue;
+		struct page *page = rmqueue(z, order, gfp, highest);
+		if (page)
+			return page;
+	}
+	return NULL;
+}
+
 static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned int order,
 				       unsigned long caller)
 {
 	int highest = gfp_zone(gfp);
-	struct page *page = NULL;
 
-	if (highest < 0 || order > MAX_PAGE_ORDER) {
-		n->nr_alloc_fail++;
-		if (!(gfp & __GFP_NOWARN) || highest < 0)
-			printk(KERN_WARNING "page allocation: invalid request order:%u mode:%#x "
-			       "(caller %#lx)\n", order, gfp, caller);
-		return NULL;
-	}
-	for (int i = highest; i >= 0 && !page; i--) {
-		struct zone *z = &n->zones[i];
-		if (z->managed_pages && watermark_ok(z, order, alloc_mark(z, gfp), highest))
-			page = buddy_take(z, order);
-	}
-	if (!page) {
-		n->nr_alloc_fail++;
-		if (!(gfp & __GFP_NOWARN))
-			printk(KERN_WARNING "page allocation failure: order:%u, mode:%#x, free:%lu "
-			       "(caller %#lx)\n", order, gfp, node_nr_free_pages(n), caller);
-		return NULL;
+	if (unlikely(highest < 0 || order > MAX_PAGE_ORDER))
+		return alloc_failed(n, gfp, order, caller, highest < 0 || !(gfp & __GFP_NOWARN));
+	struct page *page = get_page_from_zones(n, gfp, order, highest);
+	if (unlikely(!page)) {
+		node_drain_pages(n);		/* frames parked on CPU lists may merge */
+		page = get_page_from_zones(n, gfp, order, highest);
+		if (!page)
+			return alloc_failed(n, gfp, order, caller, false);
 	}
 	page->refcount = 1;
-	if (gfp & __GFP_ZERO)
+	page->order = (u8)order;
+	if (unlikely(gfp & __GFP_ZERO))
 		memset(node_page_address(n, page), 0, PAGE_SIZE << order);
 	return page;
 }
@@ -135,6 +217,22 @@ static bool free_ok(struct mm_node *n, struct page *page, unsigned int order, un
 	return true;
 }
 
+/* Return a validated block (refcount now 0) to its zone: small orders to the CPU list. */
+static inline void free_one(struct mm_node *n, struct page *page, unsigned int order)
+{
+	struct zone *z = &n->zones[page->zone];
+
+	if (order < NR_PCP_ORDERS) {
+		struct per_cpu_pages *pcp = &z->pcp[0];	/* this CPU's */
+		list_add(&page->lru, &pcp->lists[order]);
+		pcp->count += 1u << order;
+		if (unlikely(pcp->count > pcp->high))
+			pcp_drain(z, pcp, pcp->batch);
+		return;
+	}
+	buddy_put(z, node_page_to_pfn(n, page), order);
+}
+
 static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int order,
 			      unsigned long caller)
 {
@@ -142,16 +240,62 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 		return;
 	if (--page->refcount > 0)
 		return;
-	buddy_put(&n->zones[page->zone], node_page_to_pfn(n, page), order);
+	free_one(n, page, order);
+}
+
+/* Fast path: a small block for a plain request straight off the preferred zone's CPU list
+ * (its frames left the buddy under the watermark check when the list was refilled). */
+static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_node *n,
+								     gfp_t gfp, unsigned int order)
+{
+	if (unlikely(order >= NR_PCP_ORDERS || (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_ZERO))))
+		return NULL;
+	struct zone *z = n->preferred[ZONE_NORMAL];
+	if (unlikely(!z))
+		return NULL;
+	struct per_cpu_pages *pcp = &z->pcp[0];
+	struct list_head *l = &pcp->lists[order];
+	if (unlikely(list_empty(l)))
+		return NULL;
+	struct page *page = list_first_entry(l, struct page, lru);
+	list_del(&page->lru);
+	pcp->count -= 1u << order;
+	page->refcount = 1;
+	return page;
+}
+
+/* Fast path: a small block that is plainly a live allocation of this order goes back on its
+ * CPU list. false: let free_pages_caller() validate and report. */
+static __attribute__((always_inline)) inline bool free_fast(struct mm_node *n, struct page *page,
+							    unsigned int order)
+{
+	uintptr_t off = (uintptr_t)page - (uintptr_t)n->vmemmap;
+	unsigned long pfn = off / sizeof(struct page);
+
+	if (unlikely(order >= NR_PCP_ORDERS || pfn >= n->max_pfn || (off % sizeof(struct page)) ||
+		     !node_pfn_valid(n, pfn) || page->refcount != 1 || page->order != order ||
+		     (page->flags & PG_ANY_OWNER_FLAGS)))
+		return false;
+	page->refcount = 0;
+	struct zone *z = &n->zones[page->zone];
+	struct per_cpu_pages *pcp = &z->pcp[0];
+	list_add(&page->lru, &pcp->lists[order]);
+	pcp->count += 1u << order;
+	if (unlikely(pcp->count > pcp->high))
+		pcp_drain(z, pcp, pcp->batch);
+	return true;
 }
 
 struct page *node_alloc_pages(struct mm_node *n, gfp_t gfp, unsigned int order)
 {
-	return alloc_pages_caller(n, gfp, order, _RET_IP_);
+	struct page *page = alloc_fast(n, gfp, order);
+	return likely(page) ? page : alloc_pages_caller(n, gfp, order, _RET_IP_);
 }
 
 void node_free_pages(struct mm_node *n, struct page *page, unsigned int order)
 {
+	if (likely(free_fast(n, page, order)))
+		return;
 	free_pages_caller(n, page, order, _RET_IP_);
 }
 
@@ -174,7 +318,7 @@ unsigned long node_nr_free_pages(const struct mm_node *n)
 {
 	unsigned long sum = 0;
 	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
-		sum += n->zones[i].free_pages;
+		sum += n->zones[i].free_pages + zone_pcp_pages(&n->zones[i]);
 	return sum;
 }
 
@@ -192,11 +336,14 @@ void node_split_page(struct mm_node *n, struct page *page, unsigned int order)
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
-	return alloc_pages_caller(&contig_node, gfp, order, _RET_IP_);
+	struct page *page = alloc_fast(&contig_node, gfp, order);
+	return likely(page) ? page : alloc_pages_caller(&contig_node, gfp, order, _RET_IP_);
 }
 
 void __free_pages(struct page *page, unsigned int order)
 {
+	if (likely(free_fast(&contig_node, page, order)))
+		return;
 	free_pages_caller(&contig_node, page, order, _RET_IP_);
 }
 

@@ -47,6 +47,10 @@
 static struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 static struct kmem_cache kmem_cache_boot;	/* the cache of struct kmem_cache */
 static struct kmem_cache *kmalloc_caches[NR_KMALLOC];
+/* Per CPU: the kmalloc cache this CPU allocated from last. kfree() tries its active slab
+ * first, which finds the cache of a recently allocated object without a descriptor lookup
+ * (kmalloc caches live forever, so the hint never dangles). */
+static struct kmem_cache *kmalloc_last[NR_CPUS];
 static struct kmem_cache *kmalloc_dma_caches[NR_KMALLOC];
 static unsigned int kmalloc_sizes[NR_KMALLOC];
 static char kmalloc_names[2][NR_KMALLOC][20];
@@ -56,15 +60,6 @@ static u64 slab_seed;
 static inline struct kmem_cache_cpu *this_cpu(struct kmem_cache *s)
 {
 	return &s->cpu[0];	/* smp_processor_id() == 0 until the SMP issue */
-}
-
-/* The head page of the slab or large kmalloc holding p, or the frame's own page. */
-static struct page *head_page(const void *p)
-{
-	struct page *page = virt_to_page(p);
-	if (page && (page->flags & PG_tail))
-		page = (struct page *)page->private;
-	return page;
 }
 
 /* Smallest order (<= SLUB_MAX_ORDER) with at least min_objects objects and at most 1/fraction
@@ -130,6 +125,7 @@ static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int
 	s->size = ALIGN_UP(s->red_left_pad + meta, align);
 	s->order = calculate_order(s->size);
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
+	s->reciprocal_size = (u32)((1ULL << 32) / s->size + 1);
 	unsigned int lg = __fls64(s->size);
 	s->min_partial = MIN(MAX(lg / 2, 5u), 10u);
 	return s->objects > 0 && s->objects < SLAB_FREELIST_END;
@@ -248,6 +244,15 @@ static void place_slab(struct kmem_cache *s, struct page *slab, bool listed)
 	}
 }
 
+/* Make slab the CPU's active slab (frozen), or clear it (slab NULL). A debug cache keeps
+ * limit 0, so that no free takes the fast path that skips its checks. */
+static void cpu_slab_set(struct kmem_cache *s, struct kmem_cache_cpu *c, struct page *slab)
+{
+	c->slab = slab;
+	c->base = slab ? idx_to_obj(s, slab, 0) : NULL;
+	c->limit = slab && !kmem_cache_debug(s) ? (unsigned long)s->objects * s->size : 0;
+}
+
 /* Give the CPU's active slab back: its CPU freelist returns to the slab's own freelist. */
 static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
@@ -261,7 +266,7 @@ static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 		slab_push(s, slab, obj);
 		obj = next;
 	}
-	c->slab = NULL;
+	cpu_slab_set(s, c, NULL);
 	c->freelist = NULL;
 	slab->flags &= (u16)~PG_frozen;
 	place_slab(s, slab, false);
@@ -279,7 +284,7 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 	}
 	if (slab) {					/* full: unfreeze it */
 		slab->flags &= (u16)~PG_frozen;
-		c->slab = NULL;
+		cpu_slab_set(s, c, NULL);
 		slab_now_full(s, slab);
 	}
 	if (!list_empty(&s->partial)) {
@@ -290,7 +295,7 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 		return NULL;
 	}
 	slab->flags |= PG_frozen;
-	c->slab = slab;
+	cpu_slab_set(s, c, slab);
 	c->freelist = take_freelist(s, slab);
 	return c->freelist;
 }
@@ -323,13 +328,73 @@ again:
 	return obj;
 }
 
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+/* ---- fast paths: the CPU's freelist only ---- */
+
+/* Pop the CPU freelist for a plain request on a cache without debugging; NULL otherwise. */
+static __attribute__((always_inline)) inline void *alloc_fast(struct kmem_cache *s, gfp_t gfp)
 {
-	void *obj = slab_alloc(s, gfp, _RET_IP_);
+	struct kmem_cache_cpu *c = this_cpu(s);
+	void *obj = c->freelist;
+
+	if (unlikely(!obj || ((s->flags & SLAB_DEBUG_FLAGS) | (gfp & __GFP_ZERO))))
+		return NULL;
+	c->freelist = get_freepointer(s, obj);
+	return obj;
+}
+
+/* Push obj on the CPU freelist if it is an object start of the CPU's active slab of s (found by
+ * address alone: c->limit is 0 without an active slab and for debug caches) and is not the
+ * freelist head (double free). The object test is is_multiple(), a multiplication. */
+static __attribute__((always_inline)) inline bool free_fast(struct kmem_cache *s, const void *obj)
+{
+	struct kmem_cache_cpu *c = this_cpu(s);
+	unsigned long off = (unsigned long)((const char *)obj - c->base);
+	void *head = c->freelist;
+
+	if (unlikely(off >= c->limit || !is_multiple(s, off) || obj == head))
+		return false;
+	set_freepointer(s, (void *)obj, head);
+	c->freelist = (void *)obj;
+	return true;
+}
+
+/* Push obj on the own freelist of slab, a slab of s that is not the CPU's active one, when
+ * nothing is unusual: no debugging, an object start, not the freelist head, objects in use,
+ * not frozen. Moves the slab between lists only when it was full or becomes empty. */
+static __attribute__((always_inline)) inline bool free_other_fast(struct kmem_cache *s,
+								  struct page *slab, void *obj)
+{
+	char *base = slab_base(slab);
+	unsigned long off = (unsigned long)((char *)obj - base);
+	u16 head = slab->slab.freelist, inuse = slab->slab.inuse;
+	u16 idx = (u16)((off * s->reciprocal_size) >> 32);
+
+	if (unlikely((s->flags & SLAB_DEBUG_FLAGS) || off >= (unsigned long)s->objects * s->size ||
+		     !is_multiple(s, off) || idx == head || inuse == 0 || (slab->flags & PG_frozen)))
+		return false;
+	set_freepointer(s, obj, head != SLAB_FREELIST_END ? base + (size_t)head * s->size : NULL);
+	slab->slab.freelist = idx;
+	slab->slab.inuse = --inuse;
+	if (unlikely(inuse == 0 || head == SLAB_FREELIST_END))
+		place_slab(s, slab, head != SLAB_FREELIST_END);
+	return true;
+}
+
+/* The general allocation path (refill, debugging, zeroing), out of line. */
+static __attribute__((noinline)) void *cache_alloc_slow(struct kmem_cache *s, gfp_t gfp,
+							unsigned long caller)
+{
+	void *obj = slab_alloc(s, gfp, caller);
 	if (!obj && !(gfp & __GFP_NOWARN))
 		printk(KERN_WARNING "SLUB: unable to allocate from cache %s (caller %#lx)\n",
-		       s->name, _RET_IP_);
+		       s->name, caller);
 	return obj;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	void *obj = alloc_fast(s, gfp);
+	return likely(obj) ? obj : cache_alloc_slow(s, gfp, _RET_IP_);
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
@@ -366,10 +431,9 @@ static void slab_misuse(struct kmem_cache *s, const void *obj, const char *what,
 }
 
 /* The slab of obj if obj is an object start of cache s (NULL after a report otherwise). */
-static struct page *check_object(struct kmem_cache *s, const void *obj, unsigned long caller)
+static struct page *check_object_in(struct kmem_cache *s, struct page *slab, const void *obj,
+				    unsigned long caller)
 {
-	struct page *slab = head_page(obj);
-
 	if (!slab || !PageSlab(slab)) {
 		slab_misuse(s, obj, "free of a pointer that is not a slab object", caller);
 		return NULL;
@@ -383,6 +447,11 @@ static struct page *check_object(struct kmem_cache *s, const void *obj, unsigned
 		return NULL;
 	}
 	return slab;
+}
+
+static struct page *check_object(struct kmem_cache *s, const void *obj, unsigned long caller)
+{
+	return check_object_in(s, head_page(obj), obj, caller);
 }
 
 static void slab_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
@@ -400,31 +469,47 @@ static void slab_free(struct kmem_cache *s, struct page *slab, void *obj, unsign
 		c->freelist = obj;
 		return;
 	}
-	if (slab->slab.freelist != SLAB_FREELIST_END &&
-	    obj == idx_to_obj(s, slab, slab->slab.freelist)) {
+	/* Another slab: push on its own freelist; base and index computed once. */
+	char *base = idx_to_obj(s, slab, 0);
+	unsigned long off = (unsigned long)((char *)obj - base);
+	u16 idx = (u16)((off * s->reciprocal_size) >> 32), head = slab->slab.freelist;
+	bool listed = head != SLAB_FREELIST_END;	/* else full */
+	if (unlikely(idx == head)) {
 		slab_misuse(s, obj, "double free", caller);
 		return;
 	}
-	if (slab->flags & PG_frozen) {		/* another CPU's active slab */
-		slab_push(s, slab, obj);
-		return;
-	}
-	bool listed = slab->slab.freelist != SLAB_FREELIST_END;	/* else full */
-	if (slab->slab.inuse == 0) {
+	if (unlikely(slab->slab.inuse == 0)) {
 		slab_misuse(s, obj, "double free (slab has no objects in use)", caller);
 		return;
 	}
+	set_freepointer(s, obj, listed ? base + (size_t)head * s->size : NULL);
+	slab->slab.freelist = idx;
+	slab->slab.inuse--;
+	if (slab->flags & PG_frozen)		/* another CPU's active slab */
+		return;
 	if (!listed && kmem_cache_debug(s))
-		list_del(&slab->lru);				/* off s->full */
-	slab_push(s, slab, obj);
+		list_del(&slab->lru);		/* off s->full */
 	place_slab(s, slab, listed);
+}
+
+/* The general free path (validation, other slabs, debugging), out of line. */
+static __attribute__((noinline)) void cache_free_slow(struct kmem_cache *s, void *obj,
+						      unsigned long caller)
+{
+	struct page *slab = check_object(s, obj, caller);
+	if (slab)
+		slab_free(s, slab, obj, caller);
 }
 
 void kmem_cache_free(struct kmem_cache *s, void *obj)
 {
-	struct page *slab = check_object(s, obj, _RET_IP_);
-	if (slab)
-		slab_free(s, slab, obj, _RET_IP_);
+	if (likely(free_fast(s, obj)))
+		return;
+	struct page *slab = slab_page_fast(obj);
+	if (likely(slab && (struct kmem_cache *)slab->private == s && slab != this_cpu(s)->slab &&
+		   free_other_fast(s, slab, obj)))
+		return;
+	cache_free_slow(s, obj, _RET_IP_);
 }
 
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
@@ -586,6 +671,14 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller)
 
 void *kmalloc(size_t size, gfp_t gfp)
 {
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE && !(gfp & __GFP_DMA))) {
+		struct kmem_cache *s = kmalloc_caches[size_index[(size - 1) / 8]];
+		void *obj = alloc_fast(s, gfp);
+		if (likely(obj)) {
+			kmalloc_last[0] = s;	/* this CPU's */
+			return obj;
+		}
+	}
 	return kmalloc_caller(size, gfp, _RET_IP_);
 }
 
@@ -622,22 +715,41 @@ size_t ksize(const void *p)
 	return p ? ksize_caller(p, _RET_IP_) : 0;
 }
 
-void kfree(const void *p)
+
+/* kfree of anything but an object of its cache's active slab: other slabs, large kmalloc,
+ * NULL, misuse. */
+static __attribute__((noinline)) void kfree_slow(const void *p, struct page *page,
+						 unsigned long caller)
 {
 	if (!p)
 		return;
-	struct page *page = head_page(p);
+	if (!page)
+		page = head_page(p);
 	if (page && PageSlab(page)) {
 		struct kmem_cache *s = (struct kmem_cache *)page->private;
-		if (check_object(s, p, _RET_IP_))
-			slab_free(s, page, (void *)p, _RET_IP_);
+		if (check_object_in(s, page, p, caller))
+			slab_free(s, page, (void *)p, caller);
 		return;
 	}
 	if (page && (page->flags & PG_head) && p == node_page_address(&contig_node, page)) {
 		kfree_large(page);
 		return;
 	}
-	slab_misuse(NULL, p, "kfree of a pointer kmalloc did not return", _RET_IP_);
+	slab_misuse(NULL, p, "kfree of a pointer kmalloc did not return", caller);
+}
+
+void kfree(const void *p)
+{
+	if (likely(free_fast(kmalloc_last[0], p)))	/* this CPU's last kmalloc cache */
+		return;
+	struct page *page = slab_page_fast(p);
+	if (likely(page)) {
+		struct kmem_cache *s = (struct kmem_cache *)page->private;
+		if (page == this_cpu(s)->slab ? free_fast(s, (void *)p)
+					      : free_other_fast(s, page, (void *)p))
+			return;
+	}
+	kfree_slow(p, page, _RET_IP_);
 }
 
 void *krealloc(const void *p, size_t size, gfp_t gfp)
@@ -673,6 +785,8 @@ void kmem_cache_init(u64 seed)
 	BUG_ON(!cache_setup(&kmem_cache_boot, "kmem_cache", sizeof(struct kmem_cache), 0,
 			    SLAB_HWCACHE_ALIGN, NULL));
 	kmalloc_init_sizes();
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		kmalloc_last[cpu] = &kmem_cache_boot;	/* any cache: only its active slab is used */
 	for (unsigned int i = 0; i < NR_KMALLOC; i++) {
 		ksnprintf(kmalloc_names[0][i], sizeof(kmalloc_names[0][i]), "kmalloc-%u",
 			  kmalloc_sizes[i]);

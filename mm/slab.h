@@ -17,13 +17,14 @@
 #define SLAB_CACHE_DMA     0x4000u	/* slabs from ZONE_DMA (the dma-kmalloc caches) */
 #define SLAB_PANIC         0x40000u	/* panic if kmem_cache_create fails */
 
-#define NR_CPUS 1
 #define KMALLOC_MAX_CACHE_SIZE 8192	/* larger kmalloc goes straight to the page allocator */
 
 /* The per-CPU part of a cache: the active slab and its lock-free freelist. */
 struct kmem_cache_cpu {
 	void *freelist;			/* next free object of slab (hardened chain) */
 	struct page *slab;		/* the active slab, or NULL */
+	char *base;			/* address of the active slab's first object */
+	unsigned long limit;		/* objects * size of the active slab; 0 without one */
 };
 
 /* With SLAB_STORE_USER: who last allocated and freed an object (after its free pointer). */
@@ -49,6 +50,7 @@ struct kmem_cache {
 	unsigned int red_left_pad;	/* bytes of left red zone before each object */
 	unsigned int track_offset;	/* struct slab_track[2], or 0 */
 	unsigned int offset;		/* where the free pointer lives inside a free object */
+	u32 reciprocal_size;		/* 2^32 / size + 1: object-start test without a division */
 	unsigned int order;		/* slab order */
 	unsigned int objects;		/* objects per slab */
 	unsigned int flags;

@@ -33,7 +33,8 @@ static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *
 
 static inline char *slab_base(const struct page *slab)
 {
-	return node_page_address(&contig_node, slab);
+	return (char *)(contig_node.virt_base +
+			((uintptr_t)(slab - contig_node.vmemmap) << PAGE_SHIFT));
 }
 
 static inline void *idx_to_obj(const struct kmem_cache *s, const struct page *slab, unsigned int i)
@@ -41,21 +42,55 @@ static inline void *idx_to_obj(const struct kmem_cache *s, const struct page *sl
 	return slab_base(slab) + (size_t)i * s->size + s->red_left_pad;
 }
 
+/* off is a multiple of size exactly when the low 32 bits of off * (2^32 / size + 1) are below
+ * that factor; valid for off below 2^15 (a slab) as size <= 2^15 keeps the factor >= 2^17. */
+static inline bool is_multiple(const struct kmem_cache *s, unsigned long off)
+{
+	return (u32)(off * s->reciprocal_size) < s->reciprocal_size;
+}
+
+/* Index of the object at obj (an object start): the same reciprocal, without a division. */
 static inline unsigned int obj_to_idx(const struct kmem_cache *s, const struct page *slab,
 				      const void *obj)
 {
-	return (unsigned int)(((const char *)obj - slab_base(slab) - s->red_left_pad) / s->size);
+	unsigned long off = (unsigned long)((const char *)obj - slab_base(slab) - s->red_left_pad);
+	return (unsigned int)((off * s->reciprocal_size) >> 32);
 }
 
 /* Is p the address of an object of slab (any state)? */
 static inline bool is_object_start(const struct kmem_cache *s, const struct page *slab,
 				   const void *p)
 {
-	const char *base = slab_base(slab) + s->red_left_pad;
-	if ((const char *)p < base)
-		return false;
-	size_t off = (size_t)((const char *)p - base);
-	return off % s->size == 0 && off / s->size < s->objects;
+	unsigned long off = (unsigned long)((const char *)p - slab_base(slab) - s->red_left_pad);
+	return off < (unsigned long)s->objects * s->size && is_multiple(s, off);
+}
+
+/* The head page (slab or large kmalloc) of the frame under p, or NULL when p is not in RAM. */
+static inline struct page *head_page(const void *p)
+{
+	const struct mm_node *n = &contig_node;
+	unsigned long pfn = ((uintptr_t)p - n->virt_base) >> PAGE_SHIFT;
+
+	if (unlikely(!node_pfn_valid(n, pfn)))
+		return NULL;
+	struct page *page = n->vmemmap + pfn;
+	if (page->flags & PG_tail)
+		page = (struct page *)page->private;
+	return page;
+}
+
+/* The slab page under p when p is in RAM and on a slab page, else NULL: no reports. */
+static __attribute__((always_inline)) inline struct page *slab_page_fast(const void *p)
+{
+	const struct mm_node *n = &contig_node;
+	unsigned long pfn = ((uintptr_t)p - n->virt_base) >> PAGE_SHIFT;
+
+	if (unlikely(!node_pfn_valid(n, pfn)))
+		return NULL;
+	struct page *page = n->vmemmap + pfn;
+	if (page->flags & PG_tail)
+		page = (struct page *)page->private;
+	return likely(page->flags & PG_slab) ? page : NULL;
 }
 
 /* mm/slab_debug.c */

@@ -1,8 +1,9 @@
 /* mm/zone.c - build a node's zones from the boot allocator and report on them.
  *
- * node_init() sizes the zones and marks every descriptor reserved; node_free_memblock() then
- * releases every frame the boot allocator did not keep, in the largest aligned blocks that fit,
- * so the buddy allocator starts fully coalesced. Watermarks follow Linux's formulas
+ * node_init() sizes the zones and writes every descriptor once: reserved, or free for the
+ * frames the boot allocator did not keep; node_free_memblock() then hands those free ranges to
+ * the buddy allocators in the largest aligned blocks that fit, so the buddy starts fully
+ * coalesced and boot costs one 32-byte store per frame plus O(orders) per 4 MiB block. Watermarks follow Linux's formulas
  * (min_free_kbytes = sqrt(16 * lowmem kB), spread over zones by size; lowmem_reserve ratios
  * 256/256/32) so that ordinary allocations cannot drain DMA.
  */
@@ -35,18 +36,36 @@ static unsigned int pfn_zone(const struct mm_node *n, unsigned long pfn)
 	return i;
 }
 
-/* Every descriptor of a present section starts reserved, refcount 0, in its zone. */
-static void init_section_pages(struct mm_node *n, unsigned long s)
+/* Initialise the descriptors of [pfn, end) that exist (present sections) with flags, each in
+ * its zone: one 32-byte store run per frame, the whole per-frame cost of boot. */
+static void init_run(struct mm_node *n, unsigned long pfn, unsigned long end, u16 flags)
 {
-	unsigned long first = s << SECTION_SHIFT;
-	unsigned long last = MIN(first + PAGES_PER_SECTION, n->max_pfn);
-
-	memset(&n->vmemmap[first], 0, (last - first) * sizeof(struct page));
-	for (unsigned long pfn = first; pfn < last; pfn++) {
-		struct page *p = &n->vmemmap[pfn];
-		p->flags = PG_reserved;
-		p->zone = (u8)pfn_zone(n, pfn);
+	end = MIN(end, n->max_pfn);
+	while (pfn < end) {
+		unsigned int zi = pfn_zone(n, pfn);
+		unsigned long sec_end = ((pfn >> SECTION_SHIFT) + 1) << SECTION_SHIFT;
+		unsigned long stop = MIN(MIN(end, n->zones[zi].end_pfn), sec_end);
+		if (node_pfn_valid(n, pfn)) {
+			const struct page t = { .flags = flags, .zone = (u8)zi };
+			for (struct page *p = &n->vmemmap[pfn], *e = &n->vmemmap[stop]; p < e; p++)
+				*p = t;
+		}
+		pfn = stop;
 	}
+}
+
+struct init_cursor {
+	struct mm_node *n;
+	unsigned long next;	/* first pfn not yet initialised */
+};
+
+/* memblock_for_each_free callback: the gap before [b, e) is reserved, [b, e) is free. */
+static void init_free_range(phys_addr_t b, phys_addr_t e, void *arg)
+{
+	struct init_cursor *c = arg;
+	init_run(c->n, c->next, b >> PAGE_SHIFT, PG_reserved);
+	init_run(c->n, b >> PAGE_SHIFT, e >> PAGE_SHIFT, 0);
+	c->next = e >> PAGE_SHIFT;
 }
 
 void node_init(struct mm_node *n, const struct node_layout *lay, const struct memblock *mb)
@@ -68,6 +87,9 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 			z->end_pfn = z->start_pfn;
 		for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
 			INIT_LIST_HEAD(&z->free_area[k].free_list);
+		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+			for (unsigned int k = 0; k < NR_PCP_ORDERS; k++)
+				INIT_LIST_HEAD(&z->pcp[cpu].lists[k]);
 		lower = lay->zone_end_pfn[i];
 	}
 	for (int r = 0; r < mb->memory.count; r++) {
@@ -80,27 +102,18 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 				z->present_pages += hi - lo;
 		}
 	}
-	unsigned long nsec = (n->max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
-	for (unsigned long s = 0; s < nsec; s++)
-		if (test_bit(s, n->sections))
-			init_section_pages(n, s);
+	struct init_cursor c = { n, 0 };
+	memblock_for_each_free(mb, init_free_range, &c);
+	init_run(n, c.next, n->max_pfn, PG_reserved);
 }
 
-void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long count)
+/* Hand [pfn, pfn + count), inside zone z and already unreserved, to z's buddy allocator in
+ * the largest aligned blocks that fit. */
+static void give_to_buddy(struct zone *z, unsigned long pfn, unsigned long count)
 {
 	unsigned long end = pfn + count;
 
-	if (count == 0)
-		return;
-	struct zone *z = &n->zones[pfn_zone(n, pfn)];
-	VM_BUG_ON(end > z->end_pfn || pfn < z->start_pfn);
-	for (unsigned long p = pfn; p < end; p++) {
-		struct page *page = node_pfn_to_page_raw(n, p);
-		VM_BUG_ON(!node_pfn_valid(n, p) || !PageReserved(page));
-		page->flags &= (u16)~PG_reserved;
-	}
 	z->managed_pages += count;
-	/* Largest aligned blocks first: the block at pfn may be as large as pfn's alignment. */
 	while (pfn < end) {
 		unsigned int order = MAX_PAGE_ORDER;
 		if (pfn)
@@ -112,7 +125,22 @@ void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long coun
 	}
 }
 
-/* memblock_for_each_free callback: release [b, e), split at zone limits. */
+void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long count)
+{
+	if (count == 0)
+		return;
+	struct zone *z = &n->zones[pfn_zone(n, pfn)];
+	VM_BUG_ON(pfn + count > z->end_pfn || pfn < z->start_pfn);
+	for (unsigned long p = pfn; p < pfn + count; p++) {
+		struct page *page = node_pfn_to_page_raw(n, p);
+		VM_BUG_ON(!node_pfn_valid(n, p) || !PageReserved(page));
+		page->flags &= (u16)~PG_reserved;
+	}
+	give_to_buddy(z, pfn, count);
+}
+
+/* memblock_for_each_free callback: give [b, e) (initialised free by node_init) to the buddy
+ * allocators, split at zone limits. */
 static void release_free_range(phys_addr_t b, phys_addr_t e, void *arg)
 {
 	struct mm_node *n = arg;
@@ -121,7 +149,7 @@ static void release_free_range(phys_addr_t b, phys_addr_t e, void *arg)
 	while (pfn < end) {
 		struct zone *z = &n->zones[pfn_zone(n, pfn)];
 		unsigned long stop = MIN(end, z->end_pfn);
-		node_release_range(n, pfn, stop - pfn);
+		give_to_buddy(z, pfn, stop - pfn);
 		pfn = stop;
 	}
 }
@@ -153,8 +181,13 @@ void node_setup_watermarks(struct mm_node *n)
 {
 	unsigned long total = 0;
 
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
+	struct zone *best = NULL;
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
 		total += n->zones[i].managed_pages;
+		if (n->zones[i].managed_pages)
+			best = &n->zones[i];
+		n->preferred[i] = best;		/* where a request limited to zone i starts */
+	}
 	if (total == 0)
 		return;
 	unsigned long min_kb = int_sqrt(total * (PAGE_SIZE / 1024) * 16);
@@ -168,6 +201,15 @@ void node_setup_watermarks(struct mm_node *n)
 		z->watermark[WMARK_MIN] = min;
 		z->watermark[WMARK_LOW] = min + gap;
 		z->watermark[WMARK_HIGH] = min + 2 * gap;
+		/* Per-CPU lists, Linux 6.1's sizes: batch = managed/4096 (2^k - 1, at most 63);
+		 * high = the low watermark shared among the CPUs, at least 4 batches. */
+		unsigned long batch = MIN(z->managed_pages >> 10, 256UL) / 4;
+		batch = batch + batch / 2 > 1 ? (1UL << __fls64(batch + batch / 2)) - 1 : 1;
+		unsigned long high = MAX(z->watermark[WMARK_LOW] / NR_CPUS, 4 * batch);
+		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+			z->pcp[cpu].batch = (unsigned int)batch;
+			z->pcp[cpu].high = (unsigned int)high;
+		}
 		/* Allocations that could have used zone j > i must leave this much of zone i. */
 		unsigned long above = 0;
 		z->lowmem_reserve[i] = 0;
@@ -198,10 +240,9 @@ void node_print_meminfo(const struct mm_node *n)
 {
 	unsigned long total = 0, free = 0;
 
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
 		total += n->zones[i].managed_pages;
-		free += n->zones[i].free_pages;
-	}
+	free = node_nr_free_pages(n);		/* buddy lists plus per-CPU lists */
 	printk(KERN_INFO "MemTotal:       %8lu kB\n", total * (PAGE_SIZE / 1024));
 	printk(KERN_INFO "MemFree:        %8lu kB\n", free * (PAGE_SIZE / 1024));
 }

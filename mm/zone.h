@@ -23,6 +23,18 @@ struct free_area {
 	unsigned long nr_free;		/* blocks on free_list */
 };
 
+/* Orders 0..3 (up to PAGE_ALLOC_COSTLY_ORDER) are cached per CPU, as in Linux: an allocation
+ * pops a block from the CPU's list, a free pushes it back, and the zone's buddy lists are only
+ * touched batch frames at a time (refill when empty, drain above high). */
+#define NR_PCP_ORDERS 4
+
+struct per_cpu_pages {
+	unsigned int count;		/* frames on the lists */
+	unsigned int high;		/* drain batch frames when count goes above */
+	unsigned int batch;
+	struct list_head lists[NR_PCP_ORDERS];
+};
+
 /* One zone. Single CPU, interrupts off: no lock yet (the SMP issue adds zone->lock). */
 struct zone {
 	const char *name;
@@ -30,10 +42,11 @@ struct zone {
 	unsigned long start_pfn, end_pfn;	/* span [start, end); empty when equal */
 	unsigned long present_pages;		/* RAM frames in the span */
 	unsigned long managed_pages;		/* frames handed to the buddy allocator */
-	unsigned long free_pages;		/* frames on the free lists */
+	unsigned long free_pages;		/* frames on the buddy free lists (not the pcp lists) */
 	unsigned long watermark[NR_WMARK];
 	unsigned long lowmem_reserve[MAX_NR_ZONES];
 	struct free_area free_area[NR_PAGE_ORDERS];
+	struct per_cpu_pages pcp[NR_CPUS];
 };
 
 struct mm_node {
@@ -43,6 +56,7 @@ struct mm_node {
 	uintptr_t virt_base;		/* virtual address of physical address 0 */
 	unsigned long max_pfn;		/* one past the highest frame with a descriptor */
 	const u64 *sections;		/* bitmap: section s has descriptors */
+	struct zone *preferred[MAX_NR_ZONES];	/* highest populated zone <= i, or NULL */
 	unsigned long nr_bad;		/* misuse reports (bad free, bad pointer) */
 	unsigned long nr_alloc_fail;	/* failed allocations */
 };
@@ -86,7 +100,8 @@ static inline unsigned long node_page_to_pfn(const struct mm_node *n, const stru
 }
 
 /* Set up n's zones from the layout and mb's memory: spans, present pages, and every descriptor
- * of every present section initialised as reserved. The free lists start empty. */
+ * of every present section written once: free for mb's free ranges (memory minus reserved),
+ * reserved for everything else. The free lists stay empty until node_free_memblock(). */
 void node_init(struct mm_node *n, const struct node_layout *lay, const struct memblock *mb);
 
 /* Hand every free range of mb (memory minus reserved) to the buddy allocators, then compute
@@ -98,6 +113,12 @@ void node_setup_watermarks(struct mm_node *n);
 
 /* Give the frames [pfn, pfn + count) of n (reserved, inside one zone) to its buddy allocator. */
 void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long count);
+
+/* Give every frame on the per-CPU lists of n back to the buddy allocators (Linux's
+ * drain_all_pages). */
+void node_drain_pages(struct mm_node *n);
+/* Frames on the per-CPU lists of zone z. */
+unsigned long zone_pcp_pages(const struct zone *z);
 
 /* Print one /proc/buddyinfo line per populated zone: "Node 0, zone      DMA      1 ...". */
 void node_print_buddyinfo(const struct mm_node *n);

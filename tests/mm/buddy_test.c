@@ -12,8 +12,10 @@ struct buddy_snap {
 	unsigned long nr_free[MAX_NR_ZONES][NR_PAGE_ORDERS];
 };
 
+/* Drain the per-CPU lists first: only then do the buddy lists hold every free frame. */
 static void snap(struct buddy_snap *s)
 {
+	node_drain_pages(&contig_node);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		for (int k = 0; k < NR_PAGE_ORDERS; k++)
 			s->nr_free[z][k] = contig_node.zones[z].free_area[k].nr_free;
