@@ -330,15 +330,18 @@ again:
 
 /* ---- fast paths: the CPU's freelist only ---- */
 
-/* Pop the CPU freelist for a plain request on a cache without debugging; NULL otherwise. */
+/* Pop the CPU freelist of a cache without debugging (zeroing the object for __GFP_ZERO);
+ * NULL when the list is empty or the cache debugs. */
 static __attribute__((always_inline)) inline void *alloc_fast(struct kmem_cache *s, gfp_t gfp)
 {
 	struct kmem_cache_cpu *c = this_cpu(s);
 	void *obj = c->freelist;
 
-	if (unlikely(!obj || ((s->flags & SLAB_DEBUG_FLAGS) | (gfp & __GFP_ZERO))))
+	if (unlikely(!obj || (s->flags & SLAB_DEBUG_FLAGS)))
 		return NULL;
 	c->freelist = get_freepointer(s, obj);
+	if (unlikely(gfp & __GFP_ZERO))
+		memset(obj, 0, s->object_size);
 	return obj;
 }
 
@@ -409,7 +412,9 @@ void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
 {
 	for (size_t i = 0; i < n; i++) {
-		p[i] = slab_alloc(s, gfp, _RET_IP_);
+		p[i] = alloc_fast(s, gfp);
+		if (unlikely(!p[i]))
+			p[i] = slab_alloc(s, gfp, _RET_IP_);
 		if (unlikely(!p[i])) {
 			kmem_cache_free_bulk(s, i, p);
 			return 0;
@@ -501,24 +506,29 @@ static __attribute__((noinline)) void cache_free_slow(struct kmem_cache *s, void
 		slab_free(s, slab, obj, caller);
 }
 
-void kmem_cache_free(struct kmem_cache *s, void *obj)
+/* Free obj to s by the fast paths (its CPU's active slab, or another slab of s with nothing
+ * unusual); false when only the general path can decide. */
+static __attribute__((always_inline)) inline bool cache_free_fast(struct kmem_cache *s, void *obj)
 {
 	if (likely(free_fast(s, obj)))
-		return;
+		return true;
 	struct page *slab = slab_page_fast(obj);
-	if (likely(slab && (struct kmem_cache *)slab->private == s && slab != this_cpu(s)->slab &&
-		   free_other_fast(s, slab, obj)))
+	return slab && (struct kmem_cache *)slab->private == s && slab != this_cpu(s)->slab &&
+	       free_other_fast(s, slab, obj);
+}
+
+void kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	if (likely(cache_free_fast(s, obj)))
 		return;
 	cache_free_slow(s, obj, _RET_IP_);
 }
 
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct page *slab = check_object(s, p[i], _RET_IP_);
-		if (slab)
-			slab_free(s, slab, p[i], _RET_IP_);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (unlikely(!cache_free_fast(s, p[i])))
+			cache_free_slow(s, p[i], _RET_IP_);
 }
 
 /* ---- cache management ---- */

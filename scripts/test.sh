@@ -137,5 +137,43 @@ else
 	record "kernel build (run)" 1
 fi
 
+echo "== make bench: boots, prints every row of the anchor, and repeats exactly"
+if scripts/bench.sh --quick >"$OUT/bench1.txt" 2>&1 && scripts/bench.sh --quick >"$OUT/bench2.txt" 2>&1; then
+	record "make bench: two runs print identical figures" \
+		"$(diff <(grep '^BENCH' "$OUT/bench1.txt") <(grep '^BENCH' "$OUT/bench2.txt") >/dev/null; echo $?)"
+	missing=0
+	for a in ../shared/anchor/linux-6.1-anchor.txt shared/anchor/linux-6.1-anchor.txt; do
+		[ -f "$a" ] || continue
+		while read -r op size pattern _; do
+			grep -q "^BENCH $op $size $pattern " "$OUT/bench1.txt" || { echo "  missing row: $op $size $pattern"; missing=1; }
+		done < <(grep -v '^#' "$a")
+		break
+	done
+	record "make bench: every anchor row is printed" $missing
+else
+	tail -5 "$OUT/bench1.txt" "$OUT/bench2.txt" 2>/dev/null
+	record "make bench: runs" 1
+fi
+
+# ---- gdb (scripts/test-gdb.sh): the mm-* commands against a kernel halted with CMDLINE=halt ----
+echo "== gdb: mm-* commands of scripts/gdb/mmkern.py read the same state the kernel prints"
+gdb_res=$(MAKE=$MAKE bash scripts/test-gdb.sh 2>&1)
+gdb_rc=$?
+echo "$gdb_res"
+pass=$((pass + $(grep -c '^PASS' <<<"$gdb_res")))
+fail=$((fail + $(grep -c '^FAIL' <<<"$gdb_res")))
+[ "$gdb_rc" = 0 ] || grep -q '^FAIL' <<<"$gdb_res" || record "gdb: scripts/test-gdb.sh exit status" 1
+# ---- end gdb ----
+
+# ---- replay (scripts/test-replay.sh): traces replayed in QEMU, broken ones, pagemap ----
+echo "== replay"
+replay_res=$(MAKE=$MAKE bash scripts/test-replay.sh 2>&1)
+replay_rc=$?
+echo "$replay_res"
+pass=$((pass + $(grep -c '^PASS' <<<"$replay_res")))
+fail=$((fail + $(grep -c '^FAIL' <<<"$replay_res")))
+[ "$replay_rc" = 0 ] || grep -q '^FAIL' <<<"$replay_res" || record "replay: scripts/test-replay.sh exit status" 1
+# ---- end replay ----
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
