@@ -10,6 +10,7 @@
 #include "mm/internal.h"
 #include "lib/string.h"
 #include "lib/bitops.h"
+#include "mm/fault_inject.h"
 
 struct mm_node contig_node;
 
@@ -142,6 +143,8 @@ static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned in
 
 	if (unlikely(highest < 0 || order > MAX_PAGE_ORDER))
 		return alloc_failed(n, gfp, order, caller, highest < 0 || !(gfp & __GFP_NOWARN));
+	if (should_fail(&fail_page_alloc))
+		return alloc_failed(n, gfp | __GFP_NOWARN, order, caller, false);
 	struct page *page = get_page_from_zones(n, gfp, order, highest);
 	if (unlikely(!page)) {
 		node_drain_pages(n);		/* frames parked on CPU lists may merge */
@@ -248,7 +251,8 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_node *n,
 								     gfp_t gfp, unsigned int order)
 {
-	if (unlikely(order >= NR_PCP_ORDERS || (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_ZERO))))
+	if (unlikely(order >= NR_PCP_ORDERS || (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_ZERO)) ||
+		     fault_inject_active))
 		return NULL;
 	struct zone *z = n->preferred[ZONE_NORMAL];
 	if (unlikely(!z))

@@ -36,6 +36,7 @@
  */
 #include "mm/slab_internal.h"
 #include "lib/bitops.h"
+#include "mm/fault_inject.h"
 #include "lib/string.h"
 
 #define SLUB_MAX_ORDER   3
@@ -306,6 +307,9 @@ static void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller)
 	struct kmem_cache_cpu *c = this_cpu(s);
 	void *obj;
 
+	if (should_fail(&failslab))
+		return NULL;
+
 again:
 	obj = c->freelist;
 	if (unlikely(!obj)) {
@@ -337,7 +341,7 @@ static __attribute__((always_inline)) inline void *alloc_fast(struct kmem_cache 
 	struct kmem_cache_cpu *c = this_cpu(s);
 	void *obj = c->freelist;
 
-	if (unlikely(!obj || (s->flags & SLAB_DEBUG_FLAGS)))
+	if (unlikely(!obj || (s->flags & SLAB_DEBUG_FLAGS) || fault_inject_active))
 		return NULL;
 	c->freelist = get_freepointer(s, obj);
 	if (unlikely(gfp & __GFP_ZERO))
@@ -388,7 +392,7 @@ static __attribute__((noinline)) void *cache_alloc_slow(struct kmem_cache *s, gf
 							unsigned long caller)
 {
 	void *obj = slab_alloc(s, gfp, caller);
-	if (!obj && !(gfp & __GFP_NOWARN))
+	if (!obj && !(gfp & __GFP_NOWARN) && !fault_inject_active)
 		printk(KERN_WARNING "SLUB: unable to allocate from cache %s (caller %#lx)\n",
 		       s->name, caller);
 	return obj;
@@ -639,7 +643,7 @@ static void *kmalloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	}
 	struct page *head = node_alloc_pages(&contig_node, gfp | __GFP_NOWARN, order);
 	if (!head) {
-		if (!(gfp & __GFP_NOWARN))
+		if (!(gfp & __GFP_NOWARN) && !fault_inject_active)
 			printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n",
 			       size, caller);
 		return NULL;
@@ -674,7 +678,7 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller)
 	if (size == 0)
 		return NULL;	/* Linux returns ZERO_SIZE_PTR; NULL is as safe to kfree */
 	void *p = slab_alloc(kmalloc_cache(size, gfp), gfp, caller);
-	if (!p && !(gfp & __GFP_NOWARN))
+	if (!p && !(gfp & __GFP_NOWARN) && !fault_inject_active)
 		printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n", size, caller);
 	return p;
 }

@@ -7,6 +7,7 @@ extern const struct ktest_suite buddy_suite;
 extern const struct ktest_suite buddy_stress_suite;
 extern const struct ktest_suite slab_suite;
 extern const struct ktest_suite slab_debug_suite;
+extern const struct ktest_suite fault_suite;
 
 const struct ktest_suite *const ktest_mm_suites[] = {
 	&memmap_suite,
@@ -15,5 +16,6 @@ const struct ktest_suite *const ktest_mm_suites[] = {
 	&buddy_stress_suite,
 	&slab_suite,
 	&slab_debug_suite,
+	&fault_suite,
 	NULL
 };
