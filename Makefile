@@ -69,7 +69,7 @@ GRUB_MODULES := multiboot2 normal serial terminal terminfo configfile iso9660 bi
 # shq: single-quote a make value for the shell.
 shq = '$(subst ','\'',$(1))'
 
-.PHONY: all run test host-test debug gdb bench clean help tools FORCE
+.PHONY: all run test host-test debug gdb bench pagemap clean help tools FORCE
 
 all: $(KERNEL) $(ISO)
 
@@ -116,8 +116,8 @@ $(ISODIR)/boot/grub/grub.cfg: iso/grub.cfg.in $(BUILD)/iso-config.stamp
 		/@MODULES@/ { n = split(ENVIRON["MODULES"], m, " "); \
 			for (i = 1; i <= n; i++) { b = m[i]; sub(".*/", "", b); \
 				print "module2 /boot/modules/" b " " b }; next } \
-		(i = index($$0, "@CMDLINE@")) { \
-			$$0 = substr($$0, 1, i - 1) ENVIRON["CMDLINE"] substr($$0, i + 9) } \
+		(i = index($$0, "@CMDLINE@")) { c = ENVIRON["CMDLINE"]; gsub(/[$$]/, "\\$$", c); \
+			$$0 = substr($$0, 1, i - 1) c substr($$0, i + 9) } \
 		{ print }' $< > $@
 
 $(ISO): $(KERNEL) $(ISODIR)/boot/grub/grub.cfg $(MODULES) | tools
@@ -137,13 +137,34 @@ run: all | tools
 	$(Q)$(QEMU_RUN) -t $(call shq,$(TIMEOUT)) -- $(QEMU_EXTRA)
 
 # Start QEMU halted with a gdb stub on a free port (12345 upward), saved in build/gdb-port.
+# The ISO is built like run's, with CMDLINE and MODULES (CMDLINE=halt parks the kernel at the end).
 debug: all | tools
 	$(Q)$(QEMU_RUN) -g auto -P $(BUILD)/gdb-port -- $(QEMU_EXTRA)
 
+# Attach to make debug with the mm-* commands (scripts/gdb/mmkern.py) and stop at kmain: a
+# hardware breakpoint, since a software one set before GRUB loads the kernel is lost under KVM.
 gdb:
 	@test -f $(BUILD)/gdb-port || { echo "gdb: no $(BUILD)/gdb-port: run make debug first"; exit 1; }
-	$(GDB) $(KERNEL) -ex "target remote :$$(cat $(BUILD)/gdb-port)" -ex "hbreak kmain" \
-		-ex "continue"
+	$(GDB) -q $(KERNEL) -x scripts/gdb/mmkern.py -ex "target remote :$$(cat $(BUILD)/gdb-port)" \
+		-ex "hbreak kmain" -ex "continue"
+
+# Replay MODULES (default: the trimmed sqlite3 trace) with CMDLINE="replay pagemap", show the
+# REPLAY lines, and draw the frame maps and waste charts into build/ (tools/pagemap.py, which
+# needs python3-matplotlib: installed here only). Exit status: the boot's, or the tool's.
+PAGEMAP_MODULES = $(or $(strip $(MODULES)),tests/traces/sqlite3-inserts-head.trace)
+PAGEMAP_LOG := $(BUILD)/pagemap-serial.log
+# The Debian python3 (where apt installs matplotlib), even when another python3 comes first.
+PYTHON ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,python3)
+
+pagemap: | tools
+	$(Q)PYTHON=$(call shq,$(PYTHON)) scripts/ensure-tools.sh plot
+	$(Q)$(MAKE) --no-print-directory all CMDLINE=$(call shq,$(strip $(CMDLINE) replay pagemap)) \
+		MODULES=$(call shq,$(PAGEMAP_MODULES))
+	$(Q)rc=0; scripts/qemu-run.sh -i $(ISO) -m $(call shq,$(MEM)) -s $(call shq,$(SMP)) \
+		-a $(call shq,$(ACCEL)) -t $(call shq,$(TIMEOUT)) -l $(PAGEMAP_LOG) -- $(QEMU_EXTRA) \
+		>/dev/null || rc=$$?; \
+	grep -a '^REPLAY ' $(PAGEMAP_LOG); \
+	$(PYTHON) tools/pagemap.py -o $(BUILD) $(PAGEMAP_LOG) || rc=1; exit $$rc
 
 # ---- tests ----
 # Deterministic benchmarks (TCG -icount), compared with Linux 6.1's anchor figures.
@@ -178,6 +199,8 @@ help:
 	@echo "  debug      like run, but QEMU waits for gdb (port in $(BUILD)/gdb-port), no timeout"
 	@echo "  gdb        attach gdb to 'make debug', stop at kmain (hardware breakpoint)"
 	@echo "  bench      allocator benchmarks under TCG -icount (ACCEL=kvm: TSC cycles), vs Linux 6.1"
+	@echo "  pagemap    replay MODULES (CMDLINE=\"replay pagemap\"), draw frame maps and waste charts"
+	@echo "             into $(BUILD)/*.png (installs python3-matplotlib if missing)"
 	@echo "  clean      remove $(BUILD)/"
 	@echo "  help       this text"
 	@echo "variables:"

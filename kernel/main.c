@@ -2,11 +2,15 @@
  * command line, memory set-up, then either the in-kernel test suites (ktest) or the tour. */
 #include "kernel/arch.h"
 #include "kernel/bench.h"
+#include "kernel/dump_mbi.h"
+#include "kernel/pagemap.h"
+#include "kernel/replay.h"
 #include "kernel/setup.h"
 #include "kernel/tour.h"
 #include "lib/cmdline.h"
 #include "lib/kernel.h"
 #include "lib/string.h"
+#include "mm/fault_inject.h"
 #include "mm/gfp.h"
 #include "mm/slab.h"
 #include "mm/zone.h"
@@ -22,6 +26,7 @@ static bool ktest_enabled;
 static const char *ktest_glob;
 static bool halt_requested;
 static bool bench_enabled, bench_init_only;
+static bool replay_enabled, pagemap_enabled;
 
 /* With CMDLINE=halt: a kmalloc object left allocated and one freed, for debugger tests. */
 void *halt_live_obj, *halt_freed_obj;
@@ -64,6 +69,18 @@ static int set_slub_debug(const char *val, void *arg)
 	return slub_debug_setup(val);
 }
 
+static int set_memmap(const char *val, void *arg)
+{
+	(void)arg;
+	return setup_memmap_param(val);
+}
+
+/* fail_page_alloc= / failslab=: <interval>[,<times>] (used by the fault-injection suite). */
+static int set_fault_attr(const char *val, void *arg)
+{
+	return setup_fault_attr(arg, val);
+}
+
 static const struct kernel_param params[] = {
 	{ "mem", param_set_size, &boot_params.mem_limit },
 	{ "loglevel", set_loglevel, NULL },
@@ -71,6 +88,12 @@ static const struct kernel_param params[] = {
 	{ "halt", param_set_bool, &halt_requested },
 	{ "slub_debug", set_slub_debug, NULL },
 	{ "bench", set_bench, NULL },
+	{ "replay", param_set_bool, &replay_enabled },
+	{ "pagemap", param_set_bool, &pagemap_enabled },
+	{ "fail_page_alloc", set_fault_attr, &fail_page_alloc },
+	{ "failslab", set_fault_attr, &failslab },
+	{ "memmap", set_memmap, NULL },
+	{ "dump-mbi", param_set_bool, &dump_mbi_enabled },
 };
 
 /* Copy the boot loader's command line (bounded) and apply it. */
@@ -148,6 +171,8 @@ void kmain(u32 magic, u64 mbi_phys)
 	if (mb2->bootloader)
 		printk(KERN_INFO "Boot loader: %s\n", mb2->bootloader);
 	parse_cmdline(mb2->cmdline);
+	if (dump_mbi_enabled)
+		dump_mbi(phys_to_virt(mbi_phys), mb2->total_size, mbi_phys);
 	if (mm_setup(mb2, mbi_phys) < 0)
 		finish(false);
 	kmem_cache_init(rdtsc());
@@ -163,6 +188,10 @@ void kmain(u32 magic, u64 mbi_phys)
 		};
 		ktest_set_leak_counter(free_pages_counter, "free pages");
 		ok = ktest_run(lists, ktest_glob) == 0;
+	} else if (replay_enabled || pagemap_enabled) {
+		ok = !replay_enabled || replay_modules(mb2, pagemap_enabled) == 0;
+		if (pagemap_enabled)
+			pagemap_print(replay_enabled ? "after-replay" : "boot", NULL);
 	} else {
 		ok = kernel_tour() == 0;
 		ok = kernel_slab_tour() == 0 && ok;

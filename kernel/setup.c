@@ -12,6 +12,7 @@
 #include "mm/memblock.h"
 #include "mm/zone.h"
 #include "lib/bitops.h"
+#include "lib/cmdline.h"
 
 #define MAX_RAW_ENTRIES 4096
 
@@ -22,11 +23,20 @@ static struct mem_range e820[2 * MAX_RAW_ENTRIES + 1] __initbss;
 static struct mem_range e820_scratch[2 * MAX_RAW_ENTRIES] __initbss;
 
 /* pt_alloc_fn over memblock: a zeroed page reachable through the direct map, or 0. */
+/* Page-table pages inside the kernel image, for a map with no usable RAM below 4 GiB (where
+ * memblock could not give the direct map its first tables): 16 pages map 16 GiB with 2 MiB
+ * pages, or anything up to 8 TiB with 1 GiB pages. */
+#define PT_POOL_PAGES 16
+static u8 pt_pool[PT_POOL_PAGES][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static unsigned int pt_pool_used;
+
 static phys_addr_t pt_alloc(void *arg)
 {
 	struct memblock *mb = arg;
 	phys_addr_t p = memblock_alloc(mb, PAGE_SIZE, PAGE_SIZE);
 
+	if (!p && pt_pool_used < PT_POOL_PAGES)
+		p = virt_to_phys(pt_pool[pt_pool_used++]);	/* zeroed .bss */
 	if (p) {
 		memset(phys_to_virt(p), 0, PAGE_SIZE);
 		boot_params.pgtable_bytes += PAGE_SIZE;
@@ -35,10 +45,48 @@ static phys_addr_t pt_alloc(void *arg)
 }
 
 /* Read, sanitize, cap and print the firmware map. Returns the entry count or -1. */
+/* memmap= entries from the command line (Linux's syntax), applied over the firmware map. */
+#define MAX_USER_MAP 16
+static struct mem_raw user_map[MAX_USER_MAP];
+static int nr_user_map;
+static bool user_exactmap;
+
+int setup_memmap_param(const char *val)
+{
+	char buf[64];
+	size_t len = val ? strnlen(val, sizeof(buf)) : sizeof(buf);
+	u64 size, start;
+
+	if (len == sizeof(buf))
+		return -1;
+	if (strcmp(val, "exactmap") == 0) {
+		user_exactmap = true;
+		return 0;
+	}
+	memcpy(buf, val, len + 1);
+	char *sep = buf;
+	while (*sep && !strchr("@$#!", *sep))
+		sep++;
+	if (!*sep || nr_user_map >= MAX_USER_MAP)
+		return -1;
+	char kind = *sep;
+	*sep = '\0';
+	if (!memparse(buf, &size) || !memparse(sep + 1, &start) || size == 0)
+		return -1;
+	u32 type = kind == '@' ? E820_USABLE : kind == '#' ? E820_ACPI : kind == '!' ? 12 : E820_RESERVED;
+	user_map[nr_user_map++] = (struct mem_raw){ start, size, type };
+	return 0;
+}
+
 static int read_e820(const struct mb2_info *mb2)
 {
 	int clamped = 0;
-	int nraw = mb2_read_mmap(mb2, raw_map, MAX_RAW_ENTRIES);
+	int nraw = user_exactmap ? 0 : mb2_read_mmap(mb2, raw_map, MAX_RAW_ENTRIES - MAX_USER_MAP);
+	for (int i = 0; i < nr_user_map; i++)
+		raw_map[nraw++] = user_map[i];
+	if (nr_user_map)
+		printk(KERN_INFO "e820: %d memmap= entries from the command line%s\n", nr_user_map,
+		       user_exactmap ? " (exactmap: the firmware map is ignored)" : "");
 	if (nraw == 0) {
 		printk(KERN_ERR "setup: no memory map from the boot loader\n");
 		return -1;
@@ -115,14 +163,24 @@ static int populate_vmemmap(struct memblock *mb, unsigned long max_pfn, const u6
 
 /* The boot allocator's own tables and the map buffers are not needed any more: give their
  * frames to the buddy allocator, as Linux's free_initmem() does. */
-static void free_initmem(void)
+static void free_initmem(const struct memblock *mb)
 {
 	unsigned long first = virt_to_phys(__init_begin) >> PAGE_SHIFT;
 	unsigned long count = (unsigned long)(__init_end - __init_begin) >> PAGE_SHIFT;
+	unsigned long freed = 0;
 
-	node_release_range(&contig_node, first, count);
+	/* Only frames the map calls usable RAM: a hostile map may place the image elsewhere. */
+	for (unsigned long pfn = first; pfn < first + count; pfn++) {
+		if (!memblock_is_memory(mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE))
+			continue;
+		node_release_range(&contig_node, pfn, 1);
+		freed++;
+	}
 	node_setup_watermarks(&contig_node);
-	printk(KERN_INFO "Freeing unused kernel image (initmem) memory: %luK\n", count * 4);
+	printk(KERN_INFO "Freeing unused kernel image (initmem) memory: %luK\n", freed * 4);
+	if (freed < count)
+		printk(KERN_INFO "initmem: %luK not given back: not usable RAM in the memory map\n",
+		       (count - freed) * 4);
 }
 
 static void print_summary(u64 boot_alloc)
@@ -175,7 +233,8 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	mb->alloc_limit = 4ULL << 30;
 	boot_params.gbpages = cpu_has_gbpages();
 	if (direct_map_init(boot_params.max_phys, pt_alloc, mb) < 0) {
-		printk(KERN_ERR "setup: no usable RAM below 4 GiB for the direct map's page tables\n");
+		printk(KERN_ERR "setup: out of page-table pages for the direct map (no usable RAM "
+		       "below 4 GiB and the built-in pool spent)\n");
 		return -1;
 	}
 	identity_unmap();
@@ -207,7 +266,7 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	       (unsigned long long)boot_params.max_phys - 1, PAGE_OFFSET,
 	       boot_params.gbpages ? "1 GiB" : "2 MiB");
 	u64 boot_alloc = mb->allocated;		/* mb lives in the init section: read it first */
-	free_initmem();
+	free_initmem(mb);		/* reads mb, which lives in the init section: before it goes */
 	print_summary(boot_alloc);
 	return 0;
 }

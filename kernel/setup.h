@@ -28,4 +28,8 @@ extern struct boot_params boot_params;
  * Returns 0, or -1 after a one-line error when the machine cannot be used. */
 int mm_setup(const struct mb2_info *mb2, u64 mbi_phys);
 
+/* memmap=<size>{@,$,#,!}<start> (usable, reserved, ACPI data, persistent) or memmap=exactmap,
+ * as in Linux: laid over the firmware map before it is sanitized. 0, or -1 if malformed. */
+int setup_memmap_param(const char *val);
+
 #endif

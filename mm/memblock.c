@@ -200,6 +200,18 @@ bool memblock_is_free(const struct memblock *mb, phys_addr_t base, phys_addr_t s
 	return c.ok;
 }
 
+bool memblock_is_memory(const struct memblock *mb, phys_addr_t base, phys_addr_t size)
+{
+	phys_addr_t end = base + size;
+
+	if (size == 0 || end < base)
+		return false;
+	for (int i = 0; i < mb->memory.count; i++)
+		if (mb->memory.regions[i].base <= base && end <= mb->memory.regions[i].end)
+			return true;
+	return false;
+}
+
 phys_addr_t memblock_end(const struct memblock *mb)
 {
 	return mb->memory.count ? mb->memory.regions[mb->memory.count - 1].end : 0;

@@ -41,6 +41,8 @@ int memblock_free(struct memblock *mb, phys_addr_t base, phys_addr_t size);
 phys_addr_t memblock_alloc(struct memblock *mb, phys_addr_t size, phys_addr_t align);
 /* Is [base, base+size) entirely usable RAM and not reserved? */
 bool memblock_is_free(const struct memblock *mb, phys_addr_t base, phys_addr_t size);
+/* Is [base, base+size) entirely usable RAM (reserved or not)? */
+bool memblock_is_memory(const struct memblock *mb, phys_addr_t base, phys_addr_t size);
 /* End of the highest usable region (0 when empty). */
 phys_addr_t memblock_end(const struct memblock *mb);
 /* Total bytes of usable RAM. */

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # scripts/ensure-tools.sh - make sure the tools to build and boot the kernel are installed.
-# Checks nasm, qemu-system-x86_64, grub-mkrescue, xorriso, mformat and GRUB's i386-pc files;
+# Checks nasm, qemu-system-x86_64, grub-mkrescue, xorriso, mformat, gdb, python3 and GRUB's
+# i386-pc files;
 # installs the missing Debian packages with apt-get (sudo when not root). Silent when all ok.
+# With the argument "plot" it checks python3-matplotlib instead (for make pagemap).
 set -euo pipefail
 
 # missing_packages: print the Debian package of every missing tool, one per line.
 missing_packages() {
 	local tool pkg
 	for pair in nasm:nasm qemu-system-x86_64:qemu-system-x86 grub-mkrescue:grub-common \
-		    xorriso:xorriso mformat:mtools; do
+		    xorriso:xorriso mformat:mtools gdb:gdb python3:python3; do
 		tool=${pair%%:*}
 		pkg=${pair#*:}
 		command -v "$tool" >/dev/null 2>&1 || echo "$pkg"
@@ -25,6 +27,14 @@ apt_install() {
 	"${sudo[@]}" apt-get update
 	"${sudo[@]}" apt-get install -y --no-install-recommends "$@"
 }
+
+# "ensure-tools.sh plot" (make pagemap only): matplotlib for $PYTHON (default python3).
+if [ "${1:-}" = plot ]; then
+	"${PYTHON:-python3}" -c 'import matplotlib, numpy' >/dev/null 2>&1 && exit 0
+	echo "make: installing missing packages: python3-matplotlib"
+	apt_install python3-matplotlib
+	exit 0
+fi
 
 mapfile -t pkgs < <(missing_packages | sort -u)
 [ "${#pkgs[@]}" -eq 0 ] && exit 0

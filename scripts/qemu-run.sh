@@ -105,6 +105,12 @@ build_cmd() {
 	if [ "$mib" -gt 8192 ]; then
 		QEMU_CMD+=(-object "memory-backend-ram,id=ram0,size=${mib}M,reserve=off"
 			-machine memory-backend=ram0)
+		# Without huge pages, a large guest costs the host only the 4 KiB pages it touches.
+		local nothp=build/host/nothp
+		if [ ! -x "$nothp" ] || [ scripts/nothp.c -nt "$nothp" ]; then
+			mkdir -p build/host && ${HOSTCC:-cc} -O2 -o "$nothp" scripts/nothp.c || exit 3
+		fi
+		QEMU_CMD=("$nothp" "${QEMU_CMD[@]}")
 	fi
 	[ -n "$GDB_PORT" ] && QEMU_CMD+=(-S -gdb "tcp::$GDB_PORT")
 	QEMU_CMD+=("$@")

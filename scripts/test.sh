@@ -65,7 +65,7 @@ fi
 
 echo "== in-kernel suites"
 if build_iso "ktest" "$OUT/ktest.iso"; then
-	for mem in 32M 128M 1G 3G 6G; do
+	for mem in 32M 128M 1G 3G 6G 64G; do
 		boot "ktest-$mem" "$OUT/ktest.iso" "$mem"
 		record "mem=$mem: boot exits with success" $?
 		ktap "qemu-$mem" "$OUT/ktest-$mem.log"
@@ -81,6 +81,27 @@ if build_iso "slub_debug=FZPU ktest" "$OUT/slub-debug.iso"; then
 	ktap "qemu-512M-slub_debug=FZPU" "$OUT/slub-debug.log"
 else
 	record "kernel build (slub_debug)" 1
+fi
+
+echo "== fault injection: failslab=7 and fail_page_alloc=5 from the command line"
+for fi in failslab=7 fail_page_alloc=5; do
+	if build_iso "$fi ktest" "$OUT/$fi.iso"; then
+		boot "$fi" "$OUT/$fi.iso" 128M
+		record "$fi: boot exits with success" $?
+		ktap "qemu-128M-$fi" "$OUT/$fi.log"
+	else
+		record "kernel build ($fi)" 1
+	fi
+done
+
+echo "== a hostile map: memmap=4G\$0 leaves no usable RAM below 4 GiB"
+if build_iso 'memmap=4G$$0' "$OUT/nolow.iso"; then
+	boot "nolow" "$OUT/nolow.iso" 6G
+	record "memmap=4G\$0: the tour runs and exits with success" $?
+	grep -q '^  DMA32    empty' "$OUT/nolow.log" && grep -qE '^  Normal +\[mem' "$OUT/nolow.log"
+	record "memmap=4G\$0: only a Normal zone" $?
+else
+	record "kernel build (memmap=4G\$0)" 1
 fi
 
 echo "== mem=1G on a 3G machine"

@@ -4,9 +4,11 @@
 
 extern const struct ktest_suite printf_suite;
 extern const struct ktest_suite cmdline_suite;
+extern const struct ktest_suite trace_suite;
 
 const struct ktest_suite *const ktest_common_suites[] = {
 	&printf_suite,
 	&cmdline_suite,
+	&trace_suite,
 	NULL
 };

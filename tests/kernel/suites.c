@@ -2,8 +2,10 @@
 #include "tests/ktest.h"
 
 extern const struct ktest_suite boot_suite;
+extern const struct ktest_suite replay_suite;
 
 const struct ktest_suite *const ktest_kernel_suites[] = {
 	&boot_suite,
+	&replay_suite,
 	NULL
 };

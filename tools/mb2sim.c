@@ -1,0 +1,530 @@
+/* tools/mb2sim.c - the kernel's boot-time view of a multiboot2 block, simulated on the host
+ * (see tools/mb2sim.h). The steps follow kernel/main.c (mb2_parse, the command line's mem=) and
+ * kernel/setup.c (read_e820, reserve_boot_data, the direct map's page tables, the section map,
+ * populate_vmemmap, node_init, node_free_memblock) in the same order, with the same mm/ code
+ * wherever that code only does bookkeeping. Where the kernel writes memory (page tables, frame
+ * descriptors, buddy lists) only the sizes and counts are computed:
+ *  - page tables: one page per table the kernel's direct_map_init()/map_pages() would allocate
+ *    (boot/entry.asm leaves PML4[273] -> a PDPT with page directories for 0..4 GiB);
+ *  - node_init() runs on a private node whose section bitmap is all zero, so it sizes the zones
+ *    and counts present frames without writing a single descriptor;
+ *  - node_free_memblock() is replaced by the same decomposition into the largest aligned blocks
+ *    that fit, counted into managed/free pages and free_area[].nr_free.
+ */
+#include "tools/mb2sim.h"
+#include "lib/bitops.h"
+#include "lib/cmdline.h"
+#include "lib/kernel.h"
+#include "lib/string.h"
+
+#define SZ_4G           (4ULL << 30)
+#define SZ_1G           (1ULL << 30)
+#define SZ_512G         (512ULL << 30)
+#define SIM_PAGE_OFFSET 0xffff888000000000ULL	/* kernel/arch.h PAGE_OFFSET */
+#define SIM_VMEMMAP     0xffffea0000000000ULL	/* kernel/arch.h VMEMMAP_START */
+#define PHYS_LIMIT      (1ULL << MB2SIM_PHYS_BITS)
+#define MAX_PFN_LIMIT   (PHYS_LIMIT >> PAGE_SHIFT)
+#define SECTION_WORDS   ((MAX_PFN_LIMIT / PAGES_PER_SECTION + 63) / 64)	/* 8192: 64 KiB */
+
+static struct mb2_info info;
+static char cmdline[MB2SIM_CMDLINE_MAX];
+static struct mem_raw raw_map[MB2SIM_MAX_RAW];
+static struct mem_range e820[2 * MB2SIM_MAX_RAW + 1];
+static struct mem_range e820_scratch[2 * MB2SIM_MAX_RAW];
+static struct mem_range sorted_raw[MB2SIM_MAX_RAW];	/* for the overlap report */
+static struct memblock mb;
+static u64 sections[SECTION_WORDS];		/* present sections, as the kernel marks them */
+static const u64 no_sections[SECTION_WORDS];	/* what the private node sees: no descriptors */
+static struct mm_node node;
+static u64 mem_limit;
+
+static struct mb2sim_result *res;
+
+/* "mb2dump: warning: ..." (counted). */
+#define warn(fmt, ...) do { res->warnings++; \
+	printk(KERN_WARNING "mb2dump: warning: " fmt, ##__VA_ARGS__); } while (0)
+#define note(fmt, ...) printk(KERN_INFO "mb2dump: " fmt, ##__VA_ARGS__)
+
+/* The kernel would stop here with this line. */
+static int fatal(const char *line)
+{
+	printk(KERN_ERR "%s\n", line);
+	res->fatal = line;
+	return 1;
+}
+
+/* ---- the tags ---- */
+
+static void print_tags(size_t len)
+{
+	note("block of %u bytes (file %zu bytes), %u tags, %u reported and skipped\n",
+	     info.total_size, len, info.nr_tags, info.nr_bad);
+	if (len > info.total_size)
+		note("%zu bytes after total_size are not part of the block\n",
+		     len - (size_t)info.total_size);
+	if (info.has_meminfo)
+		note("basic meminfo: lower %u KiB, upper %u KiB\n", info.mem_lower_kb,
+		     info.mem_upper_kb);
+	if (info.mmap)
+		note("memory map tag: entry_size %u, %u entries\n", info.mmap_entry_size,
+		     info.mmap_count);
+	for (u32 i = 0; i < info.nr_modules; i++)
+		note("module [mem 0x%016llx-0x%016llx] '%.64s'\n",
+		     (unsigned long long)info.modules[i].start,
+		     (unsigned long long)info.modules[i].end - (info.modules[i].end ? 1 : 0),
+		     info.modules[i].name);
+	if (info.rsdp)
+		note("ACPI RSDP copy, version %d, %u bytes\n", info.rsdp_version, info.rsdp_len);
+	if (info.has_elf_sections)
+		note("ELF sections: %u entries of %u bytes\n", info.elf_num, info.elf_entsize);
+	if (info.has_load_base)
+		note("image load base %#x\n", info.load_base);
+}
+
+/* kernel/main.c parse_cmdline(), for mem= only (other keys are the kernel's business). */
+static int ignore_key(const char *key, const char *val)
+{
+	(void)key;
+	(void)val;
+	return 0;
+}
+
+static void apply_cmdline(void)
+{
+	static const struct kernel_param params[] = {
+		{ "mem", param_set_size, &mem_limit },
+	};
+	const char *src = info.cmdline;
+	size_t len = src ? strnlen(src, MB2SIM_CMDLINE_MAX) : 0;
+
+	if (info.bootloader)
+		printk(KERN_INFO "Boot loader: %s\n", info.bootloader);
+	if (len == MB2SIM_CMDLINE_MAX) {
+		printk(KERN_WARNING "cmdline: longer than %d bytes, truncated\n",
+		       MB2SIM_CMDLINE_MAX - 1);
+		len = MB2SIM_CMDLINE_MAX - 1;
+	}
+	memcpy(cmdline, src ? src : "", len);
+	cmdline[len] = '\0';
+	printk(KERN_INFO "Command line: %s\n", cmdline);
+	mem_limit = 0;
+	parse_args(cmdline, params, ARRAY_SIZE(params), ignore_key);
+	if (mem_limit && mem_limit < (4UL << 20)) {
+		printk(KERN_WARNING "cmdline: mem=%llu is below 4 MiB, ignored\n",
+		       (unsigned long long)mem_limit);
+		mem_limit = 0;
+	}
+	res->mem_limit = mem_limit;
+}
+
+/* ---- the memory map ---- */
+
+static int range_cmp_base(const struct mem_range *a, const struct mem_range *b)
+{
+	return a->base < b->base ? -1 : a->base > b->base;
+}
+
+/* Insertion into a max-heap would do; a plain heapsort keeps this allocation-free. */
+static void sift(struct mem_range *a, int root, int n)
+{
+	for (;;) {
+		int c = 2 * root + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && range_cmp_base(&a[c], &a[c + 1]) < 0)
+			c++;
+		if (range_cmp_base(&a[root], &a[c]) >= 0)
+			return;
+		struct mem_range t = a[root];
+		a[root] = a[c];
+		a[c] = t;
+		root = c;
+	}
+}
+
+static void sort_ranges(struct mem_range *a, int n)
+{
+	for (int i = n / 2 - 1; i >= 0; i--)
+		sift(a, i, n);
+	for (int end = n - 1; end > 0; end--) {
+		struct mem_range t = a[0];
+		a[0] = a[end];
+		a[end] = t;
+		sift(a, 0, end);
+	}
+}
+
+/* What only this tool says about the raw entries: overlaps, nesting, odd types, zero lengths. */
+static void report_raw(int nraw)
+{
+	int zero = 0, odd_type = 0, n = 0, overlap = 0, nested = 0, tiny = 0;
+
+	for (int i = 0; i < nraw; i++) {
+		const struct mem_raw *r = &raw_map[i];
+		if (r->len == 0) {
+			zero++;
+			continue;
+		}
+		if (r->type == 0 || r->type > E820_UNUSABLE)
+			odd_type++;
+		u64 end = r->len > ~0ULL - r->base ? ~0ULL : r->base + r->len;
+		if (r->type == E820_USABLE && ALIGN_DOWN(end, PAGE_SIZE) <= ALIGN_UP(r->base, PAGE_SIZE))
+			tiny++;
+		sorted_raw[n++] = (struct mem_range){ r->base, end, r->type };
+	}
+	sort_ranges(sorted_raw, n);
+	u64 reach = 0;
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && sorted_raw[i].base < reach) {
+			overlap++;
+			if (sorted_raw[i].end <= reach)
+				nested++;
+		}
+		reach = MAX(reach, sorted_raw[i].end);
+	}
+	if (overlap)
+		warn("%d raw entries overlap an earlier one (%d nested inside it); where they "
+		     "overlap the larger type wins\n", overlap, nested);
+	if (zero)
+		note("%d zero-length raw entries dropped\n", zero);
+	if (odd_type)
+		note("%d raw entries of type 0 or above 5 (type 0 counts as a hole, others as "
+		     "reserved)\n", odd_type);
+	if (tiny)
+		note("%d usable raw entries hold no whole page\n", tiny);
+}
+
+/* kernel/setup.c read_e820(). Returns the entry count, or -1 after fatal(). */
+static int read_e820(void)
+{
+	int clamped = 0;
+	int nraw = mb2_read_mmap(&info, raw_map, MB2SIM_MAX_RAW);
+
+	res->nraw = nraw;
+	if (nraw == 0) {
+		fatal("setup: no memory map from the boot loader");
+		return -1;
+	}
+	int n = memmap_sanitize(raw_map, nraw, e820, (int)ARRAY_SIZE(e820), e820_scratch, &clamped);
+	if (n < 0) {
+		fatal("setup: memory map too complex to sanitize");
+		return -1;
+	}
+	res->clamped = clamped;
+	if (clamped)
+		printk(KERN_WARNING "e820: %d entries wrapped past 2^64 and were clamped\n", clamped);
+	printk(KERN_INFO "BIOS-provided physical RAM map (%d entries, %d after sanitizing):\n",
+	       nraw, n);
+	memmap_print("BIOS-e820:", e820, n);
+	report_raw(nraw);
+	u64 limit = mem_limit;
+	if (limit && limit < PHYS_LIMIT)
+		printk(KERN_INFO "e820: remove [mem 0x%016llx-0x%016llx] usable (mem=)\n",
+		       (unsigned long long)limit, ~0ULL);
+	else
+		limit = PHYS_LIMIT;
+	u64 before = memmap_usable_bytes(e820, n);
+	int capped = memmap_cap_usable(e820, n, limit);
+	if (mem_limit) {
+		printk(KERN_INFO "user-defined physical RAM map:\n");
+		memmap_print("user:", e820, capped);
+	}
+	if (limit == PHYS_LIMIT && memmap_usable_bytes(e820, capped) != before)
+		warn("usable RAM at and above 64 TiB (2^%d) is beyond the direct map: the kernel "
+		     "drops it without a message\n", MB2SIM_PHYS_BITS);
+	return capped;
+}
+
+/* ---- reservations ---- */
+
+/* Is [base, end) inside the usable memory memblock holds? */
+static bool in_memory(u64 base, u64 end)
+{
+	for (int i = 0; i < mb.memory.count; i++)
+		if (mb.memory.regions[i].base <= base && end <= mb.memory.regions[i].end)
+			return true;
+	return false;
+}
+
+/* kernel/setup.c reserve(). */
+static void reserve(u64 base, u64 size, const char *what)
+{
+	if (size == 0)
+		return;
+	printk(KERN_INFO "reserve [mem 0x%016llx-0x%016llx] %s\n", (unsigned long long)base,
+	       (unsigned long long)(base + size - 1), what);
+	if (memblock_reserve(&mb, base, size) < 0)
+		printk(KERN_ERR "setup: cannot record the reservation of %s\n", what);
+}
+
+static void reserve_boot_data(const struct mb2sim_opts *o)
+{
+	u64 ib = o->image_base, ie = o->image_end;
+
+	reserve(0, PAGE_SIZE, "first page (real-mode IVT/BDA)");
+	if (ie > ib) {
+		if (!in_memory(ALIGN_DOWN(ib, PAGE_SIZE), ALIGN_UP(ie, PAGE_SIZE)))
+			warn("the kernel image [mem %#llx-%#llx] is not all usable RAM in this map "
+			     "(the kernel reserves it all the same)\n", (unsigned long long)ib,
+			     (unsigned long long)ie - 1);
+		reserve(ib, ie - ib, "kernel image");
+	} else {
+		note("kernel image: not recorded in the block (the kernel reserves where GRUB "
+		     "loaded it; mb2dump --image=BASE-END says where)\n");
+	}
+	if (o->mbi_phys_known)
+		reserve(o->mbi_phys, info.total_size, "multiboot2 information");
+	else
+		note("multiboot2 information: %u bytes at an address the block does not record "
+		     "(not reserved here; mb2dump --mbi-at=ADDR)\n", info.total_size);
+	for (u32 i = 0; i < info.nr_modules; i++) {
+		u64 s = info.modules[i].start, e = info.modules[i].end;
+		if (ie > ib && s < ie && ib < e)
+			warn("module %u [mem %#llx-%#llx] overlaps the kernel image\n", i,
+			     (unsigned long long)s, (unsigned long long)e - 1);
+		for (u32 j = 0; j < i; j++)
+			if (s < info.modules[j].end && info.modules[j].start < e)
+				warn("modules %u and %u overlap\n", j, i);
+		reserve(s, e - s, "module");
+	}
+}
+
+/* ---- the boot allocator's own allocations ---- */
+
+/* pt_alloc: one page-table page from memblock (bookkeeping only). */
+static bool pt_page(void)
+{
+	if (!memblock_alloc(&mb, PAGE_SIZE, PAGE_SIZE))
+		return false;
+	res->pgtable_bytes += PAGE_SIZE;
+	return true;
+}
+
+/* kernel/pgtable.c direct_map_init(): tables beyond boot/entry.asm's PML4[273] -> PDPT_low
+ * (0..512 GiB) and its four page directories (0..4 GiB). */
+static bool direct_map_tables(u64 end, bool gbpages)
+{
+	for (u64 pa = 0; pa < end; pa += SZ_1G) {
+		if (pa >= SZ_512G && pa % SZ_512G == 0 && !pt_page())
+			return false;			/* a new PDPT for this PML4 slot */
+		if (!gbpages && pa >= SZ_4G && !pt_page())
+			return false;			/* a page directory for this GiB */
+	}
+	return true;
+}
+
+/* The tables map_pages() allocates for the vmemmap: the ranges come in increasing address
+ * order, so a table is new exactly when its index is above the highest one seen. */
+struct pt_cursor {
+	bool have[3];
+	u64 last[3];		/* highest PDPT, PD, PT index already allocated */
+};
+
+static bool vmemmap_tables(u64 va, u64 bytes, struct pt_cursor *c)
+{
+	static const unsigned int shift[3] = { 39, 30, 21 };	/* PDPT, PD, PT */
+
+	for (int l = 0; l < 3; l++) {
+		u64 lo = va >> shift[l], hi = (va + bytes - 1) >> shift[l];
+		if (c->have[l] && lo <= c->last[l])
+			lo = c->last[l] + 1;
+		for (u64 i = lo; i <= hi; i++)
+			if (!pt_page())
+				return false;
+		if (!c->have[l] || hi > c->last[l])
+			c->last[l] = hi;
+		c->have[l] = true;
+	}
+	return true;
+}
+
+/* kernel/setup.c populate_vmemmap(). */
+static bool populate_vmemmap(unsigned long max_pfn)
+{
+	unsigned long nsec = (max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
+	struct pt_cursor cur = { { false, false, false }, { 0, 0, 0 } };
+
+	for (unsigned long s = 0; s < nsec; s++) {
+		if (!test_bit(s, sections))
+			continue;
+		unsigned long first = s << SECTION_SHIFT;
+		unsigned long frames = MIN(PAGES_PER_SECTION, max_pfn - first);
+		u64 bytes = ALIGN_UP((u64)frames * sizeof(struct page), PAGE_SIZE);
+		if (!memblock_alloc(&mb, bytes, PAGE_SIZE))
+			return false;
+		if (!vmemmap_tables(SIM_VMEMMAP + (u64)first * sizeof(struct page), bytes, &cur))
+			return false;
+		res->memmap_bytes += bytes;
+		res->sections++;
+	}
+	return true;
+}
+
+/* ---- zones ---- */
+
+static unsigned int sim_pfn_zone(const struct mm_node *n, unsigned long pfn)
+{
+	unsigned int i = 0;
+	while (i < MAX_NR_ZONES - 1 && pfn >= n->zones[i].end_pfn)
+		i++;
+	return i;
+}
+
+/* give_to_buddy() counted: the largest aligned blocks that fit, runs of 4 MiB blocks at once. */
+static void sim_give(struct zone *z, unsigned long pfn, unsigned long count)
+{
+	unsigned long end = pfn + count;
+
+	z->managed_pages += count;
+	z->free_pages += count;
+	while (pfn < end) {
+		const unsigned long max_block = 1UL << MAX_PAGE_ORDER;
+		if (!(pfn & (max_block - 1)) && end - pfn >= max_block) {
+			unsigned long k = (end - pfn) >> MAX_PAGE_ORDER;
+			z->free_area[MAX_PAGE_ORDER].nr_free += k;
+			pfn += k << MAX_PAGE_ORDER;
+			continue;
+		}
+		unsigned int order = MAX_PAGE_ORDER;
+		if (pfn)
+			order = MIN(order, __ffs64(pfn));
+		while ((1UL << order) > end - pfn)
+			order--;
+		z->free_area[order].nr_free++;
+		pfn += 1UL << order;
+	}
+}
+
+/* release_free_range() counted. */
+static void sim_release(phys_addr_t b, phys_addr_t e, void *arg)
+{
+	struct mm_node *n = arg;
+	unsigned long pfn = b >> PAGE_SHIFT, end = MIN(e >> PAGE_SHIFT, n->max_pfn);
+
+	while (pfn < end) {
+		struct zone *z = &n->zones[sim_pfn_zone(n, pfn)];
+		unsigned long stop = MIN(end, z->end_pfn);
+		sim_give(z, pfn, stop - pfn);
+		pfn = stop;
+	}
+}
+
+static void count_low_free(phys_addr_t b, phys_addr_t e, void *arg)
+{
+	u64 *low = arg;
+	if (b < SZ_4G)
+		*low += MIN(e, SZ_4G) - b;
+}
+
+static void print_summary(const struct mb2sim_opts *o)
+{
+	unsigned long managed = 0;
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
+		managed += node.zones[i].managed_pages;
+	u64 usable = res->usable_bytes;
+	u64 kernel = o->image_end > o->image_base ? o->image_end - o->image_base : 0;
+	u64 known = kernel + res->memmap_bytes + res->pgtable_bytes;
+	u64 reserved = usable - ((u64)managed << PAGE_SHIFT);
+	u64 other = reserved > known ? reserved - known : 0;
+
+	node_print_zone_ranges(&node);
+	node_print_zones(&node);
+	printk(KERN_INFO "struct page: %zu bytes per %lu-byte frame (Linux: 64); memmap %llu KiB "
+	       "for %lu sections of 128 MiB (%llu.%02llu%% of usable RAM)\n", sizeof(struct page),
+	       PAGE_SIZE, (unsigned long long)res->memmap_bytes >> 10, res->sections,
+	       (unsigned long long)(res->memmap_bytes * 100 / usable),
+	       (unsigned long long)(res->memmap_bytes * 10000 / usable % 100));
+	printk(KERN_INFO "Memory: %luK/%lluK available (%lluK kernel, %lluK memmap, %lluK page "
+	       "tables, %lluK other reserved; boot allocator used %lluK)\n",
+	       managed << (PAGE_SHIFT - 10), (unsigned long long)usable >> 10,
+	       (unsigned long long)kernel >> 10, (unsigned long long)res->memmap_bytes >> 10,
+	       (unsigned long long)res->pgtable_bytes >> 10, (unsigned long long)other >> 10,
+	       (unsigned long long)mb.allocated >> 10);
+	note("before the kernel's own set-up allocations (initmem freed, slab caches):\n");
+	node_print_meminfo(&node);
+	node_print_buddyinfo(&node);
+}
+
+int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct mb2sim_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	res = r;
+	r->info = &info;
+	r->raw = raw_map;
+	r->map = e820;
+	r->mb = &mb;
+	r->node = &node;
+	memblock_init(&mb);
+	memset(&node, 0, sizeof(node));
+
+	r->mb2_problems = mb2_parse(blk, MIN(len, (size_t)MB2SIM_MBI_MAX), &info);
+	if (r->mb2_problems < 0)
+		return fatal("mb2dump: the block header is unusable: the kernel stops here");
+	print_tags(len);
+	apply_cmdline();
+
+	/* kernel/setup.c mm_setup(). */
+	int n = read_e820();
+	if (n < 0)
+		return 1;
+	r->nmap = n;
+	for (int i = 0; i < n; i++)
+		if (e820[i].type == E820_USABLE)
+			memblock_add(&mb, e820[i].base, e820[i].end - e820[i].base);
+	if (mb.memory.dropped)
+		warn("%d usable ranges were lost: the boot allocator holds %d regions\n",
+		     mb.memory.dropped, MEMBLOCK_MAX_REGIONS);
+	r->usable_bytes = memblock_phys_mem_size(&mb);
+	r->max_phys = memblock_end(&mb);
+	reserve_boot_data(o);
+	if (!r->usable_bytes)
+		return fatal("setup: no usable RAM in the memory map");
+
+	u64 low = 0;
+	memblock_for_each_free(&mb, count_low_free, &low);
+	if (!low)
+		warn("no free RAM below 4 GiB: ZONE_DMA and ZONE_DMA32 are empty, so GFP_DMA and "
+		     "GFP_DMA32 requests fail%s\n", r->max_phys > SZ_512G || o->no_gbpages ?
+		     "" : " (the direct map needs no new page table here, so set-up goes on)");
+	mb.alloc_limit = SZ_4G;
+	if (!direct_map_tables(r->max_phys, !o->no_gbpages))
+		return fatal("setup: no usable RAM below 4 GiB for the direct map's page tables");
+	mb.alloc_limit = 0;
+
+	unsigned long max_pfn = r->max_phys >> PAGE_SHIFT;
+	size_t words = section_bitmap_words(max_pfn);
+	if (words > SECTION_WORDS)		/* read_e820() caps usable RAM at PHYS_LIMIT */
+		return fatal("mb2dump: internal error: usable RAM beyond the cap");
+	r->section_bytes = words * sizeof(u64);
+	if (!memblock_alloc(&mb, words * sizeof(u64), PAGE_SIZE))
+		return fatal("setup: out of memory for the section map");
+	node_mark_sections(&mb, max_pfn, sections);
+	if (!populate_vmemmap(max_pfn))
+		return fatal("setup: out of memory for the frame descriptors");
+
+	struct node_layout lay = {
+		.vmemmap = NULL,		/* no section present: node_init writes nothing */
+		.virt_base = 0,
+		.max_pfn = max_pfn,
+		.sections = no_sections,
+		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
+	};
+	node_init(&node, &lay, &mb);
+	memblock_for_each_free(&mb, sim_release, &node);
+	node_setup_watermarks(&node);
+	r->node_built = true;
+	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#llx with %s pages\n",
+	       (unsigned long long)r->max_phys - 1, SIM_PAGE_OFFSET,
+	       o->no_gbpages ? "2 MiB" : "1 GiB");
+	print_summary(o);
+
+	unsigned long managed = 0;
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
+		managed += node.zones[i].managed_pages;
+	if (!managed)
+		return fatal("mb2dump: no free frame is left after set-up: the kernel would panic in "
+			     "kmem_cache_init (\"kmem_cache_create: cannot create cache\")");
+	if (managed < 256)
+		warn("only %lu free frames after set-up: the slab caches may not fit\n", managed);
+	return r->mb2_problems > 0;
+}

@@ -1,0 +1,617 @@
+/* tools/mkmbi.c - write hand-made hostile multiboot2 information blocks for mb2dump, the tests
+ * and the fuzz corpus.
+ *
+ *   build/host/mkmbi DIR     writes DIR/hostile-<name>.mbi and DIR/hostile-<name>.expect
+ *
+ * Each block is built tag by tag as GRUB lays them out (8-byte header per tag, tags 8-aligned,
+ * an end tag), then broken in one way the issue lists (or a few more). Its .expect file says
+ * what mb2dump must do with it:
+ *     # hostile-<name>.mbi: <what is wrong>
+ *     # mb2dump-exit: <status>
+ *     <text that must appear in some output line>        (one per line, fixed strings)
+ * The expected texts are the kernel's own messages (mm/mb2.c, kernel/setup.c, mm/memmap.c,
+ * mm/memblock.c as mirrored by tools/mb2sim.c) and mb2dump's summary line. tests/data/mbi holds
+ * the output; scripts/test.sh regenerates it and checks that nothing differs. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef uint8_t u8;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+#define E_USABLE   1u
+#define E_RESERVED 2u
+#define E_ACPI     3u
+
+#define GiB (1ULL << 30)
+#define MiB (1ULL << 20)
+#define KiB (1ULL << 10)
+
+struct blk {
+	u8 buf[1 << 20];
+	size_t len;
+};
+
+static struct blk b;
+static const char *outdir;
+static char expect[8192];
+static size_t expect_len;
+static int written;
+
+static void put(const void *p, size_t n)
+{
+	if (b.len + n > sizeof(b.buf)) {
+		fprintf(stderr, "mkmbi: block too large\n");
+		exit(2);
+	}
+	memcpy(b.buf + b.len, p, n);
+	b.len += n;
+}
+
+static void put32(u32 v) { put(&v, 4); }
+static void put64(u64 v) { put(&v, 8); }
+
+static void pad8(void)
+{
+	static const u8 zero[8];
+	if (b.len % 8)
+		put(zero, 8 - b.len % 8);
+}
+
+static void set32(size_t off, u32 v) { memcpy(b.buf + off, &v, 4); }
+
+/* Start a block: total_size (patched by finish) and reserved. */
+static void start(void)
+{
+	b.len = 0;
+	put32(0);
+	put32(0);
+	expect_len = 0;
+	expect[0] = '\0';
+}
+
+/* Open a tag; returns its offset. close_tag() sets its size and pads to 8. */
+static size_t open_tag(u32 type)
+{
+	size_t off = b.len;
+	put32(type);
+	put32(0);
+	return off;
+}
+
+static void close_tag(size_t off)
+{
+	set32(off + 4, (u32)(b.len - off));
+	pad8();
+}
+
+static void tag_string(u32 type, const char *s)
+{
+	size_t off = open_tag(type);
+	put(s, strlen(s) + 1);
+	close_tag(off);
+}
+
+static void tag_meminfo(u32 lower, u32 upper)
+{
+	size_t off = open_tag(4);
+	put32(lower);
+	put32(upper);
+	close_tag(off);
+}
+
+static void tag_module(u32 s, u32 e, const char *name)
+{
+	size_t off = open_tag(3);
+	put32(s);
+	put32(e);
+	put(name, strlen(name) + 1);
+	close_tag(off);
+}
+
+struct ent {
+	u64 base, len;
+	u32 type;
+};
+
+/* A memory map tag with entries of esize bytes (>= 24: the rest zero-filled). */
+static size_t tag_mmap_es(const struct ent *e, size_t n, u32 esize)
+{
+	size_t off = open_tag(6);
+	put32(esize);
+	put32(0);
+	for (size_t i = 0; i < n; i++) {
+		u8 raw[64] = { 0 };
+		memcpy(raw, &e[i].base, 8);
+		memcpy(raw + 8, &e[i].len, 8);
+		memcpy(raw + 16, &e[i].type, 4);
+		put(raw, esize < sizeof(raw) ? esize : sizeof(raw));
+	}
+	close_tag(off);
+	return off;
+}
+
+static size_t tag_mmap(const struct ent *e, size_t n)
+{
+	return tag_mmap_es(e, n, 24);
+}
+
+static void tag_end(void)
+{
+	put32(0);
+	put32(8);
+}
+
+/* The usual head: boot loader name and command line. */
+static void head(const char *cmdline)
+{
+	tag_string(2, "mkmbi hostile block");
+	tag_string(1, cmdline);
+	tag_meminfo(639, 523136);
+}
+
+/* QEMU's map for 512 MiB, as GRUB passes it. */
+static const struct ent qemu512[] = {
+	{ 0x0, 0x9fc00, E_USABLE }, { 0x9fc00, 0x400, E_RESERVED }, { 0xf0000, 0x10000, E_RESERVED },
+	{ 0x100000, 0x1fee0000, E_USABLE }, { 0x1ffe0000, 0x20000, E_RESERVED },
+	{ 0xfffc0000, 0x40000, E_RESERVED },
+};
+
+static void want(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(expect + expect_len, sizeof(expect) - expect_len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(expect) - expect_len - 1) {
+		fprintf(stderr, "mkmbi: expectations too long\n");
+		exit(2);
+	}
+	expect_len += (size_t)n;
+	expect[expect_len++] = '\n';
+	expect[expect_len] = '\0';
+}
+
+static void write_file(const char *name, const char *ext, const void *p, size_t n)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/hostile-%s.%s", outdir, name, ext);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
+		fprintf(stderr, "mkmbi: %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+}
+
+/* Write the block (total_size = its length unless told) and its expectations. */
+static void emit(const char *name, const char *what, int status, long total)
+{
+	set32(0, total < 0 ? (u32)b.len : (u32)total);
+	char hdr[1024];
+	int n = snprintf(hdr, sizeof(hdr), "# hostile-%s.mbi: %s\n# mb2dump-exit: %d\n", name, what,
+			 status);
+	char all[sizeof(hdr) + sizeof(expect)];
+	memcpy(all, hdr, (size_t)n);
+	memcpy(all + n, expect, expect_len);
+	write_file(name, "mbi", b.buf, b.len);
+	write_file(name, "expect", all, (size_t)n + expect_len);
+	written++;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: mkmbi DIR\n");
+		return 2;
+	}
+	outdir = argv[1];
+
+	/* Overlapping and nested entries: the sanitizer must come out sorted and disjoint. */
+	{
+		const struct ent e[] = {
+			{ 0x100000, 0x1fee0000, E_USABLE },	/* 1 MiB .. 512 MiB */
+			{ 0x1000000, 0x100000, E_RESERVED },	/* nested in it */
+			{ 0x1f000000, 0x2000000, E_ACPI },	/* overlaps its end */
+			{ 0x0, 0xa0000, E_USABLE },
+			{ 0x9f000, 0x2000, E_RESERVED },	/* overlaps low RAM's end */
+			{ 0x100000, 0x1fee0000, E_USABLE },	/* a duplicate */
+			{ 0x4000000, 0x1000, E_USABLE },	/* usable nested in usable */
+		};
+		start();
+		head("overlap");
+		tag_mmap(e, sizeof(e) / sizeof(e[0]));
+		tag_end();
+		want("BIOS-provided physical RAM map (7 entries, 6 after sanitizing):");
+		want("BIOS-e820: [mem 0x0000000000000000-0x000000000009efff] usable");
+		want("BIOS-e820: [mem 0x000000000009f000-0x00000000000a0fff] reserved");
+		want("BIOS-e820: [mem 0x0000000000100000-0x0000000000ffffff] usable");
+		want("BIOS-e820: [mem 0x0000000001000000-0x00000000010fffff] reserved");
+		want("BIOS-e820: [mem 0x0000000001100000-0x000000001effffff] usable");
+		want("BIOS-e820: [mem 0x000000001f000000-0x0000000020ffffff] ACPI data");
+		want("mb2dump: warning: 5 raw entries overlap an earlier one (3 nested inside it)");
+		want("mb2dump: result: usable, 1 warnings");
+		emit("overlap-nested", "overlapping, nested and duplicate entries", 0, -1);
+	}
+
+	/* Entries wrapping past 2^64 are clamped (and counted). */
+	{
+		const struct ent e[] = {
+			{ 0x0, 0x9fc00, E_USABLE }, { 0x100000, 0x1000000, E_USABLE },
+			{ 0xffffffff00000000ULL, 0x200000000ULL, E_USABLE },
+			{ 0xfffffffffffff000ULL, 0x2000, E_RESERVED },
+			{ ~0ULL, 1, E_RESERVED },
+			{ 0x2000000, ~0ULL, E_RESERVED },
+		};
+		start();
+		head("wrap");
+		tag_mmap(e, sizeof(e) / sizeof(e[0]));
+		tag_end();
+		want("e820: 2 entries wrapped past 2^64 and were clamped");
+		want("BIOS-e820: [mem 0x0000000002000000-0xffffffffffffefff] reserved");
+		want("mb2dump: result: usable");
+		emit("wrap-2p64", "entries wrapping past 2^64", 0, -1);
+	}
+
+	/* entry_size smaller than an entry, and not a multiple of 8. */
+	{
+		start();
+		head("small");
+		size_t off = tag_mmap_es(qemu512, 6, 16);
+		tag_end();
+		want("mb2: tag 6 at offset %zu: memory map entry_size not >= 24 and 8-aligned; skipped", off);
+		want("setup: no memory map from the boot loader");
+		want("mb2dump: result: the kernel would stop");
+		emit("esize-small", "memory map entry_size 16, smaller than an entry", 1, -1);
+
+		start();
+		head("unaligned");
+		off = tag_mmap_es(qemu512, 6, 28);
+		tag_end();
+		want("mb2: tag 6 at offset %zu: memory map entry_size not >= 24 and 8-aligned; skipped", off);
+		want("setup: no memory map from the boot loader");
+		emit("esize-unaligned", "memory map entry_size 28, not a multiple of 8", 1, -1);
+
+		start();
+		head("big");
+		off = tag_mmap_es(qemu512, 6, 32);	/* legal: larger entries, read at 32-byte steps */
+		tag_end();
+		want("mb2dump: memory map tag: entry_size 32, 6 entries");
+		want("BIOS-e820: [mem 0x0000000000100000-0x000000001ffdffff] usable");
+		want("mb2dump: result: clean");
+		emit("esize-32", "memory map entry_size 32 (legal, larger than an entry)", 0, -1);
+	}
+
+	/* A tag running past the block's total size; a tag smaller than its header. */
+	{
+		start();
+		head("past");
+		size_t off = tag_mmap(qemu512, 6);
+		tag_end();
+		set32(off + 4, (u32)(b.len - off + 64));
+		want("mb2: tag 6 at offset %zu: size %u runs past the block", off, (u32)(b.len - off + 64));
+		want("setup: no memory map from the boot loader");
+		emit("tag-past-end", "the memory map tag runs past total_size", 1, -1);
+
+		start();
+		head("huge tag");
+		off = tag_mmap(qemu512, 6);
+		tag_end();
+		set32(off + 4, 0xfffffff8u);
+		want("mb2: tag 6 at offset %zu: size 4294967288 runs past the block", off);
+		emit("tag-size-wrap", "a tag size of 0xfffffff8 (would wrap a 32-bit offset)", 1, -1);
+
+		start();
+		head("tiny tag");
+		off = open_tag(4);
+		close_tag(off);
+		set32(off + 4, 4);
+		tag_mmap(qemu512, 6);
+		tag_end();
+		want("mb2: tag 4 at offset %zu: size 4 runs past the block", off);
+		emit("tag-size-small", "a tag of size 4, smaller than a tag header", 1, -1);
+
+		start();
+		head("no end");
+		tag_mmap(qemu512, 6);
+		want("mb2: no end tag within total_size");
+		want("BIOS-e820: [mem 0x0000000000100000-0x000000001ffdffff] usable");
+		emit("no-end-tag", "no end tag (the map is still read)", 1, -1);
+	}
+
+	/* The block header itself. */
+	{
+		start();
+		head("too big");
+		tag_mmap(qemu512, 6);
+		tag_end();
+		want("mb2: total_size %zu is not within [16, %zu]", b.len + 4096, b.len);
+		want("mb2dump: result: the kernel would stop");
+		emit("total-past-file", "total_size larger than the block", 1, (long)b.len + 4096);
+
+		start();
+		head("too small");
+		tag_end();
+		want("is not within [16,");
+		emit("total-too-small", "total_size 8", 1, 8);
+
+		start();
+		put32(0);
+		put32(0);
+		b.len = 10;
+		want("mb2: information block too small to read (10 bytes)");
+		emit("truncated-header", "a 10-byte file", 1, 10);
+
+		start();
+		b.len = 0;
+		want("mb2: information block too small to read (0 bytes)");
+		write_file("empty", "mbi", b.buf, 0);
+		char e[] = "# hostile-empty.mbi: an empty file\n# mb2dump-exit: 1\n"
+			   "mb2: information block too small to read (0 bytes)\n";
+		write_file("empty", "expect", e, strlen(e));
+		written++;
+	}
+
+	/* Memory map tags that give nothing, or twice. */
+	{
+		start();
+		head("no map");
+		tag_end();
+		want("setup: no memory map from the boot loader");
+		emit("no-mmap", "no memory map tag", 1, -1);
+
+		start();
+		head("empty map");
+		tag_mmap(qemu512, 0);
+		tag_end();
+		want("setup: no memory map from the boot loader");
+		emit("mmap-empty", "a memory map tag with no entry", 1, -1);
+
+		start();
+		head("two maps");
+		tag_mmap(qemu512, 6);
+		size_t off = tag_mmap(qemu512, 2);
+		tag_end();
+		want("mb2: tag 6 at offset %zu: second memory map tag; skipped", off);
+		want("BIOS-provided physical RAM map (6 entries, 6 after sanitizing):");
+		emit("two-mmaps", "two memory map tags (the first one counts)", 1, -1);
+
+		start();
+		head("huge entry size");
+		tag_mmap_es(qemu512, 0, 0x7ffffff8u);
+		tag_end();
+		want("mb2dump: memory map tag: entry_size 2147483640, 0 entries");
+		want("setup: no memory map from the boot loader");
+		emit("esize-huge", "entry_size 0x7ffffff8: no entry fits", 1, -1);
+	}
+
+	/* No usable memory below 4 GiB, none at all, only the first page. */
+	{
+		const struct ent high[] = {
+			{ 0x0, 0x100000000ULL, E_RESERVED }, { 0x100000000ULL, 2 * GiB, E_USABLE },
+		};
+		start();
+		head("high only");
+		tag_mmap(high, 2);
+		tag_end();
+		want("mb2dump: warning: no free RAM below 4 GiB: ZONE_DMA and ZONE_DMA32 are empty");
+		want("  DMA      empty");
+		want("  DMA32    empty");
+		want("  Normal   [mem 0x0000000100000000-0x000000017fffffff]");
+		emit("no-low-usable", "usable RAM only above 4 GiB", 0, -1);
+
+		const struct ent far[] = {
+			{ 0x0, 4 * GiB, E_RESERVED }, { 600 * GiB, 2 * GiB, E_USABLE },
+		};
+		start();
+		head("far only");
+		tag_mmap(far, 2);
+		tag_end();
+		want("setup: no usable RAM below 4 GiB for the direct map's page tables");
+		emit("no-low-usable-600g", "usable RAM only at 600 GiB: the direct map needs a table below 4 GiB",
+		     1, -1);
+
+		const struct ent none[] = {
+			{ 0x0, 0x9fc00, E_RESERVED }, { 0x100000, 0x1fee0000, 4 }, { 0x20000000, MiB, 5 },
+		};
+		start();
+		head("none");
+		tag_mmap(none, 3);
+		tag_end();
+		want("setup: no usable RAM in the memory map");
+		emit("no-usable", "no usable entry at all", 1, -1);
+
+		const struct ent page0[] = { { 0x0, 0x1000, E_USABLE } };
+		start();
+		head("page 0");
+		tag_mmap(page0, 1);
+		tag_end();
+		want("setup: out of memory for the section map");
+		emit("only-page0", "the only usable RAM is page 0 (always reserved)", 1, -1);
+	}
+
+	/* Usable ranges covering the kernel image (mb2dump --image=0x100000-0x200000 in the
+	 * test), a module inside the image, modules overlapping, malformed module tags. */
+	{
+		const struct ent all[] = { { 0x0, 512 * MiB, E_USABLE } };
+		start();
+		head("cover");
+		tag_mmap(all, 1);
+		tag_module(0x180000, 0x190000, "inside-the-image");
+		tag_module(0x300000, 0x310000, "a");
+		tag_module(0x308000, 0x320000, "b overlaps a");
+		tag_end();
+		want("reserve [mem 0x0000000000100000-0x00000000001fffff] kernel image");
+		want("mb2dump: warning: module 0 [mem 0x180000-0x18ffff] overlaps the kernel image");
+		want("mb2dump: warning: modules 1 and 2 overlap");
+		want("reserve [mem 0x0000000000300000-0x000000000030ffff] module");
+		emit("image-covered", "one usable range over everything, image included; modules in the "
+		     "image and overlapping (run with --image=0x100000-0x200000)", 0, -1);
+
+		const struct ent holed[] = {
+			{ 0x0, 0x9fc00, E_USABLE }, { 0x100000, 0x80000, E_RESERVED },
+			{ 0x180000, 0x1fe80000, E_USABLE },
+		};
+		start();
+		head("image not RAM");
+		tag_mmap(holed, 3);
+		tag_end();
+		want("mb2dump: warning: the kernel image [mem 0x100000-0x1fffff] is not all usable RAM");
+		emit("image-not-ram", "the map says half the kernel image is reserved (run with "
+		     "--image=0x100000-0x200000)", 0, -1);
+
+		start();
+		head("bad modules");
+		tag_mmap(qemu512, 6);
+		size_t off = b.len;
+		tag_module(0x400000, 0x300000, "backwards");
+		size_t off2 = open_tag(3);
+		put32(0x500000);
+		close_tag(off2);
+		for (int i = 0; i < 66; i++) {
+			char name[16];
+			snprintf(name, sizeof(name), "m%d", i);
+			tag_module(0x600000 + (u32)i * 0x1000, 0x600800 + (u32)i * 0x1000, name);
+		}
+		tag_end();
+		want("mb2: tag 3 at offset %zu: module ends before it starts; skipped", off);
+		want("mb2: tag 3 at offset %zu: truncated module tag; skipped", off2);
+		want("too many modules; skipped");
+		want("reserve [mem 0x000000000063f000-0x000000000063f7ff] module");
+		emit("modules", "a backwards module, a truncated module tag, 66 modules (64 kept)", 1, -1);
+	}
+
+	/* Strings: not NUL-terminated; a command line beyond the kernel's 1024 bytes; mem=. */
+	{
+		start();
+		size_t off = open_tag(1);
+		put("mem=64M no-nul", 14);
+		close_tag(off);
+		size_t off2 = open_tag(2);
+		put("GRUB", 4);
+		close_tag(off2);
+		tag_mmap(qemu512, 6);
+		tag_end();
+		want("mb2: tag 1 at offset %zu: string not NUL-terminated; skipped", off);
+		want("mb2: tag 2 at offset %zu: string not NUL-terminated; skipped", off2);
+		want("Command line: ");
+		emit("unterminated-strings", "command line and boot loader name without a NUL", 1, -1);
+
+		static char longline[3001];
+		memset(longline, 'x', sizeof(longline) - 1);
+		memcpy(longline, "mem=256M ", 9);
+		start();
+		tag_string(1, longline);
+		tag_mmap(qemu512, 6);
+		tag_end();
+		want("cmdline: longer than 1023 bytes, truncated");
+		want("user: [mem 0x0000000000100000-0x000000000fffffff] usable");
+		emit("long-cmdline", "a 3000-byte command line (mem=256M first)", 0, -1);
+
+		start();
+		tag_string(1, "mem=1k mem=0xZZ mem=\"12 G\"");
+		tag_mmap(qemu512, 6);
+		tag_end();
+		want("cmdline: bad value for 'mem': '0xZZ'");
+		want("cmdline: bad value for 'mem': '12 G'");
+		want("cmdline: mem=1024 is below 4 MiB, ignored");
+		emit("bad-mem", "mem= values: too small, not a number, with a space", 0, -1);
+	}
+
+	/* Odd entries: zero lengths, type 0 (a hole), unknown types, unaligned usable ranges. */
+	{
+		const struct ent e[] = {
+			{ 0x0, 0x9fc00, E_USABLE }, { 0x50000, 0, E_RESERVED },
+			{ 0x100000, 0x1fee0000, E_USABLE }, { 0x800000, 0x100000, 0 },
+			{ 0x1000000, 0x1000, 0xffffffffu }, { 0x2000123, 0x2345, E_USABLE },
+			{ 0x30000000, 0, E_USABLE }, { 0x40000000, 0x10000000, 7 },
+		};
+		start();
+		head("odd");
+		tag_mmap(e, sizeof(e) / sizeof(e[0]));
+		tag_end();
+		want("mb2dump: 2 zero-length raw entries dropped");
+		want("mb2dump: 3 raw entries of type 0 or above 5");
+		want("BIOS-e820: [mem 0x0000000001000000-0x0000000001000fff] type 4294967295");
+		want("BIOS-e820: [mem 0x0000000040000000-0x000000004fffffff] type 7");
+		emit("odd-entries", "zero lengths, type 0, unknown types, unaligned ranges", 0, -1);
+	}
+
+	/* RAM beyond the direct map's 64 TiB. */
+	{
+		const struct ent e[] = {
+			{ 0x0, 0x9fc00, E_USABLE }, { 0x100000, 0x1fee0000, E_USABLE },
+			{ 1ULL << 40, 1ULL << 62, E_USABLE },
+		};
+		start();
+		head("huge");
+		tag_mmap(e, 3);
+		tag_end();
+		want("mb2dump: warning: usable RAM at and above 64 TiB (2^46) is beyond the direct map");
+		want("direct map: [mem 0x0-0x3fffffffffff]");
+		want("for 507908 sections of 128 MiB");
+		emit("huge-ram", "usable RAM from 1 TiB to 2^62 (capped at 64 TiB)", 0, -1);
+	}
+
+	/* Thousands of tiny entries: beyond the kernel's 4096 raw entries, and 3000 usable pages
+	 * apart from each other (more regions than memblock's 1024). */
+	{
+		static struct ent e[5000];
+		size_t n = 0;
+		e[n++] = (struct ent){ 0x0, 0x9fc00, E_USABLE };
+		e[n++] = (struct ent){ 0x100000, 0x3f00000, E_USABLE };
+		for (u32 i = 0; n < 5000; i++)
+			e[n++] = (struct ent){ 0x4000000 + (u64)i * 0x1000 + (i % 7) * 16,
+					       1 + (i * 37) % 4000, 1 + i % 5 };
+		start();
+		head("tiny");
+		tag_mmap(e, n);
+		tag_end();
+		want("mb2: memory map has 5000 entries, only the first 4096 used");
+		want("BIOS-provided physical RAM map (4096 entries,");
+		emit("tiny-entries", "5000 entries, most of them a few bytes long", 0, -1);
+
+		n = 0;
+		e[n++] = (struct ent){ 0x0, 0x9fc00, E_USABLE };
+		e[n++] = (struct ent){ 0x100000, 0x3f00000, E_USABLE };
+		for (u32 i = 0; i < 3000; i++)
+			e[n++] = (struct ent){ 0x4000000 + (u64)i * 0x2000, 0x1000, E_USABLE };
+		start();
+		head("pages");
+		tag_mmap(e, n);
+		tag_end();
+		want("memblock: region table full");
+		want("mb2dump: warning: 1978 usable ranges were lost: the boot allocator holds 1024 regions");
+		emit("many-regions", "3000 single usable pages apart (memblock holds 1024 regions)", 0, -1);
+	}
+
+	/* Broken ACPI and ELF tags, an unknown tag type. */
+	{
+		start();
+		head("acpi");
+		tag_mmap(qemu512, 6);
+		size_t off = open_tag(14);
+		put("RSD PTX 01234567890", 20);
+		close_tag(off);
+		size_t off2 = open_tag(15);
+		put("RSD PTR ", 8);
+		close_tag(off2);
+		size_t off3 = open_tag(9);
+		put32(3);
+		close_tag(off3);
+		size_t off4 = open_tag(0x12345678u);
+		put64(0);
+		close_tag(off4);
+		tag_end();
+		want("mb2: tag 14 at offset %zu: bad ACPI RSDP copy; skipped", off);
+		want("mb2: tag 15 at offset %zu: bad ACPI RSDP copy; skipped", off2);
+		want("mb2: tag 9 at offset %zu: truncated ELF sections tag; skipped", off3);
+		emit("bad-tags", "bad ACPI RSDP copies, a truncated ELF sections tag, an unknown tag", 1, -1);
+	}
+
+	printf("mkmbi: wrote %d blocks to %s\n", written, outdir);
+	return 0;
+}
