@@ -25,6 +25,7 @@ table=$(awk '
 	}
 	/^BENCH / && ($2 ~ /^mm_init_per_frame$/) { init = init sprintf("| %s MiB | %d |", $3, $5); frames[$3] = $5 }
 	/^BENCH / && ($2 ~ /^mm_init_per_GiB$/) { init = init sprintf(" %d |\n", $5) }
+	/^BENCH / && $2 == "struct_page_bytes" { meta = $5 }
 	/^BENCH / && $2 !~ /^mm_init/ && $2 != "struct_page_bytes" { seen[$2 " " $3 " " $4] = $5; order[++n] = $2 " " $3 " " $4 }
 	END {
 		print "Measured " header " under `-accel tcg -icount shift=0 -cpu max -m 512M -smp 1`:"
@@ -55,6 +56,8 @@ table=$(awk '
 		print "| RAM | instructions per frame | instructions per GiB |"
 		print "|---|---|---|"
 		printf "%s", init
+		print ""
+		printf "Metadata: %d bytes of `struct page` per 4 KiB frame (Linux: 64), %.2f%% of RAM.\n", meta, meta * 100 / 4096
 	}' "$out")
 
 grep -q '^<!-- bench:start -->' README.md && grep -q '^<!-- bench:end -->' README.md ||
