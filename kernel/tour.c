@@ -112,13 +112,14 @@ static void tour_exact(void)
 int kernel_tour(void)
 {
 	take_snapshot();
-	printk(KERN_INFO "tour: buddyinfo at the start:\n");
+	printk(KERN_INFO "tour: buddyinfo at the start, the per-CPU page lists drained:\n");
 	node_print_buddyinfo(&contig_node);
 	tour_one_page();
 	tour_every_order();
 	tour_zones();
 	tour_exact();
-	printk(KERN_INFO "tour: buddyinfo at the end:\n");
+	node_drain_pages(&contig_node);	/* per-CPU lists back to the buddy, as at the start */
+	printk(KERN_INFO "tour: buddyinfo at the end, the per-CPU lists drained:\n");
 	node_print_buddyinfo(&contig_node);
 	node_print_meminfo(&contig_node);
 	bool same = same_as_snapshot();
