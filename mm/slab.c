@@ -16,12 +16,18 @@
  *   full     every object allocated: on no list (found again when an object is freed).
  *   empty    beyond min_partial, or at shrink/destroy: its pages go back to the buddy.
  *
- * Fast paths touch only the CPU's kmem_cache_cpu: alloc pops cpu->freelist, free of an object
- * of the active slab pushes it (refusing the object already at the head: a double free).
+ * Fast paths (marked "fast paths" below) touch only the CPU's kmem_cache_cpu: alloc pops
+ * cpu->freelist; a free whose address falls in the active slab's range (cpu->base, cpu->limit;
+ * limit is 0 for debug caches) and is an object start (a multiplication by the reciprocal of
+ * the size, no division) and not the freelist head (a double free) is pushed on it, with no
+ * struct page lookup at all. kfree() first tries the active slab of the kmalloc cache this CPU
+ * allocated from last (a per-CPU hint; kmalloc caches are never destroyed).
+ * A free of an object of any other slab of the cache is pushed on slab.freelist inline, and
+ * the slab moves between full, partial and empty only at those transitions.
  * Slow path (cpu->freelist empty): take what other CPUs freed to the active slab, else unfreeze
- * it and freeze the first partial slab, else a new slab from the page allocator.
- * Free of an object of any other slab: push on slab.freelist, fix inuse, and move the slab
- * between full, partial and empty.
+ * it and freeze the first partial slab, else a new slab from the page allocator. Everything
+ * unusual (a bad pointer, a double free, debugging) goes to the out-of-line general paths,
+ * which report misuse with the caller's address.
  *
  * Debugging (slub_debug=, mm/slab_debug.c): a cache with a debug flag takes the same paths plus
  * checks on every alloc and free: red zones around objects, poison in free objects, the last
@@ -43,7 +49,6 @@
 #define SLUB_MIN_OBJECTS 8
 #define NR_KMALLOC       64
 #define CACHE_LINE       64
-
 
 static struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 static struct kmem_cache kmem_cache_boot;	/* the cache of struct kmem_cache */

@@ -103,15 +103,17 @@ static void apply_cmdline(void)
 		printk(KERN_WARNING "cmdline: longer than %d bytes, truncated\n",
 		       MB2SIM_CMDLINE_MAX - 1);
 		len = MB2SIM_CMDLINE_MAX - 1;
+		res->warnings++;
 	}
 	memcpy(cmdline, src ? src : "", len);
 	cmdline[len] = '\0';
 	printk(KERN_INFO "Command line: %s\n", cmdline);
 	mem_limit = 0;
-	parse_args(cmdline, params, ARRAY_SIZE(params), ignore_key);
+	res->warnings += parse_args(cmdline, params, ARRAY_SIZE(params), ignore_key);
 	if (mem_limit && mem_limit < (4UL << 20)) {
 		printk(KERN_WARNING "cmdline: mem=%llu is below 4 MiB, ignored\n",
 		       (unsigned long long)mem_limit);
+		res->warnings++;
 		mem_limit = 0;
 	}
 	res->mem_limit = mem_limit;
@@ -201,6 +203,8 @@ static int read_e820(void)
 	int nraw = mb2_read_mmap(&info, raw_map, MB2SIM_MAX_RAW);
 
 	res->nraw = nraw;
+	if (info.mmap_count > MB2SIM_MAX_RAW)
+		res->warnings++;		/* mb2_read_mmap() said so */
 	if (nraw == 0) {
 		fatal("setup: no memory map from the boot loader");
 		return -1;
@@ -211,8 +215,10 @@ static int read_e820(void)
 		return -1;
 	}
 	res->clamped = clamped;
-	if (clamped)
+	if (clamped) {
 		printk(KERN_WARNING "e820: %d entries wrapped past 2^64 and were clamped\n", clamped);
+		res->warnings++;
+	}
 	printk(KERN_INFO "BIOS-provided physical RAM map (%d entries, %d after sanitizing):\n",
 	       nraw, n);
 	memmap_print("BIOS-e820:", e820, n);
@@ -269,8 +275,8 @@ static void reserve_boot_data(const struct mb2sim_opts *o)
 			     (unsigned long long)ie - 1);
 		reserve(ib, ie - ib, "kernel image");
 	} else {
-		note("kernel image: not recorded in the block (the kernel reserves where GRUB "
-		     "loaded it; mb2dump --image=BASE-END says where)\n");
+		note("kernel image: its physical extent is not in the block (the kernel reserves "
+		     "where GRUB loaded it; mb2dump --image=BASE-END says where)\n");
 	}
 	if (o->mbi_phys_known)
 		reserve(o->mbi_phys, info.total_size, "multiboot2 information");
@@ -471,7 +477,7 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 	for (int i = 0; i < n; i++)
 		if (e820[i].type == E820_USABLE)
 			memblock_add(&mb, e820[i].base, e820[i].end - e820[i].base);
-	if (mb.memory.dropped)
+	if (mb.memory.dropped)		/* after one memblock line per lost range */
 		warn("%d usable ranges were lost: the boot allocator holds %d regions\n",
 		     mb.memory.dropped, MEMBLOCK_MAX_REGIONS);
 	r->usable_bytes = memblock_phys_mem_size(&mb);

@@ -7,6 +7,7 @@
  * an end tag), then broken in one way the issue lists (or a few more). Its .expect file says
  * what mb2dump must do with it:
  *     # hostile-<name>.mbi: <what is wrong>
+ *     # mb2dump-args: <options>                          (when it needs some)
  *     # mb2dump-exit: <status>
  *     <text that must appear in some output line>        (one per line, fixed strings)
  * The expected texts are the kernel's own messages (mm/mb2.c, kernel/setup.c, mm/memmap.c,
@@ -41,6 +42,7 @@ static const char *outdir;
 static char expect[8192];
 static size_t expect_len;
 static int written;
+static const char *args;	/* mb2dump options for this block (the .expect header) */
 
 static void put(const void *p, size_t n)
 {
@@ -72,6 +74,7 @@ static void start(void)
 	put32(0);
 	expect_len = 0;
 	expect[0] = '\0';
+	args = NULL;
 }
 
 /* Open a tag; returns its offset. close_tag() sets its size and pads to 8. */
@@ -192,7 +195,8 @@ static void emit(const char *name, const char *what, int status, long total)
 {
 	set32(0, total < 0 ? (u32)b.len : (u32)total);
 	char hdr[1024];
-	int n = snprintf(hdr, sizeof(hdr), "# hostile-%s.mbi: %s\n# mb2dump-exit: %d\n", name, what,
+	int n = snprintf(hdr, sizeof(hdr), "# hostile-%s.mbi: %s\n%s%s%s# mb2dump-exit: %d\n", name,
+			 what, args ? "# mb2dump-args: " : "", args ? args : "", args ? "\n" : "",
 			 status);
 	char all[sizeof(hdr) + sizeof(expect)];
 	memcpy(all, hdr, (size_t)n);
@@ -439,6 +443,7 @@ int main(int argc, char **argv)
 		const struct ent all[] = { { 0x0, 512 * MiB, E_USABLE } };
 		start();
 		head("cover");
+		args = "--image=0x100000-0x200000";
 		tag_mmap(all, 1);
 		tag_module(0x180000, 0x190000, "inside-the-image");
 		tag_module(0x300000, 0x310000, "a");
@@ -449,7 +454,7 @@ int main(int argc, char **argv)
 		want("mb2dump: warning: modules 1 and 2 overlap");
 		want("reserve [mem 0x0000000000300000-0x000000000030ffff] module");
 		emit("image-covered", "one usable range over everything, image included; modules in the "
-		     "image and overlapping (run with --image=0x100000-0x200000)", 0, -1);
+		     "image and overlapping", 0, -1);
 
 		const struct ent holed[] = {
 			{ 0x0, 0x9fc00, E_USABLE }, { 0x100000, 0x80000, E_RESERVED },
@@ -457,11 +462,11 @@ int main(int argc, char **argv)
 		};
 		start();
 		head("image not RAM");
+		args = "--image=0x100000-0x200000";
 		tag_mmap(holed, 3);
 		tag_end();
 		want("mb2dump: warning: the kernel image [mem 0x100000-0x1fffff] is not all usable RAM");
-		emit("image-not-ram", "the map says half the kernel image is reserved (run with "
-		     "--image=0x100000-0x200000)", 0, -1);
+		emit("image-not-ram", "the map says half the kernel image is reserved", 0, -1);
 
 		start();
 		head("bad modules");
@@ -552,7 +557,7 @@ int main(int argc, char **argv)
 		tag_end();
 		want("mb2dump: warning: usable RAM at and above 64 TiB (2^46) is beyond the direct map");
 		want("direct map: [mem 0x0-0x3fffffffffff]");
-		want("for 507908 sections of 128 MiB");
+		want("for 516100 sections of 128 MiB");
 		emit("huge-ram", "usable RAM from 1 TiB to 2^62 (capped at 64 TiB)", 0, -1);
 	}
 
@@ -572,6 +577,7 @@ int main(int argc, char **argv)
 		tag_end();
 		want("mb2: memory map has 5000 entries, only the first 4096 used");
 		want("BIOS-provided physical RAM map (4096 entries,");
+		want("mb2dump: result: usable, 1 warnings");
 		emit("tiny-entries", "5000 entries, most of them a few bytes long", 0, -1);
 
 		n = 0;
@@ -584,7 +590,7 @@ int main(int argc, char **argv)
 		tag_mmap(e, n);
 		tag_end();
 		want("memblock: region table full");
-		want("mb2dump: warning: 1978 usable ranges were lost: the boot allocator holds 1024 regions");
+		want("mb2dump: warning: 1977 usable ranges were lost: the boot allocator holds 1024 regions");
 		emit("many-regions", "3000 single usable pages apart (memblock holds 1024 regions)", 0, -1);
 	}
 
