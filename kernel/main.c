@@ -1,5 +1,7 @@
 /* kernel/main.c - the kernel's C entry: console and traps, the multiboot2 information and the
- * command line, memory set-up, then either the in-kernel test suites (ktest) or the tour. */
+ * command line, memory set-up, then one job: the benchmarks (bench), the in-kernel test suites
+ * (ktest), trace replay and page maps (replay, pagemap) or, by default, the tour; with halt,
+ * the kernel then stops for a debugger instead of exiting. */
 #include "kernel/arch.h"
 #include "kernel/bench.h"
 #include "kernel/dump_mbi.h"

@@ -61,7 +61,6 @@ struct kmem_cache {
 	struct list_head partial;	/* slabs with free objects, not active on a CPU */
 	unsigned long nr_partial;
 	unsigned long nr_slabs;		/* slabs allocated */
-	unsigned long live;		/* objects handed out and not freed */
 	unsigned long nr_bad;		/* misuse and corruption reports for this cache */
 	unsigned long nr_isolated;	/* corrupted objects kept out of circulation */
 	struct list_head full;		/* full slabs, tracked only for debug caches */
