@@ -2,12 +2,14 @@
  * command line, memory set-up, then one job: the benchmarks (bench), the in-kernel test suites
  * (ktest), trace replay and page maps (replay, pagemap) or, by default, the tour; with halt,
  * the kernel then stops for a debugger instead of exiting. */
+#include "kernel/acpi.h"
 #include "kernel/arch.h"
 #include "kernel/bench.h"
 #include "kernel/dump_mbi.h"
 #include "kernel/pagemap.h"
 #include "kernel/replay.h"
 #include "kernel/setup.h"
+#include "kernel/smp.h"
 #include "kernel/tour.h"
 #include "lib/cmdline.h"
 #include "lib/kernel.h"
@@ -162,6 +164,7 @@ void kmain(u32 magic, u64 mbi_phys)
 
 	serial_init();
 	traps_init();
+	smp_early_init();	/* CPU 0's per-CPU area (GS base): smp_processor_id() works */
 	printk(KERN_INFO "mmkern: a physical-memory allocator kernel (x86_64, multiboot2)\n");
 	if (magic != MB2_BOOTLOADER_MAGIC || mbi_phys >= (4ULL << 30)) {
 		printk(KERN_ERR "boot: not started by a multiboot2 loader (magic %#x, info at %#llx)\n",
@@ -177,6 +180,8 @@ void kmain(u32 magic, u64 mbi_phys)
 		dump_mbi(phys_to_virt(mbi_phys), mb2->total_size, mbi_phys);
 	if (mm_setup(mb2, mbi_phys) < 0)
 		finish(false);
+	acpi_init(mb2);		/* CPUs (MADT), NUMA affinity (SRAT, SLIT) */
+	smp_init(mb2, mbi_phys);	/* start the other CPUs: they idle until smp_call_*() */
 	kmem_cache_init(rdtsc());
 	node_print_meminfo(&contig_node);
 	node_print_buddyinfo(&contig_node);

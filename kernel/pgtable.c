@@ -1,5 +1,6 @@
 /* kernel/pgtable.c - 4-level x86_64 page tables: the direct map of all RAM at PAGE_OFFSET,
- * 4 KiB mappings for the vmemmap, lookups, and removal of the boot identity map.
+ * 4 KiB mappings for the vmemmap and for uncached device registers (ioremap_uc), lookups, and
+ * removal of the boot identity map.
  * The live tables are boot/entry.asm's (found via CR3); new table pages come only from the
  * caller's pt_alloc_fn and are reached through the direct map. */
 #include "kernel/arch.h"
@@ -7,6 +8,8 @@
 
 #define PTE_P		(1ULL << 0)
 #define PTE_W		(1ULL << 1)
+#define PTE_PWT		(1ULL << 3)	/* with PCD and PAT 0: PAT entry 3, uncached (UC) */
+#define PTE_PCD		(1ULL << 4)
 #define PTE_PS		(1ULL << 7)	/* 1 GiB page in a PDPT, 2 MiB page in a PD */
 #define PTE_NX		(1ULL << 63)
 #define PTE_ADDR_MASK	0x000ffffffffff000ULL
@@ -21,13 +24,7 @@
 
 #define PTE_TABLE	(PTE_P | PTE_W)			/* link to a lower-level table */
 #define PTE_LEAF_DATA	(PTE_P | PTE_W | PTE_NX)	/* writable, non-executable data */
-
-static u64 read_cr3(void)
-{
-	u64 v;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
-}
+#define PTE_LEAF_UC	(PTE_LEAF_DATA | PTE_PCD | PTE_PWT)	/* device registers */
 
 /* Flush all (non-global) TLB entries by reloading CR3. */
 static void flush_tlb(void)
@@ -141,9 +138,10 @@ static u64 *pte_get_or_alloc(uintptr_t virt, pt_alloc_fn alloc, void *ctx)
 	return &table[pt_index(virt, PAGE_SHIFT)];
 }
 
-/* Map npages 4 KiB pages virt -> phys writable + NX; -1 on bad arguments, an existing mapping
- * or allocation failure (pages mapped before the failure stay mapped). */
-int map_pages(uintptr_t virt, phys_addr_t phys, size_t npages, pt_alloc_fn alloc, void *ctx)
+/* Map npages 4 KiB pages virt -> phys with the leaf flags prot; -1 on bad arguments, an existing
+ * mapping or allocation failure (pages mapped before the failure stay mapped). */
+static int map_pages_prot(uintptr_t virt, phys_addr_t phys, size_t npages, u64 prot,
+			  pt_alloc_fn alloc, void *ctx)
 {
 	int ret = 0;
 
@@ -158,10 +156,36 @@ int map_pages(uintptr_t virt, phys_addr_t phys, size_t npages, pt_alloc_fn alloc
 			ret = -1;
 			break;
 		}
-		*pte = (phys + i * PAGE_SIZE) | PTE_LEAF_DATA;
+		*pte = (phys + i * PAGE_SIZE) | prot;
 	}
 	flush_tlb();
 	return ret;
+}
+
+/* Map npages 4 KiB pages virt -> phys writable + NX (see arch.h). */
+int map_pages(uintptr_t virt, phys_addr_t phys, size_t npages, pt_alloc_fn alloc, void *ctx)
+{
+	return map_pages_prot(virt, phys, npages, PTE_LEAF_DATA, alloc, ctx);
+}
+
+/* Next free address of the I/O window: mappings are only ever added. */
+static uintptr_t ioremap_next = IOREMAP_START;
+
+void *ioremap_uc(phys_addr_t phys, size_t size, pt_alloc_fn alloc, void *ctx)
+{
+	phys_addr_t first = ALIGN_DOWN(phys, PAGE_SIZE);
+	u64 bytes;
+
+	if (size == 0 || phys + size < phys || phys + size > (1ULL << MAX_PHYS_BITS))
+		return NULL;
+	bytes = ALIGN_UP(phys + size, PAGE_SIZE) - first;
+	if (bytes > IOREMAP_END - ioremap_next)
+		return NULL;
+	uintptr_t va = ioremap_next;
+	ioremap_next += bytes;		/* even on failure: part of it may be mapped */
+	if (map_pages_prot(va, first, bytes >> PAGE_SHIFT, PTE_LEAF_UC, alloc, ctx) < 0)
+		return NULL;
+	return (void *)(va + (phys - first));
 }
 
 /* Is virt canonical and mapped by a present 4 KiB, 2 MiB or 1 GiB page? */

@@ -7,6 +7,7 @@
  */
 #include "kernel/setup.h"
 #include "kernel/arch.h"
+#include "kernel/smp.h"
 #include "lib/kernel.h"
 #include "lib/string.h"
 #include "mm/memblock.h"
@@ -129,6 +130,11 @@ static void reserve(struct memblock *mb, u64 base, u64 size, const char *what)
 static void reserve_boot_data(struct memblock *mb, const struct mb2_info *mb2, u64 mbi_phys)
 {
 	reserve(mb, 0, PAGE_SIZE, "first page (real-mode IVT/BDA)");
+	/* The real-mode page where the other CPUs start (kernel/smp.c: the STARTUP IPI's vector
+	 * is its page number, so it must be below 1 MiB); kept from every allocator for good,
+	 * as a CPU that answers late may still run it. Not RAM (a hostile map): no other CPUs. */
+	smp_trampoline_ram = memblock_is_memory(mb, SMP_TRAMPOLINE_PHYS, PAGE_SIZE);
+	reserve(mb, SMP_TRAMPOLINE_PHYS, PAGE_SIZE, "AP trampoline (SMP start-up code)");
 	reserve(mb, kernel_phys_start(), kernel_phys_end() - kernel_phys_start(), "kernel image");
 	boot_params.kernel_bytes = (u64)(kernel_phys_end() - kernel_phys_start()) -
 				   (u64)(__init_end - __init_begin);

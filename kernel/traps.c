@@ -1,8 +1,11 @@
 /* kernel/traps.c - GDT (with a TSS whose IST stacks catch #DF and NMI on a broken stack), IDT
  * for CPU exceptions 0-31, and the exception handler: it dumps the trap frame, CR2/CR3 and all
- * GPRs with its own tiny formatter (no printk dependency), then panics via qemu_exit. */
+ * GPRs with its own tiny formatter (no printk dependency), then panics via qemu_exit.
+ * The IDT is one table for every CPU; each CPU has its own GDT and TSS (struct cpu_tables):
+ * the boot CPU's are static here, the others' live in their per-CPU areas (kernel/smp.c). */
 #include "kernel/arch.h"
 #include "lib/kernel.h"
+#include "lib/string.h"
 
 /* Saved by boot/isr.asm: GPRs (r15 pushed last), vector, error code, then the CPU frame. */
 struct trap_frame {
@@ -11,17 +14,6 @@ struct trap_frame {
 	u64 vector, error;
 	u64 rip, cs, rflags, rsp, ss;
 };
-
-/* 64-bit TSS: only the IST pointers are used (no ring 3, no I/O bitmap). */
-struct tss64 {
-	u32 reserved0;
-	u64 rsp[3];
-	u64 reserved1;
-	u64 ist[7];
-	u64 reserved2;
-	u16 reserved3;
-	u16 iomap_base;
-} __attribute__((packed));
 
 struct idt_gate {
 	u16 offset_low;
@@ -41,8 +33,8 @@ struct desc_ptr {
 #define KERNEL_CS	0x08
 #define KERNEL_DS	0x10
 #define TSS_SEL		0x18
-#define GDT_ENTRIES	5		/* null, code, data, TSS (two slots) */
 #define NR_EXCEPTIONS	32
+#define NR_VECTORS	256		/* 32-255: interrupts, gates added by traps_set_interrupt_gate */
 #define GATE_INTR	0x8e		/* present, DPL 0, 64-bit interrupt gate */
 #define IST_DF		1
 #define IST_NMI		2
@@ -54,9 +46,8 @@ struct desc_ptr {
 extern const u64 isr_stub_table[NR_EXCEPTIONS];	/* boot/isr.asm */
 void trap_handler(struct trap_frame *f);
 
-static u64 gdt[GDT_ENTRIES] __attribute__((aligned(16)));
-static struct idt_gate idt[NR_EXCEPTIONS] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
+static struct idt_gate idt[NR_VECTORS] __attribute__((aligned(16)));
+static struct cpu_tables boot_tables;		/* the boot CPU's GDT and TSS */
 static u8 ist_df_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 static u8 ist_nmi_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 
@@ -72,21 +63,22 @@ static const char *const exception_names[NR_EXCEPTIONS] = {
 	"#SX Security Exception", "Reserved 31",
 };
 
-/* Build the 16-byte TSS descriptor for tss in gdt[3..4]. */
-static void gdt_set_tss(void)
+/* Build the 16-byte TSS descriptor for t->tss in t->gdt[3..4]. */
+static void gdt_set_tss(struct cpu_tables *t)
 {
-	u64 base = (u64)(uintptr_t)&tss;
-	u64 limit = sizeof(tss) - 1;
+	u64 base = (u64)(uintptr_t)&t->tss;
+	u64 limit = sizeof(t->tss) - 1;
 
-	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
-		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[4] = base >> 32;
+	t->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+		    (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	t->gdt[4] = base >> 32;
 }
 
-/* Load gdt and reload every segment register (CS via a far return), then the task register. */
-static void gdt_load(void)
+/* Load t's GDT and reload every segment register (CS via a far return), then the task
+ * register. */
+static void gdt_load(struct cpu_tables *t)
 {
-	struct desc_ptr p = { sizeof(gdt) - 1, (u64)(uintptr_t)gdt };
+	struct desc_ptr p = { sizeof(t->gdt) - 1, (u64)(uintptr_t)t->gdt };
 
 	__asm__ volatile("lgdt %0" : : "m"(p));
 	__asm__ volatile("pushq %[cs]\n\t"
@@ -119,25 +111,41 @@ static void idt_set_gate(unsigned int vec, u64 handler, u8 ist)
 	g->reserved = 0;
 }
 
-/* Install GDT + TSS (IST1 for #DF, IST2 for NMI) and the IDT for exceptions 0-31. */
+/* Fill and load t: GDT + TSS (IST1 for #DF, IST2 for NMI), then the shared IDT. */
+void traps_init_cpu(struct cpu_tables *t, uintptr_t df_stack_top, uintptr_t nmi_stack_top)
+{
+	memset(&t->tss, 0, sizeof(t->tss));
+	t->tss.ist[IST_DF - 1] = df_stack_top;
+	t->tss.ist[IST_NMI - 1] = nmi_stack_top;
+	t->tss.iomap_base = sizeof(t->tss);
+
+	t->gdt[0] = 0;
+	t->gdt[1] = 0x00209b0000000000ULL;	/* code: P, DPL0, exec/read, accessed, L */
+	t->gdt[2] = 0x0000930000000000ULL;	/* data: P, DPL0, read/write, accessed */
+	gdt_set_tss(t);
+	gdt_load(t);
+
+	struct desc_ptr p = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+/* Build the IDT for exceptions 0-31 (vectors 32-255 not present until a gate is set), then
+ * load the boot CPU's tables. */
 void traps_init(void)
 {
-	tss.ist[IST_DF - 1] = (u64)(uintptr_t)(ist_df_stack + IST_STACK_SIZE);
-	tss.ist[IST_NMI - 1] = (u64)(uintptr_t)(ist_nmi_stack + IST_STACK_SIZE);
-	tss.iomap_base = sizeof(tss);
-
-	gdt[0] = 0;
-	gdt[1] = 0x00209b0000000000ULL;	/* code: P, DPL0, exec/read, accessed, L */
-	gdt[2] = 0x0000930000000000ULL;	/* data: P, DPL0, read/write, accessed */
-	gdt_set_tss();
-	gdt_load();
-
 	for (unsigned int v = 0; v < NR_EXCEPTIONS; v++) {
 		u8 ist = v == VEC_DF ? IST_DF : v == VEC_NMI ? IST_NMI : 0;
 		idt_set_gate(v, isr_stub_table[v], ist);
 	}
-	struct desc_ptr p = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(p));
+	traps_init_cpu(&boot_tables, (uintptr_t)(ist_df_stack + IST_STACK_SIZE),
+		       (uintptr_t)(ist_nmi_stack + IST_STACK_SIZE));
+}
+
+void traps_set_interrupt_gate(unsigned int vec, void (*handler)(void))
+{
+	if (vec < NR_EXCEPTIONS || vec >= NR_VECTORS)
+		panic("traps: vector %u is not an interrupt vector", vec);
+	idt_set_gate(vec, (u64)(uintptr_t)handler, 0);
 }
 
 /* ---- minimal formatting for the dump: works even when printk does not ---- */
@@ -200,13 +208,6 @@ static u64 read_cr2(void)
 	return v;
 }
 
-static u64 read_cr3(void)
-{
-	u64 v;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
-}
-
 /* Append the decoded #PF error code bits: P (protection vs not present), W, U, R, I. */
 static void line_pf_bits(struct line *l, u64 err)
 {
@@ -245,6 +246,8 @@ static void dump_header(struct trap_frame *f)
 	line_flush(&l);
 	line_reg(&l, "CR2", read_cr2());
 	line_reg(&l, "CR3", read_cr3());
+	line_str(&l, " APIC-ID: ");
+	line_dec(&l, cpu_initial_apic_id());	/* which CPU */
 	line_flush(&l);
 }
 

@@ -95,10 +95,16 @@ setup_gdb() {
 
 # build_cmd: fill the array QEMU_CMD with the full QEMU command line.
 build_cmd() {
-	local mib cpu=max
+	local mib cpu=max accel=$ACCEL
 	mib=$(mem_mib "$MEM") || exit 3
 	[ "$ACCEL" = kvm ] && cpu=max,-arch-capabilities
-	QEMU_CMD=(qemu-system-x86_64 -accel "$ACCEL" -cpu "$cpu" -m "$MEM" -smp "$SMP"
+	# Several CPUs under TCG: one host thread per vCPU, so they really run in parallel
+	# (-icount, as make bench uses, needs the single-threaded mode: left alone then).
+	if [ "$ACCEL" = tcg ] && [[ ${SMP%%,*} =~ ^[0-9]+$ ]] && [ "${SMP%%,*}" -gt 1 ] &&
+		[[ " $* " != *" -icount "* ]]; then
+		accel=tcg,thread=multi
+	fi
+	QEMU_CMD=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$MEM" -smp "$SMP"
 		-boot d -cdrom "$ISO" -display none -monitor none -no-reboot
 		-chardev stdio,id=ser0,signal=off -serial chardev:ser0
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -pidfile "$PIDFILE")

@@ -1,0 +1,122 @@
+/* kernel/smp.h - the other CPUs: per-CPU areas, bring-up, and running code on a given CPU.
+ *
+ * CPU ids are logical: 0 is the boot CPU (BSP), the application processors (APs) from the
+ * MADT get 1, 2, ... in MADT order. Every CPU's GS base (MSR_GS_BASE) points at its struct
+ * percpu, so smp_processor_id() is one instruction (movl %gs:8). CPU 0's area is valid from
+ * smp_early_init() (right after traps_init(), before any memory set-up); the others' from the
+ * moment they are online.
+ *
+ * Model: CPU 0 runs kmain and drives; the APs sit in an idle loop (hlt, woken by an IPI) and
+ * run what smp_call_on()/smp_call_all() hand them. Everything runs with interrupts disabled,
+ * on every CPU; the only interrupts are the wake-up IPIs, taken by an idle AP inside its
+ * sti;hlt. Stacks: CPU 0 has the 32 KiB boot stack, each AP a 16 KiB one (order-2 pages from
+ * the page allocator, no guard page) plus 4 KiB #DF and NMI stacks. */
+#ifndef KERNEL_SMP_H
+#define KERNEL_SMP_H
+
+#include "kernel/arch.h"
+#include "lib/types.h"
+#include "mm/mb2.h"
+
+#define SMP_MAX_CPUS		64	/* per-CPU areas (static); more CPUs are reported, not started */
+#define SMP_TRAMPOLINE_PHYS	0x8000	/* real-mode start page below 1 MiB (SIPI vector 0x08),
+					 * reserved by kernel/setup.c */
+#define SMP_CALL_TIMEOUT_MS	30000	/* default wait of smp_call_on()/smp_call_all() */
+#define SMP_AP_STACK_SIZE	(16 * 1024)	/* each AP's kernel stack */
+
+enum cpu_state {
+	CPU_ABSENT = 0,		/* no CPU behind this id */
+	CPU_STARTING,		/* INIT-SIPI-SIPI sent, not yet arrived */
+	CPU_ONLINE,		/* running: CPU 0 in kmain, an AP in its idle loop or a call */
+	CPU_FAILED,		/* did not come up in time: given up for good */
+};
+
+typedef void (*smp_call_fn)(void *arg);
+
+struct percpu {
+	struct percpu *self;		/* %gs:0 - this_cpu_area() */
+	unsigned int cpu;		/* %gs:8 - smp_processor_id() */
+	u32 apic_id;			/* local APIC id (xAPIC: 8 bits) */
+	int state;			/* enum cpu_state (atomic) */
+
+	/* smp_call: the caller stores call_fn and call_arg, then call_seq + 1 (release); the
+	 * CPU runs fn(arg) and stores call_done = call_seq (release). Idle: done == seq. */
+	smp_call_fn call_fn;
+	void *call_arg;
+	u64 call_seq;
+	u64 call_done;
+	u64 calls_run;			/* calls this CPU has completed */
+
+	/* set-up (APs) */
+	uintptr_t stack_top;		/* kernel stack: AP_STACK_ORDER pages below this */
+	uintptr_t ist_df_top, ist_nmi_top;
+	struct cpu_tables tables;	/* own GDT and TSS (unused on CPU 0: traps.c has its own) */
+
+	/* Per-CPU data of other subsystems goes here (the allocator's, later). */
+} __attribute__((aligned(64)));	/* no false sharing between CPUs' areas */
+
+/* This CPU's area: valid on CPU 0 after smp_early_init(), on an AP once it runs C code. */
+static inline struct percpu *this_cpu_area(void)
+{
+	struct percpu *p;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/* This CPU's logical id (0 = boot CPU). There is no preemption or migration: the value stays
+ * right for as long as the caller runs. */
+static inline unsigned int smp_processor_id(void)
+{
+	unsigned int id;
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(__builtin_offsetof(struct percpu, cpu)));
+	return id;
+}
+#define this_cpu_id() smp_processor_id()
+
+/* Set by kernel/setup.c, which reserves SMP_TRAMPOLINE_PHYS: that page is usable RAM. */
+extern bool smp_trampoline_ram;
+
+/* CPU 0's per-CPU area and GS base. Call right after traps_init() (which zeroes GS). */
+void smp_early_init(void);
+
+/* Start every enabled processor of the MADT (acpi_init() first; the page allocator must be
+ * up: stacks come from it). Prints "smp: <n> CPUs online" and one line per CPU that did not
+ * come up; never hangs. mb2/mbi_phys: the boot information, which the trampoline page must
+ * not overlap. Returns the number of CPUs online. */
+unsigned int smp_init(const struct mb2_info *mb2, u64 mbi_phys);
+
+/* CPUs online, and the bound of CPU ids: every id of an online CPU is < nr_cpu_ids(). */
+unsigned int num_online_cpus(void);
+unsigned int nr_cpu_ids(void);
+bool cpu_online(unsigned int cpu);
+/* The per-CPU area of cpu, or NULL when cpu >= nr_cpu_ids(). */
+struct percpu *per_cpu_area(unsigned int cpu);
+
+#define for_each_online_cpu(cpu) \
+	for ((cpu) = 0; (cpu) < nr_cpu_ids(); (cpu)++) if (cpu_online(cpu))
+
+/* TSC ticks per millisecond, for bounded waits: calibrated against the PIT by smp_init() when
+ * there are other CPUs (the TSC runs at the same rate on all of them), else an assumed 1 GHz. */
+u64 smp_tsc_per_ms(void);
+
+/* smp_call_* results. */
+#define SMP_EINVAL	(-1)	/* no such CPU, or not online */
+#define SMP_EBUSY	(-2)	/* the CPU is still running an earlier call (that timed out) */
+#define SMP_ETIMEDOUT	(-3)	/* not finished in time: the CPU may still run fn(arg) later,
+				 * so arg must stay valid; smp_call_wait() waits for it */
+#define SMP_EPERM	(-4)	/* only CPU 0 hands out calls */
+
+/* Run fn(arg) on cpu and wait until it returned (with interrupts off there). On the calling
+ * CPU itself, fn is just called. Only CPU 0 may call these; fn must not call them. */
+int smp_call_on(unsigned int cpu, smp_call_fn fn, void *arg);
+int smp_call_on_timeout(unsigned int cpu, smp_call_fn fn, void *arg, unsigned int timeout_ms);
+
+/* Run fn(arg) on every online CPU at the same time, the caller included, and wait until all
+ * returned (timeout counted from the call). Returns 0, or the first error. */
+int smp_call_all(smp_call_fn fn, void *arg);
+int smp_call_all_timeout(smp_call_fn fn, void *arg, unsigned int timeout_ms);
+
+/* Wait until cpu has finished its current call (after SMP_ETIMEDOUT): 0 or SMP_ETIMEDOUT. */
+int smp_call_wait(unsigned int cpu, unsigned int timeout_ms);
+
+#endif
