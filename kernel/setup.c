@@ -54,28 +54,16 @@ static bool user_exactmap;
 
 int setup_memmap_param(const char *val)
 {
-	char buf[64];
-	size_t len = val ? strnlen(val, sizeof(buf)) : sizeof(buf);
-	u64 size, start;
+	struct mem_raw r;
+	int got = memmap_parse_param(val, &r);
 
-	if (len == sizeof(buf))
-		return -1;
-	if (strcmp(val, "exactmap") == 0) {
+	if (got == 0)
 		user_exactmap = true;
-		return 0;
-	}
-	memcpy(buf, val, len + 1);
-	char *sep = buf;
-	while (*sep && !strchr("@$#!", *sep))
-		sep++;
-	if (!*sep || nr_user_map >= MAX_USER_MAP)
+	if (got <= 0)
+		return got;
+	if (nr_user_map >= MAX_USER_MAP)
 		return -1;
-	char kind = *sep;
-	*sep = '\0';
-	if (!memparse(buf, &size) || !memparse(sep + 1, &start) || size == 0)
-		return -1;
-	u32 type = kind == '@' ? E820_USABLE : kind == '#' ? E820_ACPI : kind == '!' ? 12 : E820_RESERVED;
-	user_map[nr_user_map++] = (struct mem_raw){ start, size, type };
+	user_map[nr_user_map++] = r;
 	return 0;
 }
 

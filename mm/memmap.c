@@ -6,6 +6,8 @@
  */
 #include "mm/memmap.h"
 #include "lib/kernel.h"
+#include "lib/cmdline.h"
+#include "lib/string.h"
 
 #define RANGE_MAX_END (~0ULL & PAGE_MASK)	/* exclusive end used for ranges reaching 2^64 */
 
@@ -139,6 +141,33 @@ int memmap_sanitize(const struct mem_raw *raw, int n, struct mem_range *out, int
 		cur = active_type(raw, active, nactive);
 	}
 	return nout;
+}
+
+int memmap_parse_param(const char *val, struct mem_raw *out)
+{
+	char buf[64];
+	size_t len = val ? strnlen(val, sizeof(buf)) : sizeof(buf);
+	u64 size, start;
+
+	if (len == sizeof(buf))
+		return -1;
+	if (strcmp(val, "exactmap") == 0)
+		return 0;
+	memcpy(buf, val, len + 1);
+	char *sep = buf;
+	while (*sep && !strchr("@$#!", *sep))
+		sep++;
+	if (!*sep)
+		return -1;
+	char kind = *sep;
+	*sep = '\0';
+	if (!memparse(buf, &size) || !memparse(sep + 1, &start) || size == 0)
+		return -1;
+	out->base = start;
+	out->len = size;
+	out->type = kind == '@' ? E820_USABLE : kind == '#' ? E820_ACPI
+		  : kind == '!' ? E820_PMEM : E820_RESERVED;
+	return 1;
 }
 
 int memmap_cap_usable(struct mem_range *map, int n, u64 limit)

@@ -10,6 +10,7 @@
 #define E820_ACPI         3
 #define E820_NVS          4
 #define E820_UNUSABLE     5
+#define E820_PMEM         12	/* persistent memory (Linux's memmap=...!...) */
 
 /* One range [base, end) of a memory map. end is exclusive; end == 0 never occurs
  * (a range reaching 2^64 is clamped to end at 2^64 - 4096 by the sanitizer). */
@@ -33,6 +34,11 @@ struct mem_raw {
  * Returns the number of entries written, or -1 when out[] is too small (out is then unusable). */
 int memmap_sanitize(const struct mem_raw *raw, int n, struct mem_range *out, int cap,
 		    struct mem_range *scratch, int *clamped);
+
+/* Parse one Linux memmap= value: "exactmap" (returns 0), or <size><kind><start> with kind '@'
+ * usable, '$' reserved, '#' ACPI data, '!' persistent memory (returns 1, entry in *out).
+ * Returns -1 when malformed. */
+int memmap_parse_param(const char *val, struct mem_raw *out);
 
 /* Remove usable memory at and above limit (Linux's mem=). Returns the new count. */
 int memmap_cap_usable(struct mem_range *map, int n, u64 limit);

@@ -82,15 +82,8 @@ static inline struct page *head_page(const void *p)
 /* The slab page under p when p is in RAM and on a slab page, else NULL: no reports. */
 static __attribute__((always_inline)) inline struct page *slab_page_fast(const void *p)
 {
-	const struct mm_node *n = &contig_node;
-	unsigned long pfn = ((uintptr_t)p - n->virt_base) >> PAGE_SHIFT;
-
-	if (unlikely(!node_pfn_valid(n, pfn)))
-		return NULL;
-	struct page *page = n->vmemmap + pfn;
-	if (page->flags & PG_tail)
-		page = (struct page *)page->private;
-	return likely(page->flags & PG_slab) ? page : NULL;
+	struct page *page = head_page(p);
+	return likely(page && (page->flags & PG_slab)) ? page : NULL;
 }
 
 /* mm/slab_debug.c */

@@ -94,6 +94,26 @@ static void sanitize_output_full(struct ktest *t)
 	KT_EXPECT_EQ(t, memmap_sanitize(raw, 3, out, 2, scratch, NULL), (u64)-1);
 }
 
+/* memmap= values parse as Linux's: exactmap, size@start, size$start, size#start, size!start. */
+static void memmap_param(struct ktest *t)
+{
+	struct mem_raw r;
+	KT_EXPECT_EQ(t, memmap_parse_param("exactmap", &r), 0);
+	KT_ASSERT_EQ(t, memmap_parse_param("4G$0", &r), 1);
+	KT_EXPECT(t, r.base == 0 && r.len == 4ULL << 30 && r.type == E820_RESERVED);
+	KT_ASSERT_EQ(t, memmap_parse_param("64M@0x1000000", &r), 1);
+	KT_EXPECT(t, r.base == 0x1000000 && r.len == 64ULL << 20 && r.type == E820_USABLE);
+	KT_ASSERT_EQ(t, memmap_parse_param("1M#2M", &r), 1);
+	KT_EXPECT_EQ(t, r.type, E820_ACPI);
+	KT_ASSERT_EQ(t, memmap_parse_param("1M!2M", &r), 1);
+	KT_EXPECT_EQ(t, r.type, E820_PMEM);
+	KT_EXPECT_EQ(t, memmap_parse_param("4G", &r), (u64)-1);
+	KT_EXPECT_EQ(t, memmap_parse_param("0$4G", &r), (u64)-1);
+	KT_EXPECT_EQ(t, memmap_parse_param("x$4G", &r), (u64)-1);
+	KT_EXPECT_EQ(t, memmap_parse_param(NULL, &r), (u64)-1);
+	KT_EXPECT_EQ(t, memmap_parse_param("1111111111111111111111111111111111111111111111111111111111111111111$0", &r), (u64)-1);
+}
+
 /* A multiboot2 block under construction. */
 struct mbi {
 	u8 buf[1024] __attribute__((aligned(8)));
@@ -219,6 +239,7 @@ static const struct ktest_case memmap_cases[] = {
 	KTEST_CASE(usable_bytes_unaligned),
 	KTEST_CASE(cap_usable),
 	KTEST_CASE(sanitize_output_full),
+	KTEST_CASE(memmap_param),
 	KTEST_CASE(mb2_well_formed),
 	KTEST_CASE(mb2_truncated_tag),
 	KTEST_CASE(mb2_malformed),
