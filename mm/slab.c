@@ -100,7 +100,10 @@ static unsigned int calculate_order(unsigned int size)
 static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int align,
 			   unsigned int flags)
 {
-	if (size == 0 || size > (PAGE_SIZE << SLUB_MAX_ORDER) || (align & (align - 1)))
+	/* A slab is at most PAGE_SIZE << SLUB_MAX_ORDER; so is any alignment we can honour
+	 * (larger ones also overflowed the unsigned arithmetic below: found by fuzzing). */
+	if (size == 0 || size > (PAGE_SIZE << SLUB_MAX_ORDER) || (align & (align - 1)) ||
+	    align > (PAGE_SIZE << SLUB_MAX_ORDER))
 		return false;
 	align = MAX(align, 8u);
 	if ((flags & SLAB_HWCACHE_ALIGN) && size > CACHE_LINE / 2)
@@ -128,7 +131,10 @@ static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int
 		s->track_offset = meta;
 		meta += 2 * sizeof(struct slab_track);
 	}
-	s->size = ALIGN_UP(s->red_left_pad + meta, align);
+	unsigned long stride = ALIGN_UP((unsigned long)s->red_left_pad + meta, (unsigned long)align);
+	if (stride > (PAGE_SIZE << SLUB_MAX_ORDER))
+		return false;			/* metadata and padding do not fit a slab */
+	s->size = (unsigned int)stride;
 	s->order = calculate_order(s->size);
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
 	s->reciprocal_size = (u32)((1ULL << 32) / s->size + 1);
@@ -420,15 +426,20 @@ void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
 {
+	gfp_t take = gfp & ~__GFP_ZERO;	/* zero only once all n are had: a failure part-way
+					 * must give back constructed objects (found by fuzzing) */
 	for (size_t i = 0; i < n; i++) {
-		p[i] = alloc_fast(s, gfp);
+		p[i] = alloc_fast(s, take);
 		if (unlikely(!p[i]))
-			p[i] = slab_alloc(s, gfp, _RET_IP_);
+			p[i] = slab_alloc(s, take, _RET_IP_);
 		if (unlikely(!p[i])) {
 			kmem_cache_free_bulk(s, i, p);
 			return 0;
 		}
 	}
+	if (gfp & __GFP_ZERO)
+		for (size_t i = 0; i < n; i++)
+			memset(p[i], 0, s->object_size);
 	return (int)n;
 }
 

@@ -271,6 +271,35 @@ static void exhaustion_every_api(struct ktest *t)
 	KT_EXPECT_EQ(t, node_check(&contig_node, true), 0);
 }
 
+static void ctor_fill(void *obj)
+{
+	memset(obj, 0xc3, 64);
+}
+
+/* Regressions found by fuzzing: a bulk __GFP_ZERO allocation failing part-way gives back
+ * constructed objects, not zeroed ones; an alignment no slab can honour is refused. */
+static void bulk_failure_keeps_constructed(struct ktest *t)
+{
+	struct kmem_cache *s = kmem_cache_create("fault-ctor", 64, 0, 0, ctor_fill);
+	void *p[40];
+	KT_ASSERT(t, s != NULL);
+	struct armed a = arm(&failslab, 3);
+	fault_inject_active++;
+	int got = kmem_cache_alloc_bulk(s, GFP_KERNEL | __GFP_ZERO, 40, p);
+	fault_inject_active--;
+	disarm(&failslab, a);
+	KT_EXPECT_EQ(t, got, 0);
+	for (int i = 0; i < 40; i++) {
+		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		KT_ASSERT(t, p[i] != NULL);
+		KT_EXPECT_EQ(t, ((unsigned char *)p[i])[63], 0xc3);
+	}
+	kmem_cache_free_bulk(s, 40, p);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
+	KT_EXPECT(t, kmem_cache_create("huge-align", 8, 1u << 31, SLAB_RED_ZONE, NULL) == NULL);
+	KT_EXPECT(t, kmem_cache_create("huge-align", 8, 1u << 23, 0, NULL) == NULL);
+}
+
 /* The command-line syntax: <interval>[,<times>]. */
 static void attr_syntax(struct ktest *t)
 {
@@ -296,6 +325,7 @@ static const struct ktest_case fault_cases[] = {
 	KTEST_CASE(pages_under_fail_page_alloc),
 	KTEST_CASE(both_and_contracts),
 	KTEST_CASE(exhaustion_every_api),
+	KTEST_CASE(bulk_failure_keeps_constructed),
 	KTEST_END,
 };
 
