@@ -187,6 +187,62 @@ $(HOSTBIN): $(HOBJ) $(BUILD)/hostflags.stamp
 host-test: $(HOSTBIN)
 	$(HOSTBIN)
 
+# ---- hostile input: mb2dump, the hostile-block generator, libFuzzer targets (tests/fuzz) ----
+.PHONY: mb2dump fuzz fuzz-build fuzz-regress fuzz-tools
+MB2DUMP := $(BUILD)/host/mb2dump
+MKMBI := $(BUILD)/host/mkmbi
+MB2DUMP_OBJ := $(patsubst %.c,$(BUILD)/host/%.o,tools/mb2dump.c tools/mb2sim.c \
+	$(filter-out lib/string.c,$(wildcard lib/*.c)) $(wildcard mm/*.c))
+
+$(MB2DUMP): $(MB2DUMP_OBJ) $(BUILD)/hostflags.stamp
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(MB2DUMP_OBJ)
+
+$(MKMBI): $(BUILD)/host/tools/mkmbi.o $(BUILD)/hostflags.stamp
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $<
+
+mb2dump: $(MB2DUMP) $(MKMBI)
+
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := mb2 cmdline trace alloc
+FUZZCC ?= clang
+FUZZCFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -MMD -MP
+FUZZ_LIBSRC := $(filter-out lib/string.c,$(wildcard lib/*.c)) $(wildcard mm/*.c) \
+	tests/mm/fixture.c tools/mb2sim.c tests/fuzz/fuzz_common.c
+FUZZ_LIBOBJ := $(FUZZ_LIBSRC:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+
+# clang and its libFuzzer runtime, installed when missing.
+fuzz-tools:
+	$(Q)FUZZCC=$(call shq,$(FUZZCC)) scripts/ensure-tools.sh fuzz
+
+$(BUILD)/fuzzflags.stamp: FORCE
+	$(call update_stamp,$(FUZZCC) $(FUZZCFLAGS))
+
+$(BUILD)/fuzz/%.o: %.c $(BUILD)/fuzzflags.stamp | fuzz-tools
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZCC) $(FUZZCFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_LIBOBJ)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZCC) $(filter-out -MMD -MP,$(FUZZCFLAGS)) -fsanitize=fuzzer -o $@ $^
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target FUZZ_SECONDS from a copy of its seed corpus; fails on any crash (scripts/fuzz.sh).
+fuzz: fuzz-build
+	$(Q)FUZZ_SECONDS=$(call shq,$(FUZZ_SECONDS)) bash scripts/fuzz.sh run $(FUZZ_TARGETS)
+
+# Every regression and corpus input once, no fuzzing.
+fuzz-regress: fuzz-build
+	$(Q)bash scripts/fuzz.sh regress $(FUZZ_TARGETS)
+
+-include $(MB2DUMP_OBJ:.o=.d) $(BUILD)/host/tools/mkmbi.d $(FUZZ_LIBOBJ:.o=.d) \
+	$(FUZZ_TARGETS:%=$(BUILD)/fuzz/tests/fuzz/fuzz_%.d)
+
 clean:
 	rm -rf $(BUILD)
 
@@ -201,6 +257,11 @@ help:
 	@echo "  bench      allocator benchmarks under TCG -icount (ACCEL=kvm: TSC cycles), vs Linux 6.1"
 	@echo "  pagemap    replay MODULES (CMDLINE=\"replay pagemap\"), draw frame maps and waste charts"
 	@echo "             into $(BUILD)/*.png (installs python3-matplotlib if missing)"
+	@echo "  mb2dump    build $(BUILD)/host/mb2dump FILE (what the kernel makes of a raw multiboot2"
+	@echo "             block) and $(BUILD)/host/mkmbi DIR (writes the hostile blocks of tests/data/mbi)"
+	@echo "  fuzz       run each libFuzzer target of tests/fuzz for FUZZ_SECONDS from its seed corpus"
+	@echo "             (installs clang's libFuzzer if missing); fails on any crash"
+	@echo "  fuzz-regress  run every input of tests/fuzz/regressions and tests/fuzz/corpus once"
 	@echo "  clean      remove $(BUILD)/"
 	@echo "  help       this text"
 	@echo "variables:"
@@ -217,6 +278,7 @@ help:
 	@echo "  ACCEL          tcg (default) or kvm (then -cpu max,-arch-capabilities)"
 	@echo "  TIMEOUT        seconds before run is killed as failed (default 300)"
 	@echo "  SERIAL_LOG     where run saves the serial output (default build/serial.log)"
+	@echo "  FUZZ_SECONDS   seconds per fuzz target for make fuzz (default 60)"
 	@echo "  V              V=1 prints full commands"
 
 -include $(KOBJ:.o=.d) $(HOBJ:.o=.d)

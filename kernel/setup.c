@@ -96,6 +96,13 @@ static int read_e820(const struct mb2_info *mb2)
 		       (unsigned long long)limit, ~0ULL);
 	else
 		limit = 1ULL << MAX_PHYS_BITS;		/* beyond the direct map's reach */
+	for (int i = 0; i < n; i++) {
+		if (e820[i].type == E820_USABLE && e820[i].end > (1ULL << MAX_PHYS_BITS)) {
+			printk(KERN_WARNING "e820: usable RAM at and above 64 TiB (2^%d) is beyond the "
+			       "direct map: ignored\n", MAX_PHYS_BITS);
+			break;
+		}
+	}
 	int capped = memmap_cap_usable(e820, n, limit);
 	if (boot_params.mem_limit) {
 		printk(KERN_INFO "user-defined physical RAM map:\n");
@@ -214,6 +221,9 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	for (int i = 0; i < n; i++)
 		if (e820[i].type == E820_USABLE)
 			memblock_add(mb, e820[i].base, e820[i].end - e820[i].base);
+	if (mb->memory.dropped)
+		printk(KERN_WARNING "memblock: %d usable ranges lost: the table holds %d regions\n",
+		       mb->memory.dropped, MEMBLOCK_MAX_REGIONS);
 	boot_params.usable_bytes = memblock_phys_mem_size(mb);
 	boot_params.max_phys = memblock_end(mb);
 	reserve_boot_data(mb, mb2, mbi_phys);

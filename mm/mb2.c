@@ -138,14 +138,14 @@ int mb2_parse(const void *mbi, size_t avail, struct mb2_info *info)
 	}
 	info->total_size = total;
 
-	u32 off = 8;
+	u64 off = 8;		/* 64-bit: off + size never wraps, even for a 4 GiB block */
 	bool ended = false;
 	while (off + MB2_TAG_HDR <= total) {
 		u32 type = rd32(b + off), size = rd32(b + off + 4);
 		info->nr_tags++;
 		if (size < MB2_TAG_HDR || size > total - off) {
 			printk(KERN_WARNING "mb2: tag %u at offset %u: size %u runs past the block "
-			       "(%u bytes); stopping\n", type, off, size, total);
+			       "(%u bytes); stopping\n", type, (u32)off, size, total);
 			info->nr_bad++;
 			problems++;
 			break;
@@ -154,8 +154,8 @@ int mb2_parse(const void *mbi, size_t avail, struct mb2_info *info)
 			ended = true;
 			break;
 		}
-		problems += parse_tag(info, b + off, type, size, off);
-		off += ALIGN_UP(size, 8u);
+		problems += parse_tag(info, b + off, type, size, (u32)off);
+		off += ALIGN_UP((u64)size, 8u);
 	}
 	if (!ended && info->nr_bad == 0) {
 		printk(KERN_WARNING "mb2: no end tag within total_size %u\n", total);

@@ -29,9 +29,10 @@ static int type_add(struct memblock_type *t, phys_addr_t base, phys_addr_t end)
 	}
 	if (j == i) {
 		if (t->count >= MEMBLOCK_MAX_REGIONS) {
-			t->dropped++;
-			printk(KERN_WARNING "memblock: region table full, [mem %#llx-%#llx] dropped\n",
-			       (unsigned long long)base, (unsigned long long)end - 1);
+			if (t->dropped++ == 0)	/* one line; the caller can report the count */
+				printk(KERN_WARNING "memblock: region table full (%d regions): [mem "
+				       "%#llx-%#llx] and any later range dropped\n", MEMBLOCK_MAX_REGIONS,
+				       (unsigned long long)base, (unsigned long long)end - 1);
 			return -1;
 		}
 		memmove(&t->regions[i + 1], &t->regions[i],

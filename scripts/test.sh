@@ -74,6 +74,15 @@ else
 	record "kernel build (CMDLINE=ktest)" 1
 fi
 
+echo "== SMP=4: every suite with four CPUs online (multi-threaded TCG)"
+if [ -f "$OUT/ktest.iso" ]; then
+	scripts/qemu-run.sh -i "$OUT/ktest.iso" -m 512M -s 4 -t 900 -l "$OUT/smp4.log" >/dev/null 2>"$OUT/smp4.err"
+	record "SMP=4: boot exits with success" $?
+	grep -q 'smp: 4 CPUs online' "$OUT/smp4.log"
+	record "SMP=4: smp: 4 CPUs online" $?
+	ktap "qemu-512M-SMP=4" "$OUT/smp4.log"
+fi
+
 echo "== slub_debug=FZPU: every suite with every slab debug check on"
 if build_iso "slub_debug=FZPU ktest" "$OUT/slub-debug.iso"; then
 	boot "slub-debug" "$OUT/slub-debug.iso" 512M
@@ -195,6 +204,16 @@ pass=$((pass + $(grep -c '^PASS' <<<"$replay_res")))
 fail=$((fail + $(grep -c '^FAIL' <<<"$replay_res")))
 [ "$replay_rc" = 0 ] || grep -q '^FAIL' <<<"$replay_res" || record "replay: scripts/test-replay.sh exit status" 1
 # ---- end replay ----
+
+# ---- hostile input (scripts/test-hostile.sh): mb2dump over tests/data/mbi, fuzz pass, regressions ----
+echo "== hostile input"
+hostile_res=$(MAKE=$MAKE FUZZ_TEST_SECONDS=10 bash scripts/test-hostile.sh 2>&1)
+hostile_rc=$?
+echo "$hostile_res"
+pass=$((pass + $(grep -c '^PASS' <<<"$hostile_res")))
+fail=$((fail + $(grep -c '^FAIL' <<<"$hostile_res")))
+[ "$hostile_rc" = 0 ] || grep -q '^FAIL' <<<"$hostile_res" || record "hostile input: scripts/test-hostile.sh exit status" 1
+# ---- end hostile input ----
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,14 +1,15 @@
 /* tools/mb2dump.c - print what the kernel would make of a raw multiboot2 information block.
  *
- *   build/host/mb2dump [--image=BASE-END] [--mbi-at=ADDR] [--no-gbpages] FILE
+ *   build/host/mb2dump [--image=BASE-END] [--initmem=BASE-END] [--mbi-at=ADDR] [--no-gbpages] FILE
  *
  * FILE is the block as GRUB leaves it in memory (scripts/capture-mbi.sh captures one from a
  * real boot with CMDLINE=dump-mbi; tools/mkmbi.c writes hostile ones). The output is the
  * kernel's own lines (Boot loader, Command line, BIOS-e820, reserve, direct map, Zone ranges,
  * zone, struct page, Memory, MemTotal/MemFree, buddyinfo) computed by the same mm/ code
  * (tools/mb2sim.c), plus "mb2dump:" lines of its own, and a last line "mb2dump: result: ...".
- * The block does not say where the kernel image or the block itself were: --image and --mbi-at
- * supply them (hex or decimal); without them those two reservations are left out.
+ * The block does not say where the kernel image, its init section (freed after set-up) or the
+ * block itself were: --image, --initmem and --mbi-at supply them (physical, hex or decimal;
+ * scripts/capture-mbi.sh records them); without them those are left out.
  *
  * Exit status: 0 the kernel would boot with this block (warnings allowed), 1 malformed block or
  * a map the kernel would stop on, 2 usage or file error. */
@@ -41,9 +42,11 @@ void panic(const char *fmt, ...)
 
 static int usage(FILE *f, int status)
 {
-	fprintf(f, "usage: mb2dump [--image=BASE-END] [--mbi-at=ADDR] [--no-gbpages] FILE\n"
+	fprintf(f, "usage: mb2dump [--image=BASE-END] [--initmem=BASE-END] [--mbi-at=ADDR] "
+		"[--no-gbpages] FILE\n"
 		"  print what the kernel would make of the multiboot2 information block in FILE\n"
 		"  --image=BASE-END  the kernel image was loaded at physical [BASE, END)\n"
+		"  --initmem=BASE-END  its init section (freed after set-up) was at [BASE, END)\n"
 		"  --mbi-at=ADDR     the block was at physical ADDR\n"
 		"  --no-gbpages      the CPU has no 1 GiB pages (direct map with 2 MiB pages)\n"
 		"exit status: 0 usable, 1 malformed or unbootable, 2 usage or file error\n");
@@ -73,7 +76,7 @@ static int read_block(const char *path, unsigned char **out, size_t *len, bool *
 		n += got;
 	}
 	if (ferror(f)) {
-		fprintf(stderr, "mb2dump: %s: read error\n", path);
+		fprintf(stderr, "mb2dump: %s: %s\n", path, strerror(errno));
 		fclose(f);
 		free(buf);
 		return -1;
@@ -125,6 +128,11 @@ int main(int argc, char **argv)
 				fprintf(stderr, "mb2dump: bad --image value '%s' (BASE-END)\n", a + 8);
 				return 2;
 			}
+		} else if (!strncmp(a, "--initmem=", 10)) {
+			if (!parse_range(a + 10, &o.initmem_base, &o.initmem_end)) {
+				fprintf(stderr, "mb2dump: bad --initmem value '%s' (BASE-END)\n", a + 10);
+				return 2;
+			}
 		} else if (!strncmp(a, "--mbi-at=", 9)) {
 			if (!kstrtou64(a + 9, 0, &o.mbi_phys)) {
 				fprintf(stderr, "mb2dump: bad --mbi-at value '%s'\n", a + 9);
@@ -160,7 +168,8 @@ int main(int argc, char **argv)
 	int rc = mb2sim_run(blk, len, &o, &r);
 	int warnings = r.warnings + (longer ? 1 : 0);
 	if (r.fatal)
-		printf("mb2dump: result: the kernel would stop: %s\n", r.fatal);
+		printf("mb2dump: result: the kernel would stop: %s\n",
+		       strncmp(r.fatal, "mb2dump: ", 9) ? r.fatal : r.fatal + 9);
 	else if (r.mb2_problems > 0)
 		printf("mb2dump: result: malformed block (%d problems in the tags; the kernel skips "
 		       "them and goes on), %d warnings\n", r.mb2_problems, warnings);

@@ -1,7 +1,8 @@
 /* tools/mb2sim.c - the kernel's boot-time view of a multiboot2 block, simulated on the host
  * (see tools/mb2sim.h). The steps follow kernel/main.c (mb2_parse, the command line's mem=) and
  * kernel/setup.c (read_e820, reserve_boot_data, the direct map's page tables, the section map,
- * populate_vmemmap, node_init, node_free_memblock) in the same order, with the same mm/ code
+ * populate_vmemmap, node_init, node_free_memblock, free_initmem) in the same order, with the
+ * same mm/ code
  * wherever that code only does bookkeeping. Where the kernel writes memory (page tables, frame
  * descriptors, buddy lists) only the sizes and counts are computed:
  *  - page tables: one page per table the kernel's direct_map_init()/map_pages() would allocate
@@ -37,6 +38,12 @@ static u64 sections[SECTION_WORDS];		/* present sections, as the kernel marks th
 static const u64 no_sections[SECTION_WORDS];	/* what the private node sees: no descriptors */
 static struct mm_node node;
 static u64 mem_limit;
+/* memmap= entries (kernel/setup.c setup_memmap_param(), Linux's syntax). */
+#define MAX_USER_MAP 16
+static struct mem_raw user_map[MAX_USER_MAP];
+static int nr_user_map;
+static bool user_exactmap;
+static unsigned int pt_pool_used;	/* pages of the kernel's built-in page-table pool */
 
 static struct mb2sim_result *res;
 
@@ -81,7 +88,25 @@ static void print_tags(size_t len)
 		note("image load base %#x\n", info.load_base);
 }
 
-/* kernel/main.c parse_cmdline(), for mem= only (other keys are the kernel's business). */
+/* kernel/setup.c setup_memmap_param(): memmap_parse_param() into at most MAX_USER_MAP entries. */
+static int set_memmap(const char *val, void *arg)
+{
+	struct mem_raw r;
+	int got = memmap_parse_param(val, &r);
+
+	(void)arg;
+	if (got == 0)
+		user_exactmap = true;
+	if (got <= 0)
+		return got;
+	if (nr_user_map >= MAX_USER_MAP)
+		return -1;
+	user_map[nr_user_map++] = r;
+	return 0;
+}
+
+/* kernel/main.c parse_cmdline(), for mem= and memmap= only (other keys are the kernel's
+ * business). */
 static int ignore_key(const char *key, const char *val)
 {
 	(void)key;
@@ -93,6 +118,7 @@ static void apply_cmdline(void)
 {
 	static const struct kernel_param params[] = {
 		{ "mem", param_set_size, &mem_limit },
+		{ "memmap", set_memmap, NULL },
 	};
 	const char *src = info.cmdline;
 	size_t len = src ? strnlen(src, MB2SIM_CMDLINE_MAX) : 0;
@@ -109,6 +135,8 @@ static void apply_cmdline(void)
 	cmdline[len] = '\0';
 	printk(KERN_INFO "Command line: %s\n", cmdline);
 	mem_limit = 0;
+	nr_user_map = 0;
+	user_exactmap = false;
 	res->warnings += parse_args(cmdline, params, ARRAY_SIZE(params), ignore_key);
 	if (mem_limit && mem_limit < (4UL << 20)) {
 		printk(KERN_WARNING "cmdline: mem=%llu is below 4 MiB, ignored\n",
@@ -197,14 +225,25 @@ static void report_raw(int nraw)
 }
 
 /* kernel/setup.c read_e820(). Returns the entry count, or -1 after fatal(). */
-static int read_e820(void)
+static int read_e820(const struct mb2sim_opts *o)
 {
+	unsigned int bits = o->phys_bits && o->phys_bits < MB2SIM_PHYS_BITS ? o->phys_bits
+									     : MB2SIM_PHYS_BITS;
+	u64 phys_limit = 1ULL << bits;
 	int clamped = 0;
-	int nraw = mb2_read_mmap(&info, raw_map, MB2SIM_MAX_RAW);
+	int nraw = user_exactmap ? 0 : mb2_read_mmap(&info, raw_map, MB2SIM_MAX_RAW - MAX_USER_MAP);
 
-	res->nraw = nraw;
-	if (info.mmap_count > MB2SIM_MAX_RAW)
+	if (!user_exactmap && info.mmap_count > MB2SIM_MAX_RAW - MAX_USER_MAP)
 		res->warnings++;		/* mb2_read_mmap() said so */
+	res->nfirmware = nraw;
+	res->nuser = nr_user_map;
+	res->exactmap = user_exactmap;
+	for (int i = 0; i < nr_user_map; i++)
+		raw_map[nraw++] = user_map[i];
+	res->nraw = nraw;
+	if (nr_user_map)
+		printk(KERN_INFO "e820: %d memmap= entries from the command line%s\n", nr_user_map,
+		       user_exactmap ? " (exactmap: the firmware map is ignored)" : "");
 	if (nraw == 0) {
 		fatal("setup: no memory map from the boot loader");
 		return -1;
@@ -224,20 +263,25 @@ static int read_e820(void)
 	memmap_print("BIOS-e820:", e820, n);
 	report_raw(nraw);
 	u64 limit = mem_limit;
-	if (limit && limit < PHYS_LIMIT)
+	if (limit && limit < phys_limit)
 		printk(KERN_INFO "e820: remove [mem 0x%016llx-0x%016llx] usable (mem=)\n",
 		       (unsigned long long)limit, ~0ULL);
 	else
-		limit = PHYS_LIMIT;
+		limit = phys_limit;
 	u64 before = memmap_usable_bytes(e820, n);
 	int capped = memmap_cap_usable(e820, n, limit);
 	if (mem_limit) {
 		printk(KERN_INFO "user-defined physical RAM map:\n");
 		memmap_print("user:", e820, capped);
 	}
-	if (limit == PHYS_LIMIT && memmap_usable_bytes(e820, capped) != before)
-		warn("usable RAM at and above 64 TiB (2^%d) is beyond the direct map: the kernel "
-		     "drops it without a message\n", MB2SIM_PHYS_BITS);
+	if (limit == phys_limit && memmap_usable_bytes(e820, capped) != before) {
+		if (bits == MB2SIM_PHYS_BITS)
+			warn("usable RAM at and above 64 TiB (2^%u) is beyond the direct map: the "
+			     "kernel drops it without a message\n", bits);
+		else
+			warn("usable RAM at and above 2^%u removed (a cap of this run, not the "
+			     "kernel's)\n", bits);
+	}
 	return capped;
 }
 
@@ -268,6 +312,7 @@ static void reserve_boot_data(const struct mb2sim_opts *o)
 	u64 ib = o->image_base, ie = o->image_end;
 
 	reserve(0, PAGE_SIZE, "first page (real-mode IVT/BDA)");
+	reserve(MB2SIM_TRAMPOLINE, PAGE_SIZE, "AP trampoline (SMP start-up code)");
 	if (ie > ib) {
 		if (!in_memory(ALIGN_DOWN(ib, PAGE_SIZE), ALIGN_UP(ie, PAGE_SIZE)))
 			warn("the kernel image [mem %#llx-%#llx] is not all usable RAM in this map "
@@ -297,11 +342,15 @@ static void reserve_boot_data(const struct mb2sim_opts *o)
 
 /* ---- the boot allocator's own allocations ---- */
 
-/* pt_alloc: one page-table page from memblock (bookkeeping only). */
+/* pt_alloc: one page-table page from memblock, else from the kernel's built-in pool of
+ * MB2SIM_PT_POOL pages in its image (bookkeeping only). */
 static bool pt_page(void)
 {
-	if (!memblock_alloc(&mb, PAGE_SIZE, PAGE_SIZE))
-		return false;
+	if (!memblock_alloc(&mb, PAGE_SIZE, PAGE_SIZE)) {
+		if (pt_pool_used >= MB2SIM_PT_POOL)
+			return false;
+		pt_pool_used++;
+	}
 	res->pgtable_bytes += PAGE_SIZE;
 	return true;
 }
@@ -429,6 +478,7 @@ static void print_summary(const struct mb2sim_opts *o)
 		managed += node.zones[i].managed_pages;
 	u64 usable = res->usable_bytes;
 	u64 kernel = o->image_end > o->image_base ? o->image_end - o->image_base : 0;
+	kernel -= MIN(kernel, res->init_bytes);		/* boot_params.kernel_bytes */
 	u64 known = kernel + res->memmap_bytes + res->pgtable_bytes;
 	u64 reserved = usable - ((u64)managed << PAGE_SHIFT);
 	u64 other = reserved > known ? reserved - known : 0;
@@ -446,7 +496,7 @@ static void print_summary(const struct mb2sim_opts *o)
 	       (unsigned long long)kernel >> 10, (unsigned long long)res->memmap_bytes >> 10,
 	       (unsigned long long)res->pgtable_bytes >> 10, (unsigned long long)other >> 10,
 	       (unsigned long long)mb.allocated >> 10);
-	note("before the kernel's own set-up allocations (initmem freed, slab caches):\n");
+	note("before the kernel's own allocations (slab caches, per-CPU data):\n");
 	node_print_meminfo(&node);
 	node_print_buddyinfo(&node);
 }
@@ -465,12 +515,13 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 
 	r->mb2_problems = mb2_parse(blk, MIN(len, (size_t)MB2SIM_MBI_MAX), &info);
 	if (r->mb2_problems < 0)
-		return fatal("mb2dump: the block header is unusable: the kernel stops here");
+		return fatal("mb2dump: the block header is unusable: the kernel stops here "
+			     "(\"mmkern: FAILED, exiting\")");
 	print_tags(len);
 	apply_cmdline();
 
 	/* kernel/setup.c mm_setup(). */
-	int n = read_e820();
+	int n = read_e820(o);
 	if (n < 0)
 		return 1;
 	r->nmap = n;
@@ -490,11 +541,13 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 	memblock_for_each_free(&mb, count_low_free, &low);
 	if (!low)
 		warn("no free RAM below 4 GiB: ZONE_DMA and ZONE_DMA32 are empty, so GFP_DMA and "
-		     "GFP_DMA32 requests fail%s\n", r->max_phys > SZ_512G || o->no_gbpages ?
-		     "" : " (the direct map needs no new page table here, so set-up goes on)");
+		     "GFP_DMA32 requests fail; the direct map's page tables come from the kernel's "
+		     "pool of %d pages\n", MB2SIM_PT_POOL);
 	mb.alloc_limit = SZ_4G;
+	pt_pool_used = 0;
 	if (!direct_map_tables(r->max_phys, !o->no_gbpages))
-		return fatal("setup: no usable RAM below 4 GiB for the direct map's page tables");
+		return fatal("setup: out of page-table pages for the direct map (no usable RAM "
+			     "below 4 GiB and the built-in pool spent)");
 	mb.alloc_limit = 0;
 
 	unsigned long max_pfn = r->max_phys >> PAGE_SHIFT;
@@ -507,6 +560,22 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 	node_mark_sections(&mb, max_pfn, sections);
 	if (!populate_vmemmap(max_pfn))
 		return fatal("setup: out of memory for the frame descriptors");
+
+	/* free_initmem() gives the init section's frames that are usable RAM to the buddy after
+	 * node_free_memblock(); the buddy then holds exactly the blocks it would hold had they
+	 * been free from the start (full coalescing leaves one decomposition per set of free
+	 * frames), so they are released from memblock here, before the zones are counted. */
+	unsigned long init_freed = 0, init_count = 0;
+	if (o->initmem_end > o->initmem_base) {
+		unsigned long first = o->initmem_base >> PAGE_SHIFT;
+		init_count = (unsigned long)((o->initmem_end - o->initmem_base) >> PAGE_SHIFT);
+		for (unsigned long pfn = first; pfn < first + init_count; pfn++) {
+			if (!memblock_is_memory(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE))
+				continue;
+			memblock_free(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE);
+			init_freed++;
+		}
+	}
 
 	struct node_layout lay = {
 		.vmemmap = NULL,		/* no section present: node_init writes nothing */
@@ -522,6 +591,16 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#llx with %s pages\n",
 	       (unsigned long long)r->max_phys - 1, SIM_PAGE_OFFSET,
 	       o->no_gbpages ? "2 MiB" : "1 GiB");
+	if (init_count) {
+		printk(KERN_INFO "Freeing unused kernel image (initmem) memory: %luK\n", init_freed * 4);
+		if (init_freed < init_count)
+			printk(KERN_INFO "initmem: %luK not given back: not usable RAM in the memory "
+			       "map\n", (init_count - init_freed) * 4);
+	} else {
+		note("initmem: where the kernel's init section is, is not in the block (the kernel "
+		     "frees it here; mb2dump --initmem=BASE-END)\n");
+	}
+	res->init_bytes = (u64)init_count << PAGE_SHIFT;
 	print_summary(o);
 
 	unsigned long managed = 0;

@@ -22,12 +22,17 @@
 #define MB2SIM_CMDLINE_MAX 1024		/* kernel/main.c CMDLINE_MAX */
 #define MB2SIM_MAX_RAW     4096		/* kernel/setup.c MAX_RAW_ENTRIES */
 #define MB2SIM_PHYS_BITS   46		/* kernel/arch.h MAX_PHYS_BITS: reach of the direct map */
+#define MB2SIM_PT_POOL     16		/* kernel/setup.c PT_POOL_PAGES: page tables in the image */
+#define MB2SIM_TRAMPOLINE  0x8000	/* kernel/smp.h SMP_TRAMPOLINE_PHYS: reserved page */
 
 struct mb2sim_opts {
 	u64 image_base, image_end;	/* kernel image [base, end); both 0 = not known */
+	u64 initmem_base, initmem_end;	/* its init section, freed after set-up; 0 = not known */
 	u64 mbi_phys;			/* where the block was; used when mbi_phys_known */
 	bool mbi_phys_known;
 	bool no_gbpages;		/* direct map with 2 MiB pages (CPU without pdpe1gb) */
+	unsigned int phys_bits;		/* cap usable RAM at 2^phys_bits, below the kernel's
+					 * MB2SIM_PHYS_BITS (0 = that); the fuzz target's speed */
 };
 
 struct mb2sim_result {
@@ -35,9 +40,11 @@ struct mb2sim_result {
 	const char *fatal;		/* the kernel's error line when it would stop, else NULL */
 	int warnings;			/* "mb2dump: warning:" lines printed */
 	int nraw, nmap, clamped;	/* raw entries read, sanitized entries (after caps) */
+	int nfirmware, nuser;		/* raw entries from the block and from memmap= */
+	bool exactmap;			/* memmap=exactmap: the block's map was ignored */
 	u64 mem_limit;			/* mem= from the block's command line (0 = none) */
 	u64 usable_bytes, max_phys;
-	u64 memmap_bytes, pgtable_bytes, section_bytes;
+	u64 memmap_bytes, pgtable_bytes, section_bytes, init_bytes;
 	unsigned long sections;
 	/* The simulation's own state, valid until the next call (read-only for callers). */
 	const struct mb2_info *info;

@@ -411,12 +411,26 @@ int main(int argc, char **argv)
 			{ 0x0, 4 * GiB, E_RESERVED }, { 600 * GiB, 2 * GiB, E_USABLE },
 		};
 		start();
-		head("far only");
+		head("far");
 		tag_mmap(far, 2);
 		tag_end();
-		want("setup: no usable RAM below 4 GiB for the direct map's page tables");
-		emit("no-low-usable-600g", "usable RAM only at 600 GiB: the direct map needs a table below 4 GiB",
-		     1, -1);
+		want("the direct map's page tables come from the kernel's pool of 16 pages");
+		want("  Normal   [mem 0x0000000100000000-0x000000967fffffff]");
+		want("page tables");
+		emit("no-low-usable-600g", "usable RAM only at 600 GiB: the direct map's first table "
+		     "comes from the kernel's built-in pool", 0, -1);
+
+		const struct ent farther[] = {
+			{ 0x0, 4 * GiB, E_RESERVED }, { 60ULL << 40, 2 * GiB, E_USABLE },
+		};
+		start();
+		head("farther");
+		tag_mmap(farther, 2);
+		tag_end();
+		want("setup: out of page-table pages for the direct map (no usable RAM below 4 GiB and "
+		     "the built-in pool spent)");
+		emit("no-low-usable-60t", "usable RAM only at 60 TiB: 119 direct-map tables, more than "
+		     "the kernel's pool of 16", 1, -1);
 
 		const struct ent none[] = {
 			{ 0x0, 0x9fc00, E_RESERVED }, { 0x100000, 0x1fee0000, 4 }, { 0x20000000, MiB, 5 },
@@ -526,6 +540,28 @@ int main(int argc, char **argv)
 		emit("bad-mem", "mem= values: too small, not a number, with a space", 0, -1);
 	}
 
+	/* memmap= on the command line: exactmap, entries of each kind, malformed ones, too many. */
+	{
+		start();
+		tag_string(2, "mkmbi hostile block");
+		tag_string(1, "memmap=exactmap memmap=0x9f000@0 memmap=63M@1M memmap=4K$0x200000 "
+			      "memmap=1M#0x3000000 memmap=junk memmap=0@1M memmap=1M memmap="
+			      "1@1 memmap=1@2 memmap=1@3 memmap=1@4 memmap=1@5 memmap=1@6 memmap=1@7 "
+			      "memmap=1@8 memmap=1@9 memmap=1@10 memmap=1@11 memmap=1@12 memmap=1@13");
+		tag_mmap(qemu512, 6);
+		tag_end();
+		want("e820: 16 memmap= entries from the command line (exactmap: the firmware map is "
+		     "ignored)");
+		want("cmdline: bad value for 'memmap': 'junk'");
+		want("cmdline: bad value for 'memmap': '0@1M'");
+		want("cmdline: bad value for 'memmap': '1M'");
+		want("cmdline: bad value for 'memmap': '1@13'");
+		want("BIOS-e820: [mem 0x0000000000200000-0x0000000000200fff] reserved");
+		want("BIOS-e820: [mem 0x0000000003000000-0x00000000030fffff] ACPI data");
+		emit("memmap", "memmap=exactmap and 21 memmap= values: 16 kept, malformed ones, one too "
+		     "many", 0, -1);
+	}
+
 	/* Odd entries: zero lengths, type 0 (a hole), unknown types, unaligned usable ranges. */
 	{
 		const struct ent e[] = {
@@ -575,8 +611,8 @@ int main(int argc, char **argv)
 		head("tiny");
 		tag_mmap(e, n);
 		tag_end();
-		want("mb2: memory map has 5000 entries, only the first 4096 used");
-		want("BIOS-provided physical RAM map (4096 entries,");
+		want("mb2: memory map has 5000 entries, only the first 4080 used");	/* 16 kept for memmap= */
+		want("BIOS-provided physical RAM map (4080 entries,");
 		want("mb2dump: result: usable, 1 warnings");
 		emit("tiny-entries", "5000 entries, most of them a few bytes long", 0, -1);
 
