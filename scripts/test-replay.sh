@@ -16,16 +16,7 @@ MAKE=${MAKE:-make}
 pass=0
 fail=0
 
-# record NAME STATUS: one check.
-record() {
-	if [ "$2" = 0 ]; then
-		echo "PASS $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1"
-		fail=$((fail + 1))
-	fi
-}
+. scripts/test-lib.sh	# record NAME STATUS
 
 # boot_replay NAME CMDLINE MODULE...: build an ISO with those modules, boot it (512M) and leave
 # the serial log in $OUT/NAME.log; returns qemu-run's status (0 ok, 1 kernel failure, ...).

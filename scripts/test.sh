@@ -11,16 +11,7 @@ MAKE=${MAKE:-make}
 pass=0
 fail=0
 
-# record NAME OK: one scripted check.
-record() {
-	if [ "$2" = 0 ]; then
-		echo "PASS $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1"
-		fail=$((fail + 1))
-	fi
-}
+. scripts/test-lib.sh	# record NAME STATUS
 
 # ktap NAME LOG: count every case result of a KTAP log.
 ktap() {
