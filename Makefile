@@ -191,7 +191,7 @@ host-test: $(HOSTBIN)
 .PHONY: mb2dump fuzz fuzz-build fuzz-regress fuzz-tools
 MB2DUMP := $(BUILD)/host/mb2dump
 MKMBI := $(BUILD)/host/mkmbi
-MB2DUMP_OBJ := $(patsubst %.c,$(BUILD)/host/%.o,tools/mb2dump.c tools/mb2sim.c \
+MB2DUMP_OBJ := $(patsubst %.c,$(BUILD)/host/%.o,tools/mb2dump.c tools/mb2sim.c tests/host/percpu_host.c \
 	$(filter-out lib/string.c,$(wildcard lib/*.c)) $(wildcard mm/*.c))
 
 $(MB2DUMP): $(MB2DUMP_OBJ) $(BUILD)/hostflags.stamp
@@ -210,7 +210,7 @@ FUZZCC ?= clang
 FUZZCFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -MMD -MP
 FUZZ_LIBSRC := $(filter-out lib/string.c,$(wildcard lib/*.c)) $(wildcard mm/*.c) \
-	tests/mm/fixture.c tools/mb2sim.c tests/fuzz/fuzz_common.c
+	tests/mm/fixture.c tools/mb2sim.c tests/fuzz/fuzz_common.c tests/host/percpu_host.c
 FUZZ_LIBOBJ := $(FUZZ_LIBSRC:%.c=$(BUILD)/fuzz/%.o)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 

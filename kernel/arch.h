@@ -3,6 +3,7 @@
 #define KERNEL_ARCH_H
 
 #include "lib/types.h"
+#include "lib/spinlock.h"	/* cpu_relax() */
 
 /* Virtual layout (as Linux x86_64 with 4-level paging):
  *   0xffff888000000000  direct map of all physical RAM (PAGE_OFFSET)
@@ -52,7 +53,6 @@ static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
-static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 /* The initial local APIC id of this CPU (CPUID 1, EBX[31:24]). */
 static inline u32 cpu_initial_apic_id(void)
 {

@@ -121,9 +121,18 @@ static void parse_cmdline(const char *src)
 }
 
 /* Free pages with every slab cache shrunk: what must come back after each test case. */
+static void shrink_this_cpu(void *arg)
+{
+	(void)arg;
+	kmem_cache_shrink_all();
+}
+
+/* What every ktest case must give back: free pages once every CPU has shrunk its caches (its
+ * active slabs) and every CPU's page lists are counted (nr_free_pages includes them). */
 static u64 free_pages_counter(void)
 {
-	kmem_cache_shrink_all();
+	if (smp_call_all(shrink_this_cpu, NULL) != 0)
+		printk(KERN_WARNING "ktest: not every CPU shrank its slab caches\n");
 	return nr_free_pages();
 }
 
@@ -182,6 +191,7 @@ void kmain(u32 magic, u64 mbi_phys)
 		finish(false);
 	acpi_init(mb2);		/* CPUs (MADT), NUMA affinity (SRAT, SLIT) */
 	smp_init(mb2, mbi_phys);	/* start the other CPUs: they idle until smp_call_*() */
+	node_set_nr_cpus(&contig_node, nr_cpu_ids());	/* per-CPU page lists shared among them */
 	kmem_cache_init(rdtsc());
 	node_print_meminfo(&contig_node);
 	node_print_buddyinfo(&contig_node);

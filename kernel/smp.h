@@ -16,9 +16,10 @@
 
 #include "kernel/arch.h"
 #include "lib/types.h"
+#include "lib/percpu.h"
 #include "mm/mb2.h"
 
-#define SMP_MAX_CPUS		64	/* per-CPU areas (static); more CPUs are reported, not started */
+#define SMP_MAX_CPUS		NR_CPUS	/* per-CPU areas (static); more CPUs are reported, not started */
 #define SMP_TRAMPOLINE_PHYS	0x8000	/* real-mode start page below 1 MiB (SIPI vector 0x08),
 					 * reserved by kernel/setup.c */
 #define SMP_CALL_TIMEOUT_MS	30000	/* default wait of smp_call_on()/smp_call_all() */
@@ -34,9 +35,12 @@ enum cpu_state {
 typedef void (*smp_call_fn)(void *arg);
 
 struct percpu {
+	/* the head lib/percpu.h reads (mm/ uses it without knowing the kernel) */
 	struct percpu *self;		/* %gs:0 - this_cpu_area() */
 	unsigned int cpu;		/* %gs:8 - smp_processor_id() */
 	u32 apic_id;			/* local APIC id (xAPIC: 8 bits) */
+	unsigned long line_off;		/* %gs:16 - cpu * PERCPU_LINE */
+
 	int state;			/* enum cpu_state (atomic) */
 
 	/* smp_call: the caller stores call_fn and call_arg, then call_seq + 1 (release); the
@@ -63,14 +67,10 @@ static inline struct percpu *this_cpu_area(void)
 	return p;
 }
 
-/* This CPU's logical id (0 = boot CPU). There is no preemption or migration: the value stays
- * right for as long as the caller runs. */
-static inline unsigned int smp_processor_id(void)
-{
-	unsigned int id;
-	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(__builtin_offsetof(struct percpu, cpu)));
-	return id;
-}
+_Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_OFF_CPU, "lib/percpu.h");
+_Static_assert(__builtin_offsetof(struct percpu, line_off) == PERCPU_OFF_LINE_OFF, "lib/percpu.h");
+
+/* smp_processor_id() (lib/percpu.h): this CPU's logical id, one %gs load. */
 #define this_cpu_id() smp_processor_id()
 
 /* Set by kernel/setup.c, which reserves SMP_TRAMPOLINE_PHYS: that page is usable RAM. */

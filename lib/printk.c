@@ -1,13 +1,21 @@
 /* lib/printk.c - printk/vprintk: format into a static buffer, strip the KERN_<LEVEL> prefix,
  * filter against console_loglevel and hand the text to console_write().
- * Single static buffer: not reentrant (a single-CPU kernel without printk from interrupts). */
+ * SMP: printk_lock serializes the buffer and the console, so lines from several CPUs never
+ * interleave. A printk nested on the CPU that holds the lock (a fault or panic inside printk)
+ * does not wait for itself: it formats into a second buffer and writes at once. The caller
+ * must have a per-CPU area (lib/percpu.h): in the kernel, from smp_early_init() on. */
 #include "lib/kernel.h"
+#include "lib/percpu.h"
+#include "lib/spinlock.h"
 
 #define PRINTK_BUF_SIZE 1024
 
 int console_loglevel = 7;
 
 static char printk_buf[PRINTK_BUF_SIZE];
+static char printk_nested_buf[PRINTK_BUF_SIZE];
+static DEFINE_SPINLOCK(printk_lock);
+static int printk_owner = -1;		/* CPU holding printk_lock, -1 when free */
 
 /* Strip leading KERN_SOH+level prefixes from *text; returns the level (KERN_CONT = default). */
 static int printk_strip_level(const char **text)
@@ -34,34 +42,48 @@ static bool ends_with_newline(const char *fmt)
 	return last && *last == '\n';
 }
 
-/* Replace the tail of a truncated message in printk_buf (len bytes) with "..." (and "\n"). */
-static size_t printk_mark_truncated(size_t len, bool newline)
+/* Replace the tail of a truncated message in buf (len bytes) with "..." (and "\n"). */
+static size_t printk_mark_truncated(char *buf, size_t len, bool newline)
 {
 	const char *mark = newline ? "...\n" : "...";
 	size_t n = newline ? 4 : 3, i;
 
 	for (i = 0; i < n; i++)
-		printk_buf[len - n + i] = mark[i];
+		buf[len - n + i] = mark[i];
 	return len;
 }
 
-/* Format, filter by level and write to the console; returns the bytes written. */
-int vprintk(const char *fmt, va_list ap)
+/* Format into buf, filter by level and write to the console; returns the bytes written. */
+static int vprintk_buf(char *buf, const char *fmt, va_list ap)
 {
-	int full = kvsnprintf(printk_buf, sizeof(printk_buf), fmt, ap);
+	int full = kvsnprintf(buf, PRINTK_BUF_SIZE, fmt, ap);
 	size_t len = full > 0 ? (size_t)full : 0;
-	const char *text = printk_buf;
+	const char *text = buf;
 	int level;
 
-	if (len >= sizeof(printk_buf))
-		len = printk_mark_truncated(sizeof(printk_buf) - 1, ends_with_newline(fmt));
+	if (len >= PRINTK_BUF_SIZE)
+		len = printk_mark_truncated(buf, PRINTK_BUF_SIZE - 1, ends_with_newline(fmt));
 	level = printk_strip_level(&text);
 	if (level >= console_loglevel)
 		return 0;
-	len -= (size_t)(text - printk_buf);
+	len -= (size_t)(text - buf);
 	if (len)
 		console_write(text, len);
 	return (int)len;
+}
+
+int vprintk(const char *fmt, va_list ap)
+{
+	int cpu = (int)smp_processor_id(), n;
+
+	if (__atomic_load_n(&printk_owner, __ATOMIC_RELAXED) == cpu)
+		return vprintk_buf(printk_nested_buf, fmt, ap);
+	spin_lock(&printk_lock);
+	__atomic_store_n(&printk_owner, cpu, __ATOMIC_RELAXED);
+	n = vprintk_buf(printk_buf, fmt, ap);
+	__atomic_store_n(&printk_owner, -1, __ATOMIC_RELAXED);
+	spin_unlock(&printk_lock);
+	return n;
 }
 
 /* As vprintk, with variadic arguments. */

@@ -15,7 +15,7 @@ typedef int32_t  s32;
 typedef int64_t  s64;
 typedef u64 phys_addr_t;
 
-#define NR_CPUS 1		/* CPUs the per-CPU structures are sized for */
+#define NR_CPUS 64		/* CPUs the per-CPU structures are sized for (ids 0..63) */
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  (1UL << PAGE_SHIFT)

@@ -11,15 +11,23 @@
 #define PG_slab     (1u << 2)	/* owned by the slab allocator */
 #define PG_head     (1u << 3)	/* head of a large kmalloc; page->private is its size in bytes */
 #define PG_tail     (1u << 4)	/* other frame of a slab or large kmalloc; private = head page */
-#define PG_frozen   (1u << 5)	/* slab is some CPU's active slab */
 /* Any of these makes a frame unfit for __free_pages(). */
 #define PG_ANY_OWNER_FLAGS (PG_reserved | PG_buddy | PG_slab | PG_head | PG_tail)
+
+/* A slab's state, one 32-bit word (struct page's counters). */
+struct slab_counters {
+	u16 inuse : 15;		/* objects allocated (all of them while frozen, less those
+				 * other CPUs freed since) */
+	u16 frozen : 1;		/* some CPU's active slab */
+	u16 freelist;		/* index of the first free object, SLAB_FREELIST_END if none */
+};
 
 /* The descriptor. Linux's is 64 bytes; ours is 32 (0.78% of RAM), asserted below.
  *   free block head:      PG_buddy, order = block order, lru on zone->free_area[order]
  *   allocated block head: refcount 1, order = allocation order, lru/private for the owner
  *   slab head:            PG_slab, private = its kmem_cache, lru on the cache's partial list,
- *                         slab.inuse/slab.freelist instead of refcount (see mm/slab.c)
+ *                         slab.{inuse,frozen,freelist} instead of refcount: one 32-bit word
+ *                         (counters) that CPUs change by compare-and-exchange (mm/slab.c)
  *   any other frame:      refcount 0, not PG_buddy (tail of a free or allocated block) */
 struct page {
 	struct list_head lru;	/* free-list link while PG_buddy; the owner's afterwards */
@@ -29,14 +37,13 @@ struct page {
 	u8 zone;		/* zone index within the node (ZONE_DMA, ZONE_DMA32, ZONE_NORMAL) */
 	union {
 		s32 refcount;	/* users of an allocated block head; 0 when free or a tail */
-		struct {
-			u16 inuse;	/* objects allocated (all of them while frozen) */
-			u16 freelist;	/* index of the first free object, SLAB_FREELIST_END if none */
-		} slab;
+		u32 counters;	/* slab: the three fields below as one word */
+		struct slab_counters slab;
 	};
 };
 
 #define SLAB_FREELIST_END 0xffffu
+#define SLAB_MAX_OBJECTS  0x7fffu	/* inuse has 15 bits */
 
 _Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
 

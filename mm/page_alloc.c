@@ -6,6 +6,15 @@
  * against allocations that could have been served higher up; __GFP_HIGH (GFP_ATOMIC) may dip
  * to half, atomic requests to three eighths of min, as in Linux.
  * Every free is validated first: a caller's mistake is reported and refused, never absorbed.
+ *
+ * Concurrency. Orders 0..3 go through the CPU's own per_cpu_pages (pcp) lists; the buddy
+ * behind them is touched batch blocks at a time. Locks, in the order they nest:
+ *   pcp->lock   this CPU's lists (uncontended but for a CPU draining them when memory is short)
+ *   zone->lock  the zone's buddy (free_area, free_pages, free blocks' descriptors)
+ * An allocated block's descriptor belongs to its owner; the one free that may race with
+ * another (a double free on two CPUs) is caught by taking refcount from 1 to 0 with a
+ * compare-and-exchange. Statistics (nr_bad, nr_alloc_fail) are atomic counters; the free
+ * page count is a sum of unlocked reads, exact whenever no other CPU allocates.
  */
 #include "mm/internal.h"
 #include "lib/string.h"
@@ -13,6 +22,14 @@
 #include "mm/fault_inject.h"
 
 struct mm_node contig_node;
+
+_Static_assert(sizeof(struct per_cpu_pages) == 2 * PERCPU_LINE, "this_cpu_pcp() scales by 2 lines");
+
+/* This CPU's lists in zone z. */
+static inline struct per_cpu_pages *this_cpu_pcp(struct zone *z)
+{
+	return this_cpu_elem(z->pcp, 2);
+}
 
 /* Highest zone the flags allow, or -1 for contradictory flags. */
 static int gfp_zone(gfp_t gfp)
@@ -37,13 +54,14 @@ static unsigned long alloc_mark(const struct zone *z, gfp_t gfp)
 	return mark;
 }
 
-/* Move up to batch frames of order-k blocks from z's buddy to the CPU list, keeping the zone
- * above limit free frames. Returns false when none could be moved. */
+/* Move up to batch frames of order-k blocks from z's buddy to the CPU list (pcp->lock held),
+ * keeping the zone above limit free frames. Returns false when none could be moved. */
 static bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
 		       unsigned long limit)
 {
 	unsigned int n = MAX(pcp->batch >> order, 1u), moved = 0;
 
+	spin_lock(&z->lock);
 	while (moved < n && z->free_pages >= limit + (1UL << order)) {
 		struct page *page = buddy_take(z, order);
 		if (!page)
@@ -52,15 +70,17 @@ static bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, unsigned int o
 		pcp->count += 1u << order;
 		moved++;
 	}
+	spin_unlock(&z->lock);
 	return moved > 0;
 }
 
-/* Give count frames (at least) from the CPU lists back to the buddy, oldest blocks first,
- * largest orders first. */
+/* Give count frames (at least) from the CPU lists (pcp->lock held) back to the buddy, oldest
+ * blocks first, largest orders first. */
 static void pcp_drain(struct zone *z, struct per_cpu_pages *pcp, unsigned int count)
 {
 	struct mm_node *n = z->node;
 
+	spin_lock(&z->lock);
 	for (int k = NR_PCP_ORDERS - 1; k >= 0 && count; k--) {
 		struct list_head *l = &pcp->lists[k];
 		while (!list_empty(l) && count) {
@@ -71,13 +91,26 @@ static void pcp_drain(struct zone *z, struct per_cpu_pages *pcp, unsigned int co
 			buddy_put(z, node_page_to_pfn(n, page), (unsigned int)k);
 		}
 	}
+	spin_unlock(&z->lock);
 }
 
+/* Every CPU's lists, this one's included: each under its own lock, so it is safe while the
+ * other CPUs allocate (Linux 6.1's drain_all_pages without the IPIs). */
 void node_drain_pages(struct mm_node *n)
 {
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
-		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
-			pcp_drain(&n->zones[i], &n->zones[i].pcp[cpu], ~0u);
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *z = &n->zones[i];
+		if (!z->managed_pages)
+			continue;
+		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+			struct per_cpu_pages *pcp = &z->pcp[cpu];
+			if (!__atomic_load_n(&pcp->count, __ATOMIC_RELAXED))
+				continue;
+			spin_lock(&pcp->lock);
+			pcp_drain(z, pcp, ~0u);
+			spin_unlock(&pcp->lock);
+		}
+	}
 }
 
 unsigned long zone_pcp_pages(const struct zone *z)
@@ -93,25 +126,31 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 {
 	unsigned long limit = alloc_mark(z, gfp) + z->lowmem_reserve[highest];
 
+	struct page *page = NULL;
+
 	if (order < NR_PCP_ORDERS) {
-		struct per_cpu_pages *pcp = &z->pcp[0];	/* this CPU's */
+		struct per_cpu_pages *pcp = this_cpu_pcp(z);
 		struct list_head *l = &pcp->lists[order];
-		if (unlikely(list_empty(l)) && !pcp_refill(z, pcp, order, limit))
-			return NULL;
-		struct page *page = list_first_entry(l, struct page, lru);
-		list_del(&page->lru);
-		pcp->count -= 1u << order;
+		spin_lock(&pcp->lock);
+		if (likely(!list_empty(l)) || pcp_refill(z, pcp, order, limit)) {
+			page = list_first_entry(l, struct page, lru);
+			list_del(&page->lru);
+			pcp->count -= 1u << order;
+		}
+		spin_unlock(&pcp->lock);
 		return page;
 	}
-	if (z->free_pages < limit + (1UL << order))
-		return NULL;
-	return buddy_take(z, order);
+	spin_lock(&z->lock);
+	if (z->free_pages >= limit + (1UL << order))
+		page = buddy_take(z, order);
+	spin_unlock(&z->lock);
+	return page;
 }
 
 static struct page *alloc_failed(struct mm_node *n, gfp_t gfp, unsigned int order,
 				 unsigned long caller, bool invalid)
 {
-	n->nr_alloc_fail++;
+	__atomic_fetch_add(&n->nr_alloc_fail, 1, __ATOMIC_RELAXED);
 	if (invalid)
 		printk(KERN_WARNING "page allocation: invalid request order:%u mode:%#x "
 		       "(caller %#lx)\n", order, gfp, caller);
@@ -161,7 +200,7 @@ static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned in
 
 void bad_page(struct mm_node *n, const struct page *page, const char *reason, unsigned long caller)
 {
-	n->nr_bad++;
+	__atomic_fetch_add(&n->nr_bad, 1, __ATOMIC_RELAXED);
 	if (page && PageSlab(page))
 		printk(KERN_ERR "BUG: Bad page state: pfn:%#lx flags:%#x order:%u slab inuse:%u: %s "
 		       "(caller %#lx)\n", node_page_to_pfn(n, page), page->flags, page->order,
@@ -220,20 +259,31 @@ static bool free_ok(struct mm_node *n, struct page *page, unsigned int order, un
 	return true;
 }
 
+/* Push a block (refcount 0) on a CPU list of z, draining a batch when it grows above high. */
+static __attribute__((always_inline)) inline void pcp_free(struct zone *z,
+							    struct per_cpu_pages *pcp,
+							    struct page *page, unsigned int order)
+{
+	spin_lock(&pcp->lock);
+	list_add(&page->lru, &pcp->lists[order]);
+	pcp->count += 1u << order;
+	if (unlikely(pcp->count > pcp->high))
+		pcp_drain(z, pcp, pcp->batch);
+	spin_unlock(&pcp->lock);
+}
+
 /* Return a validated block (refcount now 0) to its zone: small orders to the CPU list. */
 static inline void free_one(struct mm_node *n, struct page *page, unsigned int order)
 {
 	struct zone *z = &n->zones[page->zone];
 
 	if (order < NR_PCP_ORDERS) {
-		struct per_cpu_pages *pcp = &z->pcp[0];	/* this CPU's */
-		list_add(&page->lru, &pcp->lists[order]);
-		pcp->count += 1u << order;
-		if (unlikely(pcp->count > pcp->high))
-			pcp_drain(z, pcp, pcp->batch);
+		pcp_free(z, this_cpu_pcp(z), page, order);
 		return;
 	}
+	spin_lock(&z->lock);
 	buddy_put(z, node_page_to_pfn(n, page), order);
+	spin_unlock(&z->lock);
 }
 
 static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int order,
@@ -241,8 +291,14 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 {
 	if (!free_ok(n, page, order, caller))
 		return;
-	if (--page->refcount > 0)
+	s32 old = __atomic_fetch_sub(&page->refcount, 1, __ATOMIC_ACQ_REL);
+	if (old > 1)
 		return;
+	if (unlikely(old != 1)) {	/* another CPU freed it since free_ok() looked */
+		__atomic_fetch_add(&page->refcount, 1, __ATOMIC_RELAXED);
+		bad_page(n, page, "double free: frame freed by two CPUs at once", caller);
+		return;
+	}
 	free_one(n, page, order);
 }
 
@@ -257,14 +313,17 @@ static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_n
 	struct zone *z = n->preferred[ZONE_NORMAL];
 	if (unlikely(!z))
 		return NULL;
-	struct per_cpu_pages *pcp = &z->pcp[0];
+	struct per_cpu_pages *pcp = this_cpu_pcp(z);
 	struct list_head *l = &pcp->lists[order];
-	if (unlikely(list_empty(l)))
-		return NULL;
-	struct page *page = list_first_entry(l, struct page, lru);
-	list_del(&page->lru);
-	pcp->count -= 1u << order;
-	page->refcount = 1;
+	struct page *page = NULL;
+	spin_lock(&pcp->lock);
+	if (likely(!list_empty(l))) {
+		page = list_first_entry(l, struct page, lru);
+		list_del(&page->lru);
+		pcp->count -= 1u << order;
+		page->refcount = 1;
+	}
+	spin_unlock(&pcp->lock);
 	return page;
 }
 
@@ -276,17 +335,16 @@ static __attribute__((always_inline)) inline bool free_fast(struct mm_node *n, s
 	uintptr_t off = (uintptr_t)page - (uintptr_t)n->vmemmap;
 	unsigned long pfn = off / sizeof(struct page);
 
+	s32 one = 1;
+
 	if (unlikely(order >= NR_PCP_ORDERS || pfn >= n->max_pfn || (off % sizeof(struct page)) ||
-		     !node_pfn_valid(n, pfn) || page->refcount != 1 || page->order != order ||
-		     (page->flags & PG_ANY_OWNER_FLAGS)))
+		     !node_pfn_valid(n, pfn) || page->order != order ||
+		     (page->flags & PG_ANY_OWNER_FLAGS) ||
+		     !__atomic_compare_exchange_n(&page->refcount, &one, 0, false, __ATOMIC_ACQ_REL,
+						  __ATOMIC_RELAXED)))
 		return false;
-	page->refcount = 0;
 	struct zone *z = &n->zones[page->zone];
-	struct per_cpu_pages *pcp = &z->pcp[0];
-	list_add(&page->lru, &pcp->lists[order]);
-	pcp->count += 1u << order;
-	if (unlikely(pcp->count > pcp->high))
-		pcp_drain(z, pcp, pcp->batch);
+	pcp_free(z, this_cpu_pcp(z), page, order);
 	return true;
 }
 

@@ -10,8 +10,8 @@
  * and point at the first, so kfree() finds the cache from the address alone.
  *
  * Slab states:
- *   frozen   the active slab of a CPU (PG_frozen): its free objects are on that CPU's freelist,
- *            inuse == objects; objects freed by another CPU go to slab.freelist.
+ *   frozen   the active slab of a CPU (slab.frozen): its free objects are on that CPU's
+ *            freelist, inuse == objects; objects freed by another CPU go to slab.freelist.
  *   partial  some objects free: on s->partial (a small number of empty ones too, min_partial).
  *   full     every object allocated: on no list (found again when an object is freed).
  *   empty    beyond min_partial, or at shrink/destroy: its pages go back to the buddy.
@@ -35,10 +35,23 @@
  * kept on s->full so that every slab can be walked. A corrupted object is reported and isolated
  * (never handed out again); a bad free is reported and refused.
  *
- * Locking: one CPU with interrupts off, so nothing is taken yet. The per-CPU structure is
- * already separate so that the SMP issue adds a per-cache list_lock (protecting partial,
- * nr_partial and a slab's inuse/freelist when not frozen) and interrupt-disabled fast paths,
- * in the order slab_mutex -> list_lock -> zone lock.
+ * Locking (every CPU runs with interrupts off, so no lock is ever wanted by an interrupt).
+ *   slab_caches_lock -> slab_debug_lock -> s->list_lock -> page allocator (pcp, zone locks)
+ * - The CPU's kmem_cache_cpu (s->cpu[smp_processor_id()]) is touched only by its CPU: the
+ *   fast paths take no lock at all (the CPU cannot be interrupted or migrated).
+ * - A slab's {inuse, frozen, freelist} is one 32-bit word (struct page's counters), changed
+ *   only by compare-and-exchange once the slab is published: the owner of a frozen slab takes
+ *   its whole freelist with an exchange, any CPU pushes a freed object on it with a
+ *   compare-and-exchange. There is no ABA: nobody pops single objects off slab.freelist.
+ * - s->list_lock protects s->partial, nr_partial, s->full and every change of a slab's list
+ *   state: a slab is frozen (taken off partial) and unfrozen (placed) under it, and a free that
+ *   makes a non-frozen slab go from full to partial or to empty takes it before its
+ *   compare-and-exchange. So, under list_lock: not frozen and slab.freelist != END means "on
+ *   s->partial", not frozen and END means "full". A free that moves nothing (the common case)
+ *   is lock-free.
+ * - Debug caches take slab_debug_lock around each whole alloc and free, so their checks (which
+ *   walk freelists, the full list and the isolation table) see still data.
+ * - slab_caches (the list of caches) is under slab_caches_lock.
  */
 #include "mm/slab_internal.h"
 #include "lib/bitops.h"
@@ -51,21 +64,55 @@
 #define CACHE_LINE       64
 
 static struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
+static DEFINE_SPINLOCK(slab_caches_lock);
+DEFINE_SPINLOCK(slab_debug_lock);
 static struct kmem_cache kmem_cache_boot;	/* the cache of struct kmem_cache */
 static struct kmem_cache *kmalloc_caches[NR_KMALLOC];
 /* Per CPU: the kmalloc cache this CPU allocated from last. kfree() tries its active slab
  * first, which finds the cache of a recently allocated object without a descriptor lookup
- * (kmalloc caches live forever, so the hint never dangles). */
-static struct kmem_cache *kmalloc_last[NR_CPUS];
+ * (kmalloc caches live forever, so the hint never dangles). One cache line per CPU. */
+static struct kmalloc_hint {
+	struct kmem_cache *s;
+} __attribute__((aligned(PERCPU_LINE))) kmalloc_last[NR_CPUS];
 static struct kmem_cache *kmalloc_dma_caches[NR_KMALLOC];
 static unsigned int kmalloc_sizes[NR_KMALLOC];
 static char kmalloc_names[2][NR_KMALLOC][20];
 static u8 size_index[KMALLOC_MAX_CACHE_SIZE / 8];	/* (size - 1) / 8 -> class */
 static u64 slab_seed;
 
+_Static_assert(sizeof(struct kmem_cache_cpu) == PERCPU_LINE, "this_cpu() scales by one line");
+_Static_assert(sizeof(struct kmalloc_hint) == PERCPU_LINE, "kmalloc_hint() scales by one line");
+
 static inline struct kmem_cache_cpu *this_cpu(struct kmem_cache *s)
 {
-	return &s->cpu[0];	/* smp_processor_id() == 0 until the SMP issue */
+	return this_cpu_elem(s->cpu, 1);
+}
+
+static inline struct kmalloc_hint *kmalloc_hint(void)
+{
+	return this_cpu_elem(kmalloc_last, 1);
+}
+
+/* ---- a slab's counters word ---- */
+
+union counters {
+	u32 word;
+	struct slab_counters c;
+};
+_Static_assert(sizeof(union counters) == 4, "one 32-bit word");
+
+static inline union counters read_counters(const struct page *slab)
+{
+	union counters v;
+	v.word = __atomic_load_n(&slab->counters, __ATOMIC_ACQUIRE);
+	return v;
+}
+
+/* Replace *old by new if the word still holds *old; else *old is what it holds now. */
+static inline bool cas_counters(struct page *slab, union counters *old, union counters new)
+{
+	return __atomic_compare_exchange_n(&slab->counters, &old->word, new.word, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 /* Smallest order (<= SLUB_MAX_ORDER) with at least min_objects objects and at most 1/fraction
@@ -137,10 +184,12 @@ static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int
 	s->size = (unsigned int)stride;
 	s->order = calculate_order(s->size);
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
+	s->span = (unsigned long)s->objects * s->size;
+	s->slab_mask = (PAGE_SIZE << s->order) - 1;
 	s->reciprocal_size = (u32)((1ULL << 32) / s->size + 1);
 	unsigned int lg = __fls64(s->size);
 	s->min_partial = MIN(MAX(lg / 2, 5u), 10u);
-	return s->objects > 0 && s->objects < SLAB_FREELIST_END;
+	return s->objects > 0 && s->objects <= SLAB_MAX_OBJECTS;
 }
 
 static u64 splitmix64(u64 *x)
@@ -160,9 +209,12 @@ static bool cache_setup(struct kmem_cache *s, const char *name, unsigned int siz
 	if (!cache_geometry(s, size, align, flags | slub_debug_flags_for(name)))
 		return false;
 	s->random = splitmix64(&slab_seed);
+	spin_lock_init(&s->list_lock);
 	INIT_LIST_HEAD(&s->partial);
 	INIT_LIST_HEAD(&s->full);
+	spin_lock(&slab_caches_lock);
 	list_add_tail(&s->list, &slab_caches);
+	spin_unlock(&slab_caches_lock);
 	return true;
 }
 
@@ -180,10 +232,10 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
 		slab[i].flags |= PG_tail;
 		slab[i].private = (unsigned long)slab;
 	}
+	VM_BUG_ON((uintptr_t)slab_base(slab) & s->slab_mask);	/* free_other_fast relies on it */
 	slab->flags |= PG_slab;
 	slab->private = (unsigned long)s;
-	slab->slab.inuse = 0;
-	slab->slab.freelist = 0;
+	slab->counters = 0;			/* inuse 0, not frozen, freelist = object 0 */
 	for (unsigned int i = 0; i < s->objects; i++) {
 		void *obj = idx_to_obj(s, slab, i);
 		if (kmem_cache_debug(s))
@@ -192,7 +244,7 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
 			s->ctor(obj);
 		set_freepointer(s, obj, i + 1 < s->objects ? idx_to_obj(s, slab, i + 1) : NULL);
 	}
-	s->nr_slabs++;
+	__atomic_fetch_add(&s->nr_slabs, 1, __ATOMIC_RELAXED);
 	return slab;
 }
 
@@ -202,33 +254,22 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 		slab[i].flags &= (u16)~PG_tail;
 		slab[i].private = 0;
 	}
-	slab->flags &= (u16)~(PG_slab | PG_frozen);
+	slab->flags &= (u16)~PG_slab;
 	slab->private = 0;
 	slab->refcount = 1;		/* the union held slab counters */
-	s->nr_slabs--;
+	__atomic_fetch_sub(&s->nr_slabs, 1, __ATOMIC_RELAXED);
 	node_free_pages(&contig_node, slab, s->order);
 }
 
-/* Take the slab's whole freelist (for a CPU): returns its first object or NULL. */
+/* Freeze slab for this CPU (or keep it frozen) and take its whole freelist: returns the
+ * first object or NULL. For a partial slab, called under list_lock. */
 static void *take_freelist(struct kmem_cache *s, struct page *slab)
 {
-	void *first = NULL;
-	if (slab->slab.freelist != SLAB_FREELIST_END)
-		first = idx_to_obj(s, slab, slab->slab.freelist);
-	slab->slab.freelist = SLAB_FREELIST_END;
-	slab->slab.inuse = (u16)s->objects;
-	return first;
-}
+	union counters want = { .c = { .inuse = (u16)s->objects, .frozen = 1,
+				       .freelist = SLAB_FREELIST_END } }, old;
 
-/* Push obj on a slab's own freelist (not frozen here, or frozen on another CPU). */
-static void slab_push(struct kmem_cache *s, struct page *slab, void *obj)
-{
-	void *head = NULL;
-	if (slab->slab.freelist != SLAB_FREELIST_END)
-		head = idx_to_obj(s, slab, slab->slab.freelist);
-	set_freepointer(s, obj, head);
-	slab->slab.freelist = (u16)obj_to_idx(s, slab, obj);
-	slab->slab.inuse--;
+	old.word = __atomic_exchange_n(&slab->counters, want.word, __ATOMIC_ACQ_REL);
+	return old.c.freelist == SLAB_FREELIST_END ? NULL : idx_to_obj(s, slab, old.c.freelist);
 }
 
 /* A slab left with no free object: unlisted, or on s->full for a debug cache. */
@@ -238,17 +279,17 @@ static void slab_now_full(struct kmem_cache *s, struct page *slab)
 		list_add(&slab->lru, &s->full);
 }
 
-/* A non-frozen slab's inuse changed (listed: it was on the partial list): move it between
- * full, partial and empty. */
-static void place_slab(struct kmem_cache *s, struct page *slab, bool listed)
+/* Under list_lock, a non-frozen slab's counters just became now (listed: it was on the partial
+ * list): move it between full, partial and empty. */
+static void place_slab(struct kmem_cache *s, struct page *slab, bool listed, union counters now)
 {
-	if (slab->slab.inuse == 0 && s->nr_partial >= s->min_partial) {
+	if (now.c.inuse == 0 && s->nr_partial >= s->min_partial) {
 		if (listed) {
 			list_del(&slab->lru);
 			s->nr_partial--;
 		}
 		discard_slab(s, slab);
-	} else if (!listed && slab->slab.freelist != SLAB_FREELIST_END) {
+	} else if (!listed && now.c.freelist != SLAB_FREELIST_END) {
 		list_add_tail(&slab->lru, &s->partial);
 		s->nr_partial++;
 	} else if (!listed) {
@@ -262,26 +303,38 @@ static void cpu_slab_set(struct kmem_cache *s, struct kmem_cache_cpu *c, struct 
 {
 	c->slab = slab;
 	c->base = slab ? idx_to_obj(s, slab, 0) : NULL;
-	c->limit = slab && !kmem_cache_debug(s) ? (unsigned long)s->objects * s->size : 0;
+	c->limit = slab && !kmem_cache_debug(s) ? s->span : 0;
 }
 
-/* Give the CPU's active slab back: its CPU freelist returns to the slab's own freelist. */
+/* Give CPU c's active slab back (c is this CPU's, or that of a CPU that no longer uses s):
+ * its CPU freelist is chained in front of what other CPUs freed to it, and it is unfrozen and
+ * placed, all under list_lock. */
 static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
 	struct page *slab = c->slab;
-	void *obj = c->freelist;
+	void *head = c->freelist, *tail = NULL;
+	unsigned int n = 0;
 
 	if (!slab)
 		return;
-	while (obj) {
-		void *next = get_freepointer(s, obj);
-		slab_push(s, slab, obj);
-		obj = next;
-	}
+	for (void *o = head; o && n < s->objects; o = get_freepointer(s, o), n++)
+		tail = o;
 	cpu_slab_set(s, c, NULL);
 	c->freelist = NULL;
-	slab->flags &= (u16)~PG_frozen;
-	place_slab(s, slab, false);
+	spin_lock(&s->list_lock);
+	union counters old = read_counters(slab), now;
+	do {
+		now = old;
+		if (tail) {
+			set_freepointer(s, tail, old.c.freelist == SLAB_FREELIST_END ? NULL :
+					idx_to_obj(s, slab, old.c.freelist));
+			now.c.freelist = (u16)obj_to_idx(s, slab, head);
+		}
+		now.c.inuse = (u16)(old.c.inuse - n);
+		now.c.frozen = 0;
+	} while (!cas_counters(slab, &old, now));
+	place_slab(s, slab, false, now);
+	spin_unlock(&s->list_lock);
 }
 
 /* ---- allocation ---- */
@@ -290,23 +343,37 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 {
 	struct page *slab = c->slab;
 
-	if (slab && slab->slab.freelist != SLAB_FREELIST_END) {
-		c->freelist = take_freelist(s, slab);	/* objects other CPUs freed */
-		return c->freelist;
+	if (slab) {
+		if (read_counters(slab).c.freelist != SLAB_FREELIST_END) {
+			c->freelist = take_freelist(s, slab);	/* objects other CPUs freed */
+			if (c->freelist)
+				return c->freelist;
+		}
+		deactivate_slab(s, c);			/* full: unfreeze it */
 	}
-	if (slab) {					/* full: unfreeze it */
-		slab->flags &= (u16)~PG_frozen;
-		cpu_slab_set(s, c, NULL);
-		slab_now_full(s, slab);
-	}
-	if (!list_empty(&s->partial)) {
+	spin_lock(&s->list_lock);
+	while (!list_empty(&s->partial)) {
 		slab = list_first_entry(&s->partial, struct page, lru);
 		list_del(&slab->lru);
 		s->nr_partial--;
-	} else if (!(slab = new_slab(s, gfp))) {
-		return NULL;
+		void *first = take_freelist(s, slab);
+		if (likely(first)) {
+			spin_unlock(&s->list_lock);
+			cpu_slab_set(s, c, slab);
+			c->freelist = first;
+			return first;
+		}
+		/* cannot happen (a listed slab has free objects): keep it as full, unfrozen */
+		union counters old = read_counters(slab), now;
+		do {
+			now = old;
+			now.c.frozen = 0;
+		} while (!cas_counters(slab, &old, now));
+		place_slab(s, slab, false, now);
 	}
-	slab->flags |= PG_frozen;
+	spin_unlock(&s->list_lock);
+	if (!(slab = new_slab(s, gfp)))
+		return NULL;
 	cpu_slab_set(s, c, slab);
 	c->freelist = take_freelist(s, slab);
 	return c->freelist;
@@ -316,20 +383,22 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 static void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller)
 {
 	struct kmem_cache_cpu *c = this_cpu(s);
+	bool debug = kmem_cache_debug(s);
 	void *obj;
 
 	if (should_fail(&failslab))
 		return NULL;
-
+	if (debug)
+		spin_lock(&slab_debug_lock);
 again:
 	obj = c->freelist;
 	if (unlikely(!obj)) {
 		obj = slab_alloc_slow(s, c, gfp);
 		if (!obj)
-			return NULL;
+			goto out;
 	}
 	void *next = get_freepointer(s, obj);
-	if (kmem_cache_debug(s)) {
+	if (debug) {
 		if (!debug_freepointer_ok(s, c->slab, obj, next, caller))
 			next = NULL;		/* the rest of the chain is not trusted */
 		c->freelist = next;
@@ -340,6 +409,9 @@ again:
 	}
 	if (unlikely(gfp & __GFP_ZERO))
 		memset(obj, 0, s->object_size);
+out:
+	if (debug)
+		spin_unlock(&slab_debug_lock);
 	return obj;
 }
 
@@ -376,25 +448,89 @@ static __attribute__((always_inline)) inline bool free_fast(struct kmem_cache *s
 	return true;
 }
 
-/* Push obj on the own freelist of slab, a slab of s that is not the CPU's active one, when
- * nothing is unusual: no debugging, an object start, not the freelist head, objects in use,
- * not frozen. Moves the slab between lists only when it was full or becomes empty. */
+/* Report misuse of the slab API with the caller's address; the object is not freed. */
+static void slab_misuse(struct kmem_cache *s, const void *obj, const char *what, unsigned long caller)
+{
+	if (s)
+		__atomic_fetch_add(&s->nr_bad, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&contig_node.nr_bad, 1, __ATOMIC_RELAXED);
+	printk(KERN_ERR "BUG %s: %s: object %p (caller %#lx)\n", s ? s->name : "kmalloc", what,
+	       obj, caller);
+}
+
+/* Free obj (an object start of slab, a slab of s that is not this CPU's active one) to the
+ * slab's own freelist under list_lock, moving the slab between lists as its state says. */
+static __attribute__((noinline)) void slab_free_other(struct kmem_cache *s, struct page *slab, void *obj,
+			    unsigned long caller)
+{
+	char *base = idx_to_obj(s, slab, 0);
+	unsigned long off = (unsigned long)((char *)obj - base);
+	u16 idx = (u16)((off * s->reciprocal_size) >> 32);
+	const char *bad = NULL;
+
+	spin_lock(&s->list_lock);
+	union counters old = read_counters(slab), now;
+	do {
+		if (unlikely(idx == old.c.freelist)) {
+			bad = "double free";
+			break;
+		}
+		if (unlikely(old.c.inuse == 0)) {
+			bad = "double free (slab has no objects in use)";
+			break;
+		}
+		set_freepointer(s, obj, old.c.freelist != SLAB_FREELIST_END ?
+				base + (size_t)old.c.freelist * s->size : NULL);
+		now = old;
+		now.c.freelist = idx;
+		now.c.inuse--;
+	} while (!cas_counters(slab, &old, now));
+	if (!bad && !now.c.frozen) {			/* frozen: another CPU's active slab */
+		bool listed = old.c.freelist != SLAB_FREELIST_END;	/* else it was full */
+		if (!listed && kmem_cache_debug(s))
+			list_del(&slab->lru);		/* off s->full */
+		place_slab(s, slab, listed, now);
+	}
+	spin_unlock(&s->list_lock);
+	if (bad)
+		slab_misuse(s, obj, bad, caller);
+}
+
+/* Push obj on the own freelist of slab, a slab of s that is not this CPU's active one (a
+ * partial or full slab, or another CPU's active slab), when nothing is unusual: no debugging,
+ * an object start, not the freelist head, objects in use. Lock-free unless the slab must move
+ * (a non-frozen slab that was full or becomes empty): then slab_free_other() under list_lock.
+ * false: let the general path decide and report. */
 static __attribute__((always_inline)) inline bool free_other_fast(struct kmem_cache *s,
 								  struct page *slab, void *obj)
 {
-	char *base = slab_base(slab);
-	unsigned long off = (unsigned long)((char *)obj - base);
-	u16 head = slab->slab.freelist, inuse = slab->slab.inuse;
-	u16 idx = (u16)((off * s->reciprocal_size) >> 32);
+	unsigned long off = (uintptr_t)obj & s->slab_mask;	/* no red zone: not debugging */
+	char *base = (char *)obj - off;
+	u32 idx = (u32)((off * s->reciprocal_size) >> 32);
 
-	if (unlikely((s->flags & SLAB_DEBUG_FLAGS) || off >= (unsigned long)s->objects * s->size ||
-		     !is_multiple(s, off) || idx == head || inuse == 0 || (slab->flags & PG_frozen)))
+	if (unlikely((s->flags & SLAB_DEBUG_FLAGS) || off >= s->span || !is_multiple(s, off)))
 		return false;
-	set_freepointer(s, obj, head != SLAB_FREELIST_END ? base + (size_t)head * s->size : NULL);
-	slab->slab.freelist = idx;
-	slab->slab.inuse = --inuse;
-	if (unlikely(inuse == 0 || head == SLAB_FREELIST_END))
-		place_slab(s, slab, head != SLAB_FREELIST_END);
+	/* The counters word by hand (the bit-fields cost instructions here): inuse in bits 0-14,
+	 * frozen bit 15, freelist in 16-31; low = frozen | inuse. */
+	u32 old = __atomic_load_n(&slab->counters, __ATOMIC_ACQUIRE), now;
+	do {
+		u32 head = old >> 16, low = old & 0xffff;
+		if (unlikely(idx == head))
+			return false;			/* double free */
+		if (likely(!(old & 0x8000))) {
+			if (unlikely(low <= 1 || head == SLAB_FREELIST_END)) {
+				if (low == 0)
+					return false;	/* double free */
+				slab_free_other(s, slab, obj, _RET_IP_);	/* moves */
+				return true;
+			}
+		} else if (unlikely(low == 0x8000)) {
+			return false;			/* frozen, nothing in use */
+		}
+		set_freepointer(s, obj, head != SLAB_FREELIST_END ? base + (size_t)head * s->size : NULL);
+		now = (idx << 16) + low - 1;		/* inuse >= 1: no borrow into frozen */
+	} while (unlikely(!__atomic_compare_exchange_n(&slab->counters, &old, now, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)));
 	return true;
 }
 
@@ -445,16 +581,6 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
 
 /* ---- free ---- */
 
-/* Report misuse of the slab API with the caller's address; the object is not freed. */
-static void slab_misuse(struct kmem_cache *s, const void *obj, const char *what, unsigned long caller)
-{
-	if (s)
-		s->nr_bad++;
-	contig_node.nr_bad++;
-	printk(KERN_ERR "BUG %s: %s: object %p (caller %#lx)\n", s ? s->name : "kmalloc", what,
-	       obj, caller);
-}
-
 /* The slab of obj if obj is an object start of cache s (NULL after a report otherwise). */
 static struct page *check_object_in(struct kmem_cache *s, struct page *slab, const void *obj,
 				    unsigned long caller)
@@ -482,39 +608,26 @@ static struct page *check_object(struct kmem_cache *s, const void *obj, unsigned
 static void slab_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
 {
 	struct kmem_cache_cpu *c = this_cpu(s);
+	bool debug = kmem_cache_debug(s);
 
-	if (kmem_cache_debug(s) && !debug_free(s, slab, obj, caller))
-		return;
+	if (debug) {
+		spin_lock(&slab_debug_lock);
+		if (!debug_free(s, slab, obj, caller))
+			goto out;
+	}
 	if (likely(slab == c->slab)) {
 		if (unlikely(obj == c->freelist)) {
 			slab_misuse(s, obj, "double free", caller);
-			return;
+			goto out;
 		}
 		set_freepointer(s, obj, c->freelist);
 		c->freelist = obj;
-		return;
+	} else {
+		slab_free_other(s, slab, obj, caller);
 	}
-	/* Another slab: push on its own freelist; base and index computed once. */
-	char *base = idx_to_obj(s, slab, 0);
-	unsigned long off = (unsigned long)((char *)obj - base);
-	u16 idx = (u16)((off * s->reciprocal_size) >> 32), head = slab->slab.freelist;
-	bool listed = head != SLAB_FREELIST_END;	/* else full */
-	if (unlikely(idx == head)) {
-		slab_misuse(s, obj, "double free", caller);
-		return;
-	}
-	if (unlikely(slab->slab.inuse == 0)) {
-		slab_misuse(s, obj, "double free (slab has no objects in use)", caller);
-		return;
-	}
-	set_freepointer(s, obj, listed ? base + (size_t)head * s->size : NULL);
-	slab->slab.freelist = idx;
-	slab->slab.inuse--;
-	if (slab->flags & PG_frozen)		/* another CPU's active slab */
-		return;
-	if (!listed && kmem_cache_debug(s))
-		list_del(&slab->lru);		/* off s->full */
-	place_slab(s, slab, listed);
+out:
+	if (debug)
+		spin_unlock(&slab_debug_lock);
 }
 
 /* The general free path (validation, other slabs, debugging), out of line. */
@@ -553,28 +666,40 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 
 /* ---- cache management ---- */
 
-unsigned long kmem_cache_shrink(struct kmem_cache *s)
+/* Give back the active slab of c and every empty partial slab; returns pages freed. */
+static unsigned long shrink_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
-	unsigned long before = s->nr_slabs;
+	unsigned long freed = 0;
 	struct list_head *pos, *tmp;
 
-	deactivate_slab(s, this_cpu(s));
+	deactivate_slab(s, c);
+	spin_lock(&s->list_lock);
 	list_for_each_safe(pos, tmp, &s->partial) {
 		struct page *slab = list_entry(pos, struct page, lru);
-		if (slab->slab.inuse)
+		if (read_counters(slab).c.inuse)
 			continue;
 		list_del(pos);
 		s->nr_partial--;
 		discard_slab(s, slab);
+		freed += 1UL << s->order;
 	}
-	return (before - s->nr_slabs) << s->order;
+	spin_unlock(&s->list_lock);
+	return freed;
+}
+
+unsigned long kmem_cache_shrink(struct kmem_cache *s)
+{
+	return shrink_cpu(s, this_cpu(s));
 }
 
 void kmem_cache_shrink_all(void)
 {
 	struct list_head *pos;
+
+	spin_lock(&slab_caches_lock);
 	list_for_each(pos, &slab_caches)
 		kmem_cache_shrink(list_entry(pos, struct kmem_cache, list));
+	spin_unlock(&slab_caches_lock);
 }
 
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
@@ -597,14 +722,17 @@ int kmem_cache_destroy(struct kmem_cache *s)
 {
 	if (!s)
 		return 0;
-	kmem_cache_shrink(s);
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		shrink_cpu(s, &s->cpu[cpu]);		/* nobody uses s any more */
 	if (s->nr_slabs) {
 		printk(KERN_ERR "kmem_cache_destroy %s: Slab cache still has objects (%lu slabs in "
 		       "use), not destroyed (caller %#lx)\n", s->name, s->nr_slabs, _RET_IP_);
 		s->nr_bad++;
 		return -1;
 	}
+	spin_lock(&slab_caches_lock);
 	list_del(&s->list);
+	spin_unlock(&slab_caches_lock);
 	kmem_cache_free(&kmem_cache_boot, s);
 	return 0;
 }
@@ -705,7 +833,7 @@ void *kmalloc(size_t size, gfp_t gfp)
 		struct kmem_cache *s = kmalloc_caches[size_index[(size - 1) / 8]];
 		void *obj = alloc_fast(s, gfp);
 		if (likely(obj)) {
-			kmalloc_last[0] = s;	/* this CPU's */
+			kmalloc_hint()->s = s;
 			return obj;
 		}
 	}
@@ -770,7 +898,7 @@ static __attribute__((noinline)) void kfree_slow(const void *p, struct page *pag
 
 void kfree(const void *p)
 {
-	if (likely(free_fast(kmalloc_last[0], p)))	/* this CPU's last kmalloc cache */
+	if (likely(free_fast(kmalloc_hint()->s, p)))	/* this CPU's last kmalloc cache */
 		return;
 	struct page *page = slab_page_fast(p);
 	if (likely(page)) {
@@ -816,7 +944,7 @@ void kmem_cache_init(u64 seed)
 			    SLAB_HWCACHE_ALIGN, NULL));
 	kmalloc_init_sizes();
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
-		kmalloc_last[cpu] = &kmem_cache_boot;	/* any cache: only its active slab is used */
+		kmalloc_last[cpu].s = &kmem_cache_boot;	/* any cache: only its active slab is used */
 	for (unsigned int i = 0; i < NR_KMALLOC; i++) {
 		ksnprintf(kmalloc_names[0][i], sizeof(kmalloc_names[0][i]), "kmalloc-%u",
 			  kmalloc_sizes[i]);
@@ -830,21 +958,29 @@ void kmem_cache_init(u64 seed)
 	}
 }
 
-/* Objects of s not allocated: on its CPU freelist and on its slabs' own freelists. */
+/* Objects of s not allocated: on the CPU freelists and on its slabs' own freelists. Exact
+ * when no other CPU is allocating from s (the CPU freelists are read without their CPUs). */
 static unsigned long free_objects(struct kmem_cache *s)
 {
 	unsigned long free = 0;
 	struct list_head *pos;
-	struct kmem_cache_cpu *c = this_cpu(s);
 
-	for (void *o = c->freelist; o; o = get_freepointer(s, o))
-		free++;
-	if (c->slab)
-		free += s->objects - c->slab->slab.inuse;
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		struct kmem_cache_cpu *c = &s->cpu[cpu];
+		struct page *slab = c->slab;
+		unsigned int n = 0;
+		if (!slab)
+			continue;
+		for (void *o = c->freelist; o && n < s->objects; o = get_freepointer(s, o))
+			n++;
+		free += n + s->objects - read_counters(slab).c.inuse;
+	}
+	spin_lock(&s->list_lock);
 	list_for_each(pos, &s->partial) {
 		struct page *slab = list_entry(pos, struct page, lru);
-		free += s->objects - slab->slab.inuse;
+		free += s->objects - read_counters(slab).c.inuse;
 	}
+	spin_unlock(&s->list_lock);
 	return free;
 }
 
@@ -856,6 +992,7 @@ void slabinfo_print(void)
 	printk(KERN_INFO "# name            <active_objs> <num_objs> <objsize> <objperslab> "
 	       "<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata "
 	       "<active_slabs> <num_slabs> <sharedavail>\n");
+	spin_lock(&slab_caches_lock);
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 		unsigned long total = s->nr_slabs * s->objects;
@@ -863,15 +1000,18 @@ void slabinfo_print(void)
 		       "%6lu %6lu %6u\n", s->name, total - free_objects(s), total, s->size,
 		       s->objects, 1 << s->order, 0, 0, 0, s->nr_slabs, s->nr_slabs, 0);
 	}
+	spin_unlock(&slab_caches_lock);
 }
 
 unsigned long slab_pages(void)
 {
 	unsigned long pages = 0;
 	struct list_head *pos;
+	spin_lock(&slab_caches_lock);
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 		pages += s->nr_slabs << s->order;
 	}
+	spin_unlock(&slab_caches_lock);
 	return pages;
 }

@@ -6,6 +6,8 @@
 #include "lib/types.h"
 #include "lib/list.h"
 #include "mm/gfp.h"
+#include "lib/percpu.h"
+#include "lib/spinlock.h"
 
 /* Cache flags (Linux's values). The four debug flags are also set by slub_debug=. */
 #define SLAB_CONSISTENCY_CHECKS 0x100u	/* F: check every free (any double free, bad pointers) */
@@ -25,7 +27,7 @@ struct kmem_cache_cpu {
 	struct page *slab;		/* the active slab, or NULL */
 	char *base;			/* address of the active slab's first object */
 	unsigned long limit;		/* objects * size of the active slab; 0 without one */
-};
+} __attribute__((aligned(PERCPU_LINE)));	/* one cache line per CPU */
 
 /* With SLAB_STORE_USER: who last allocated and freed an object (after its free pointer). */
 struct slab_track {
@@ -53,14 +55,18 @@ struct kmem_cache {
 	u32 reciprocal_size;		/* 2^32 / size + 1: object-start test without a division */
 	unsigned int order;		/* slab order */
 	unsigned int objects;		/* objects per slab */
+	unsigned long span;		/* objects * size: bytes from the first object to the end */
+	unsigned long slab_mask;	/* (PAGE_SIZE << order) - 1: slabs are naturally aligned
+					 * blocks, so obj & slab_mask is obj's offset in its slab */
 	unsigned int flags;
 	void (*ctor)(void *);
 	u64 random;			/* freelist-pointer hardening secret */
 	unsigned long min_partial;	/* empty slabs kept on the partial list */
-	struct kmem_cache_cpu cpu[NR_CPUS];
+	struct kmem_cache_cpu cpu[NR_CPUS];	/* indexed by smp_processor_id() */
+	spinlock_t list_lock;		/* partial, nr_partial, full; see mm/slab.c "Locking" */
 	struct list_head partial;	/* slabs with free objects, not active on a CPU */
 	unsigned long nr_partial;
-	unsigned long nr_slabs;		/* slabs allocated */
+	unsigned long nr_slabs;		/* slabs allocated (atomic) */
 	unsigned long nr_bad;		/* misuse and corruption reports for this cache */
 	unsigned long nr_isolated;	/* corrupted objects kept out of circulation */
 	struct list_head full;		/* full slabs, tracked only for debug caches */
@@ -79,9 +85,12 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp);
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp);
 /* Return obj to s; a pointer not from s or a double free is reported and refused. */
 void kmem_cache_free(struct kmem_cache *s, void *obj);
-/* Give every empty slab back to the page allocator. Returns pages freed. */
+/* Give this CPU's active slab back and every empty slab to the page allocator. Returns pages
+ * freed. Other CPUs' active slabs stay theirs (Linux flushes them by IPI; here each CPU
+ * shrinks for itself, e.g. through smp_call_all()). */
 unsigned long kmem_cache_shrink(struct kmem_cache *s);
-/* Destroy s; refused (and reported, returning -1) while it has live objects. */
+/* Destroy s; refused (and reported, returning -1) while it has live objects. No CPU may use s
+ * any more: every CPU's active slab of s is given back. */
 int kmem_cache_destroy(struct kmem_cache *s);
 /* Allocate n objects into p[]; returns n, or 0 (with nothing allocated) on failure. */
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p);

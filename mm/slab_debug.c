@@ -154,8 +154,8 @@ void debug_init_object(struct kmem_cache *s, void *obj)
 static void report(struct kmem_cache *s, struct page *slab, void *obj, const char *what,
 		   unsigned long caller)
 {
-	s->nr_bad++;
-	contig_node.nr_bad++;
+	__atomic_fetch_add(&s->nr_bad, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&contig_node.nr_bad, 1, __ATOMIC_RELAXED);
 	printk(KERN_ERR "=============================================================================\n");
 	printk(KERN_ERR "BUG %s: %s\n", s->name, what);
 	printk(KERN_ERR "  object %p (index %u of the slab at pfn %#lx, %u objects), caller %#lx\n",
@@ -240,16 +240,21 @@ bool debug_alloc(struct kmem_cache *s, struct page *slab, void *obj, unsigned lo
 	return true;
 }
 
-/* Is obj on one of the freelists of slab (its own, or the CPU's when it is active)? */
+/* Is obj on one of the freelists of slab (its own, or a CPU's when it is that CPU's active
+ * slab)? slab_debug_lock keeps every CPU freelist of a debug cache still. */
 static bool already_free(struct kmem_cache *s, struct page *slab, void *obj)
 {
-	struct kmem_cache_cpu *c = &s->cpu[0];
 	unsigned int limit = s->objects;
-	void *p = slab == c->slab ? c->freelist : NULL;
+	void *p;
 
-	for (unsigned int n = 0; p && n < limit; n++, p = get_freepointer(s, p))
-		if (p == obj)
-			return true;
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		if (s->cpu[cpu].slab != slab)
+			continue;
+		p = s->cpu[cpu].freelist;
+		for (unsigned int n = 0; p && n < limit; n++, p = get_freepointer(s, p))
+			if (p == obj)
+				return true;
+	}
 	p = slab->slab.freelist == SLAB_FREELIST_END ? NULL : idx_to_obj(s, slab, slab->slab.freelist);
 	for (unsigned int n = 0; p && n < limit; n++, p = get_freepointer(s, p))
 		if (p == obj)
@@ -286,14 +291,18 @@ unsigned long kmem_cache_release_isolated(struct kmem_cache *s)
 	unsigned long n = 0;
 
 	for (int i = 0; i < MAX_ISOLATED; i++) {
-		if (isolated[i].s != s || !isolated[i].obj)
-			continue;
-		void *obj = isolated[i].obj;
-		isolated[i].obj = NULL;
-		set_redzones(s, obj, RED_ACTIVE);	/* as if allocated, then freed normally */
-		kmem_cache_free(s, obj);
-		s->nr_isolated--;
-		n++;
+		spin_lock(&slab_debug_lock);
+		void *obj = isolated[i].s == s ? isolated[i].obj : NULL;
+		if (obj) {
+			isolated[i].obj = NULL;
+			set_redzones(s, obj, RED_ACTIVE);	/* as if allocated, then freed */
+			s->nr_isolated--;
+		}
+		spin_unlock(&slab_debug_lock);
+		if (obj) {
+			kmem_cache_free(s, obj);
+			n++;
+		}
 	}
 	return n;
 }

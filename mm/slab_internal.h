@@ -88,6 +88,9 @@ static __attribute__((always_inline)) inline struct page *slab_page_fast(const v
 
 /* mm/slab_debug.c */
 
+/* Held around every alloc and free of a debug cache (mm/slab.c "Locking"). */
+extern spinlock_t slab_debug_lock;
+
 /* Debug flags slub_debug= asks for on a cache of this name. */
 unsigned int slub_debug_flags_for(const char *name);
 /* Lay out red zones, poison and tracking for a fresh object of a new slab. */

@@ -73,6 +73,7 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 	unsigned long lower = 0;
 
 	memset(n, 0, sizeof(*n));
+	n->nr_cpus = 1;
 	n->vmemmap = lay->vmemmap;
 	n->virt_base = lay->virt_base;
 	n->max_pfn = lay->max_pfn;
@@ -87,9 +88,12 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 			z->end_pfn = z->start_pfn;
 		for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
 			INIT_LIST_HEAD(&z->free_area[k].free_list);
-		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		spin_lock_init(&z->lock);
+		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+			spin_lock_init(&z->pcp[cpu].lock);
 			for (unsigned int k = 0; k < NR_PCP_ORDERS; k++)
 				INIT_LIST_HEAD(&z->pcp[cpu].lists[k]);
+		}
 		lower = lay->zone_end_pfn[i];
 	}
 	for (int r = 0; r < mb->memory.count; r++) {
@@ -113,6 +117,7 @@ static void give_to_buddy(struct zone *z, unsigned long pfn, unsigned long count
 {
 	unsigned long end = pfn + count;
 
+	spin_lock(&z->lock);
 	z->managed_pages += count;
 	while (pfn < end) {
 		unsigned int order = MAX_PAGE_ORDER;
@@ -123,6 +128,7 @@ static void give_to_buddy(struct zone *z, unsigned long pfn, unsigned long count
 		buddy_put(z, pfn, order);
 		pfn += 1UL << order;
 	}
+	spin_unlock(&z->lock);
 }
 
 void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long count)
@@ -205,7 +211,7 @@ void node_setup_watermarks(struct mm_node *n)
 		 * high = the low watermark shared among the CPUs, at least 4 batches. */
 		unsigned long batch = MIN(z->managed_pages >> 10, 256UL) / 4;
 		batch = batch + batch / 2 > 1 ? (1UL << __fls64(batch + batch / 2)) - 1 : 1;
-		unsigned long high = MAX(z->watermark[WMARK_LOW] / NR_CPUS, 4 * batch);
+		unsigned long high = MAX(z->watermark[WMARK_LOW] / n->nr_cpus, 4 * batch);
 		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 			z->pcp[cpu].batch = (unsigned int)batch;
 			z->pcp[cpu].high = (unsigned int)high;
@@ -274,4 +280,10 @@ void node_print_zones(const struct mm_node *n)
 		       z->watermark[WMARK_HIGH], z->lowmem_reserve[0], z->lowmem_reserve[1],
 		       z->lowmem_reserve[2]);
 	}
+}
+
+void node_set_nr_cpus(struct mm_node *n, unsigned int nr_cpus)
+{
+	n->nr_cpus = MAX(MIN(nr_cpus, (unsigned int)NR_CPUS), 1u);
+	node_setup_watermarks(n);
 }

@@ -9,6 +9,8 @@
 #include "lib/list.h"
 #include "mm/page.h"
 #include "mm/gfp.h"
+#include "lib/spinlock.h"
+#include "lib/percpu.h"
 
 enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, MAX_NR_ZONES };
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
@@ -28,20 +30,27 @@ struct free_area {
  * touched batch frames at a time (refill when empty, drain above high). */
 #define NR_PCP_ORDERS 4
 
+/* Its CPU takes the lock around every use (uncontended: one locked add); another CPU takes it
+ * only to drain the lists when memory is short (Linux 6.1's pcp->lock; our kernel has no
+ * interrupts to disable). Two cache lines, so that CPUs never share one. */
 struct per_cpu_pages {
+	spinlock_t lock;
 	unsigned int count;		/* frames on the lists */
 	unsigned int high;		/* drain batch frames when count goes above */
 	unsigned int batch;
 	struct list_head lists[NR_PCP_ORDERS];
-};
+} __attribute__((aligned(2 * PERCPU_LINE)));
 
-/* One zone. Single CPU, interrupts off: no lock yet (the SMP issue adds zone->lock). */
+/* One zone. zone->lock protects the buddy: free_area, free_pages and the PG_buddy/order of
+ * every free block. Lock order: pcp->lock -> zone->lock (a CPU list refills and drains under
+ * both). The other fields are set up at boot and only read afterwards. */
 struct zone {
 	const char *name;
 	struct mm_node *node;
 	unsigned long start_pfn, end_pfn;	/* span [start, end); empty when equal */
 	unsigned long present_pages;		/* RAM frames in the span */
 	unsigned long managed_pages;		/* frames handed to the buddy allocator */
+	spinlock_t lock;
 	unsigned long free_pages;		/* frames on the buddy free lists (not the pcp lists) */
 	unsigned long watermark[NR_WMARK];
 	unsigned long lowmem_reserve[MAX_NR_ZONES];
@@ -57,6 +66,7 @@ struct mm_node {
 	unsigned long max_pfn;		/* one past the highest frame with a descriptor */
 	const u64 *sections;		/* bitmap: section s has descriptors */
 	struct zone *preferred[MAX_NR_ZONES];	/* highest populated zone <= i, or NULL */
+	unsigned int nr_cpus;		/* CPUs that allocate (pcp high is shared among them) */
 	unsigned long nr_bad;		/* misuse reports (bad free, bad pointer) */
 	unsigned long nr_alloc_fail;	/* failed allocations */
 };
@@ -110,6 +120,9 @@ unsigned long node_free_memblock(struct mm_node *n, const struct memblock *mb);
 
 /* Recompute watermarks and lowmem reserves from managed_pages (Linux's formulas). */
 void node_setup_watermarks(struct mm_node *n);
+/* nr_cpus CPUs (ids below NR_CPUS) allocate from n from now on: the per-CPU list limits are
+ * recomputed for them (Linux shares the low watermark among the online CPUs). */
+void node_set_nr_cpus(struct mm_node *n, unsigned int nr_cpus);
 
 /* Give the frames [pfn, pfn + count) of n (reserved, inside one zone) to its buddy allocator. */
 void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long count);

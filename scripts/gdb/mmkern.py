@@ -26,9 +26,10 @@ PAGE_SIZE = 1 << PAGE_SHIFT
 SECTION_SHIFT = 27 - PAGE_SHIFT         # mm/zone.h: 128 MiB sections
 PAGES_PER_SECTION = 1 << SECTION_SHIFT
 KERNEL_VMA = 0xffffffff80000000         # kernel/arch.h: the kernel image, at physical + this
-PG_reserved, PG_buddy, PG_slab, PG_head, PG_tail, PG_frozen = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20
+PG_reserved, PG_buddy, PG_slab, PG_head, PG_tail = 0x1, 0x2, 0x4, 0x8, 0x10
 PG_NAMES = ((PG_reserved, "reserved"), (PG_buddy, "buddy"), (PG_slab, "slab"),
-            (PG_head, "head"), (PG_tail, "tail"), (PG_frozen, "frozen"))
+            (PG_head, "head"), (PG_tail, "tail"))
+# mm/page.h struct slab_counters, one 32-bit word: inuse bits 0-14, frozen bit 15, freelist 16-31
 SLAB_FREELIST_END = 0xffff              # mm/page.h
 SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER = 0x100, 0x400, 0x800, 0x10000
 SLAB_DEBUG_FLAGS = SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER
@@ -214,7 +215,7 @@ def flag_names(flags):
 class Page:
     """One decoded struct page."""
     __slots__ = ("addr", "pfn", "next", "prev", "private", "flags", "order", "zone",
-                 "refcount", "inuse", "freelist")
+                 "refcount", "counters", "inuse", "frozen", "freelist")
 
 
 class PageLayout:
@@ -233,8 +234,7 @@ class PageLayout:
         self.fields = {}
         for name, path in (("next", "lru.next"), ("prev", "lru.prev"), ("private", "private"),
                            ("flags", "flags"), ("order", "order"), ("zone", "zone"),
-                           ("refcount", "refcount"), ("inuse", "slab.inuse"),
-                           ("freelist", "slab.freelist")):
+                           ("refcount", "refcount"), ("counters", "counters")):
             r = offsetof(t, path)
             self.fields[name] = Field(*r) if r is not None else None
         self.f_flags = self.fields["flags"]
@@ -248,6 +248,7 @@ class PageLayout:
         p.addr, p.pfn = addr, pfn
         for name, f in self.fields.items():
             setattr(p, name, f.get(buf, base) if f is not None else 0)
+        p.inuse, p.frozen, p.freelist = p.counters & 0x7fff, (p.counters >> 15) & 1, p.counters >> 16
         return p
 
 
@@ -566,7 +567,7 @@ def cache_free_objects(node, c, notes):
         notes.append("%s: partial list %s" % (c.name, err))
     for n in nodes:
         data = read(n - node.layout.lru_off, node.layout.size)
-        free += (c.objects - node.layout.fields["inuse"].get(data)) & U32
+        free += (c.objects - (node.layout.fields["counters"].get(data) & 0x7fff)) & U32
     return free & U64
 
 
@@ -771,7 +772,7 @@ def describe_slab(node, p):
     cpu = slab_cpu(c, p.addr)
     if cpu is not None:
         where = "active slab of CPU %d" % cpu
-    elif p.flags & PG_frozen:
+    elif p.frozen:
         where = "frozen, but no CPU's active slab"
     elif p.freelist != SLAB_FREELIST_END:
         where = "on the partial list"
@@ -832,7 +833,7 @@ Reads memory only."""
         out = ["pfn %#x%s: phys %#x, virt %#x, (struct page *)%#x" % (
             pfn, " (%s)" % how if how else "", pfn << PAGE_SHIFT, node.virt(pfn), p.addr)]
         zone = zone_name(node, p.zone)
-        counters = ("slab.inuse %d, slab.freelist %#x" % (p.inuse, p.freelist)
+        counters = ("slab.inuse %d, slab.frozen %d, slab.freelist %#x" % (p.inuse, p.frozen, p.freelist)
                     if p.flags & PG_slab else "refcount %d" % p.refcount)
         out.append("  zone %s, flags %#x [%s], order %d, private %#x, %s" % (
             zone, p.flags, flag_names(p.flags), p.order, p.private, counters))
@@ -1236,7 +1237,7 @@ class Checker:
             p = slab_desc(slab, what)
             if p is None:
                 continue
-            if not p.flags & PG_frozen:
+            if not p.frozen:
                 self.bad("%s: %s pfn %#x is not frozen" % (c.name, what, p.pfn))
             objs, err = c.chain(freelist, c.objects + 1)
             free = check_chain(objs, err, p, "CPU %d freelist" % cpu)
@@ -1256,7 +1257,7 @@ class Checker:
             p = slab_desc(n - lay.lru_off, "partial slab")
             if p is None:
                 continue
-            if p.flags & PG_frozen:
+            if p.frozen:
                 self.bad("%s: partial slab pfn %#x is frozen" % (c.name, p.pfn))
             if p.freelist == SLAB_FREELIST_END:
                 self.bad("%s: partial slab pfn %#x has no free object" % (c.name, p.pfn))
@@ -1273,14 +1274,14 @@ class Checker:
                 p = slab_desc(n - lay.lru_off, "full-list slab")
                 if p is None:
                     continue
-                if p.flags & PG_frozen or p.freelist != SLAB_FREELIST_END or p.inuse != c.objects:
+                if p.frozen or p.freelist != SLAB_FREELIST_END or p.inuse != c.objects:
                     self.bad("%s: full-list slab pfn %#x: flags %#x inuse %d freelist %#x"
                              % (c.name, p.pfn, p.flags, p.inuse, p.freelist))
                 self.check_objects(c, p, set(), isolated)
 
         for pfn in sorted(slab_set - set(placed)):
             p = node.page(pfn)
-            if p.flags & PG_frozen:
+            if p.frozen:
                 self.bad("%s: slab pfn %#x is frozen but no CPU's active slab" % (c.name, pfn))
             elif p.freelist != SLAB_FREELIST_END or p.inuse != c.objects:
                 self.bad("%s: slab pfn %#x is on no list but not full (inuse %d, freelist %#x)"
