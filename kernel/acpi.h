@@ -82,7 +82,8 @@ struct acpi_info {
 extern struct acpi_info acpi_info;
 
 /* Read the tables from the RSDP copy of the multiboot2 information, through the direct map
- * (call after mm_setup()). Prints one summary line per table of interest. Returns 0 when a
+ * (mm_setup() calls it once the direct map exists, before the zones are built: the SRAT
+ * decides the NUMA nodes). Prints one summary line per table of interest. Returns 0 when a
  * MADT was found, -1 otherwise (then: one CPU, one node). */
 int acpi_init(const struct mb2_info *mb2);
 

@@ -156,7 +156,7 @@ static void bench_pages(unsigned int order)
 static void init_rows(u64 setup_ticks)
 {
 	unsigned long frames = 0;
-	for (int i = 0; i < MAX_NR_ZONES; i++)
+	for (unsigned int i = 0; i < contig_node.nr_zones; i++)
 		frames += contig_node.zones[i].present_pages;
 	unsigned long mib = frames >> (20 - PAGE_SHIFT);
 	if (!frames)

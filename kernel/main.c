@@ -189,9 +189,9 @@ void kmain(u32 magic, u64 mbi_phys)
 		dump_mbi(phys_to_virt(mbi_phys), mb2->total_size, mbi_phys);
 	if (mm_setup(mb2, mbi_phys) < 0)
 		finish(false);
-	acpi_init(mb2);		/* CPUs (MADT), NUMA affinity (SRAT, SLIT) */
 	smp_init(mb2, mbi_phys);	/* start the other CPUs: they idle until smp_call_*() */
 	node_set_nr_cpus(&contig_node, nr_cpu_ids());	/* per-CPU page lists shared among them */
+	numa_cpus_init();	/* each CPU allocates from its own node first */
 	kmem_cache_init(rdtsc());
 	node_print_meminfo(&contig_node);
 	node_print_buddyinfo(&contig_node);

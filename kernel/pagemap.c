@@ -105,7 +105,7 @@ static void print_header(const struct mm_node *n, const char *label)
 {
 	printk(KERN_INFO "PAGEMAP begin %s max_pfn=0x%lx page_size=%lu\n", label, n->max_pfn,
 	       PAGE_SIZE);
-	for (int i = 0; i < MAX_NR_ZONES; i++) {
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
 		const struct zone *z = &n->zones[i];
 		if (z->end_pfn > z->start_pfn)
 			printk(KERN_INFO "PAGEMAP zone %s 0x%lx 0x%lx\n", z->name, z->start_pfn,

@@ -6,8 +6,10 @@
  * from anywhere; then zones are sized and every frame memblock did not keep goes to the buddy.
  */
 #include "kernel/setup.h"
+#include "kernel/acpi.h"
 #include "kernel/arch.h"
 #include "kernel/smp.h"
+#include "mm/numa.h"
 #include "lib/kernel.h"
 #include "lib/string.h"
 #include "mm/memblock.h"
@@ -194,6 +196,8 @@ static void print_summary(u64 boot_alloc)
 	boot_params.reserved_bytes = usable - ((u64)managed << PAGE_SHIFT);
 	u64 other = boot_params.reserved_bytes > known ? boot_params.reserved_bytes - known : 0;
 	node_print_zone_ranges(n);
+	if (n->nr_nodes > 1)
+		node_print_numa(n);
 	node_print_zones(n);
 	printk(KERN_INFO "struct page: %zu bytes per %lu-byte frame (Linux: 64); memmap %llu KiB "
 	       "for %lu sections of 128 MiB (%llu.%02llu%% of usable RAM)\n", sizeof(struct page),
@@ -208,6 +212,68 @@ static void print_summary(u64 boot_alloc)
 	       (unsigned long long)boot_params.pgtable_bytes >> 10,
 	       (unsigned long long)other >> 10,
 	       (unsigned long long)boot_alloc >> 10);
+}
+
+/* The proximity domain of each node (numa_setup() fills it; node 0's is 0 without SRAT). */
+static u32 node_domain[MAX_NUMNODES];
+
+/* Nodes from the SRAT's memory affinity ranges, distances from the SLIT; one node without an
+ * SRAT or when its ranges cannot be used (said in one line). */
+static void numa_setup(struct node_layout *lay)
+{
+	static struct numa_range ranges[ACPI_MAX_MEM_AFFINITY];
+	const char *why;
+	unsigned int n = 0;
+
+	if (!acpi_info.has_srat)
+		return;
+	for (unsigned int i = 0; i < acpi_info.nr_mem_affinity; i++) {
+		const struct acpi_mem_affinity *m = &acpi_info.mem_affinity[i];
+		if (m->flags & ACPI_MEM_ENABLED)
+			ranges[n++] = (struct numa_range){ m->base, m->length, m->domain };
+	}
+	unsigned int nodes = numa_layout(ranges, n, lay->max_pfn, lay, node_domain, &why);
+	if (why)
+		printk(KERN_WARNING "NUMA: SRAT not used (%s): one node\n", why);
+	for (unsigned int i = 0; i < nodes; i++)
+		for (unsigned int j = 0; j < nodes; j++) {
+			unsigned int d = acpi_distance(&acpi_info, node_domain[i], node_domain[j]);
+			/* a SLIT must say 10 for itself and more for others; else the defaults */
+			if (i == j ? d != ACPI_DISTANCE_LOCAL : d <= ACPI_DISTANCE_LOCAL || d > 254)
+				d = i == j ? ACPI_DISTANCE_LOCAL : ACPI_DISTANCE_REMOTE;
+			lay->distance[i][j] = (u8)d;
+		}
+}
+
+void numa_cpus_init(void)
+{
+	struct mm_node *n = &contig_node;
+	unsigned int cpu;
+
+	if (n->nr_nodes < 2)
+		return;
+	for_each_online_cpu(cpu) {
+		long dom = acpi_cpu_domain(&acpi_info, per_cpu_area(cpu)->apic_id);
+		int nid = -1;
+		for (unsigned int i = 0; dom >= 0 && i < n->nr_nodes; i++)
+			if (node_domain[i] == (u32)dom)
+				nid = (int)i;
+		/* A CPU without affinity or in a domain without memory: its nearest node. */
+		for (unsigned int i = 0; nid < 0 && dom >= 0 && i < n->nr_nodes; i++)
+			if (nid < 0 || acpi_distance(&acpi_info, (u32)dom, node_domain[i]) <
+				       acpi_distance(&acpi_info, (u32)dom, node_domain[nid]))
+				nid = (int)i;
+		node_set_cpu_node(n, cpu, nid < 0 ? 0 : nid);
+	}
+	for (unsigned int i = 0; i < n->nr_nodes; i++) {
+		char line[128];
+		int len = ksnprintf(line, sizeof(line), "NUMA: node %u (domain %u) CPUs:", i,
+				    node_domain[i]);
+		for_each_online_cpu(cpu)
+			if (n->cpu[cpu].nid == (int)i && len < (int)sizeof(line) - 4)
+				len += ksnprintf(line + len, sizeof(line) - (size_t)len, " %u", cpu);
+		printk(KERN_INFO "%s\n", line);
+	}
 }
 
 int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
@@ -263,6 +329,8 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 		.sections = sections,
 		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
 	};
+	acpi_init(mb2);		/* CPUs (MADT), NUMA affinity (SRAT, SLIT): through the direct map */
+	numa_setup(&lay);
 	node_init(&contig_node, &lay, mb);
 	node_free_memblock(&contig_node, mb);
 	boot_params.init_ticks = rdtsc() - t0;

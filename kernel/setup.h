@@ -28,6 +28,9 @@ extern struct boot_params boot_params;
  * Returns 0, or -1 after a one-line error when the machine cannot be used. */
 int mm_setup(const struct mb2_info *mb2, u64 mbi_phys);
 
+/* Put every online CPU on its SRAT node (smp_init() first), one line per node. */
+void numa_cpus_init(void);
+
 /* memmap=<size>{@,$,#,!}<start> (usable, reserved, ACPI data, persistent) or memmap=exactmap,
  * as in Linux: laid over the firmware map before it is sanitized. 0, or -1 if malformed. */
 int setup_memmap_param(const char *val);

@@ -9,13 +9,13 @@
 #include "mm/gfp.h"
 #include "mm/zone.h"
 
-static unsigned long snapshot[MAX_NR_ZONES][NR_PAGE_ORDERS];
+static unsigned long snapshot[MAX_ZONES][NR_PAGE_ORDERS];
 
 /* Per-CPU page lists are drained first, so that buddyinfo shows every free frame. */
 static void take_snapshot(void)
 {
 	node_drain_pages(&contig_node);
-	for (int z = 0; z < MAX_NR_ZONES; z++)
+	for (unsigned int z = 0; z < contig_node.nr_zones; z++)
 		for (int k = 0; k < NR_PAGE_ORDERS; k++)
 			snapshot[z][k] = contig_node.zones[z].free_area[k].nr_free;
 }
@@ -23,7 +23,7 @@ static void take_snapshot(void)
 static bool same_as_snapshot(void)
 {
 	node_drain_pages(&contig_node);
-	for (int z = 0; z < MAX_NR_ZONES; z++)
+	for (unsigned int z = 0; z < contig_node.nr_zones; z++)
 		for (int k = 0; k < NR_PAGE_ORDERS; k++)
 			if (snapshot[z][k] != contig_node.zones[z].free_area[k].nr_free)
 				return false;

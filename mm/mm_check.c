@@ -110,7 +110,7 @@ int node_check(const struct mm_node *n, bool full)
 {
 	int problems = 0;
 
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
 		const struct zone *z = &n->zones[i];
 		unsigned long heads = 0;
 		problems += check_free_lists(z, &heads);

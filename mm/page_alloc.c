@@ -1,7 +1,9 @@
 /* mm/page_alloc.c - the page allocator API (Linux's shape) over a node's zone buddies.
  *
- * Zone choice: the GFP flags name the highest usable zone (Normal; DMA32 with GFP_DMA32; DMA
- * with GFP_DMA); allocation tries it, then falls back downward, never upward. A zone is used
+ * Zone choice: the GFP flags name the highest usable zone type (Normal; DMA32 with GFP_DMA32;
+ * DMA with GFP_DMA); allocation walks the calling CPU's zonelist (its own node's zones, Normal
+ * down to DMA, then the other nodes' by distance), skipping zones above that type: it falls
+ * back downward and to farther nodes, never upward. A zone is used
  * only while its free frames stay above its min watermark plus the lowmem reserve it keeps
  * against allocations that could have been served higher up; __GFP_HIGH (GFP_ATOMIC) may dip
  * to half, atomic requests to three eighths of min, as in Linux.
@@ -24,6 +26,7 @@
 struct mm_node contig_node;
 
 _Static_assert(sizeof(struct per_cpu_pages) == 2 * PERCPU_LINE, "this_cpu_pcp() scales by 2 lines");
+_Static_assert(sizeof(struct mm_cpu_zones) == PERCPU_LINE, "alloc_fast() scales by one line");
 
 /* This CPU's lists in zone z. */
 static inline struct per_cpu_pages *this_cpu_pcp(struct zone *z)
@@ -98,7 +101,7 @@ static void pcp_drain(struct zone *z, struct per_cpu_pages *pcp, unsigned int co
  * other CPUs allocate (Linux 6.1's drain_all_pages without the IPIs). */
 void node_drain_pages(struct mm_node *n)
 {
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
 		struct zone *z = &n->zones[i];
 		if (!z->managed_pages)
 			continue;
@@ -160,13 +163,13 @@ static struct page *alloc_failed(struct mm_node *n, gfp_t gfp, unsigned int orde
 	return NULL;
 }
 
-/* Try every allowed zone, highest first (zone fallback never goes upward). */
+/* Try every allowed zone of the CPU's zonelist in order (never a zone type above highest). */
 static struct page *get_page_from_zones(struct mm_node *n, gfp_t gfp, unsigned int order,
 					int highest)
 {
-	for (int i = highest; i >= 0; i--) {
-		struct zone *z = &n->zones[i];
-		if (!z->managed_pages)
+	for (struct zone *const *zl = n->cpu[smp_processor_id()].zonelist; *zl; zl++) {
+		struct zone *z = *zl;
+		if ((int)z->type > highest)
 			continue;
 		struct page *page = rmqueue(z, order, gfp, highest);
 		if (page)
@@ -310,7 +313,7 @@ static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_n
 	if (unlikely(order >= NR_PCP_ORDERS || (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_ZERO)) ||
 		     fault_inject_active))
 		return NULL;
-	struct zone *z = n->preferred[ZONE_NORMAL];
+	struct zone *z = this_cpu_elem(n->cpu, 1)->first;	/* its node's highest zone */
 	if (unlikely(!z))
 		return NULL;
 	struct per_cpu_pages *pcp = this_cpu_pcp(z);
@@ -379,7 +382,7 @@ struct page *node_virt_to_page(const struct mm_node *n, const void *addr)
 unsigned long node_nr_free_pages(const struct mm_node *n)
 {
 	unsigned long sum = 0;
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
+	for (unsigned int i = 0; i < n->nr_zones; i++)
 		sum += n->zones[i].free_pages + zone_pcp_pages(&n->zones[i]);
 	return sum;
 }
@@ -500,8 +503,5 @@ unsigned long nr_free_pages(void)
 
 unsigned long totalram_pages(void)
 {
-	unsigned long sum = 0;
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
-		sum += contig_node.zones[i].managed_pages;
-	return sum;
+	return node_managed_pages(&contig_node, -1);
 }

@@ -27,11 +27,19 @@ void node_mark_sections(const struct memblock *mb, unsigned long max_pfn, u64 *s
 	}
 }
 
-/* Zone index of pfn under the node's limits. */
+int node_pfn_nid(const struct mm_node *n, unsigned long pfn)
+{
+	unsigned int nid = 0;
+	while (nid + 1 < n->nr_nodes && pfn >= n->node_end_pfn[nid])
+		nid++;
+	return (int)nid;
+}
+
+/* Index in n->zones of the zone of pfn: its node's, then by the zone limits. */
 static unsigned int pfn_zone(const struct mm_node *n, unsigned long pfn)
 {
-	unsigned int i = 0;
-	while (i < MAX_NR_ZONES - 1 && pfn >= n->zones[i].end_pfn)
+	unsigned int i = (unsigned int)node_pfn_nid(n, pfn) * MAX_NR_ZONES, last = i + MAX_NR_ZONES - 1;
+	while (i < last && pfn >= n->zones[i].end_pfn)
 		i++;
 	return i;
 }
@@ -68,24 +76,44 @@ static void init_free_range(phys_addr_t b, phys_addr_t e, void *arg)
 	c->next = e >> PAGE_SHIFT;
 }
 
+/* The NUMA part of the layout: node spans (a partition of [0, max_pfn)) and distances. */
+static void init_nodes(struct mm_node *n, const struct node_layout *lay)
+{
+	unsigned long start = 0;
+
+	n->nr_nodes = lay->nr_nodes ? MIN(lay->nr_nodes, (unsigned int)MAX_NUMNODES) : 1;
+	n->nr_zones = n->nr_nodes * MAX_NR_ZONES;
+	for (unsigned int i = 0; i < n->nr_nodes; i++) {
+		unsigned long end = i + 1 == n->nr_nodes ? n->max_pfn : MIN(lay->node_end_pfn[i], n->max_pfn);
+		n->node_start_pfn[i] = start;
+		n->node_end_pfn[i] = MAX(end, start);
+		start = n->node_end_pfn[i];
+		for (unsigned int j = 0; j < n->nr_nodes; j++) {
+			u8 d = lay->distance[i][j];
+			n->distance[i][j] = d ? d : i == j ? NODE_DISTANCE_LOCAL : NODE_DISTANCE_REMOTE;
+		}
+	}
+}
+
 void node_init(struct mm_node *n, const struct node_layout *lay, const struct memblock *mb)
 {
-	unsigned long lower = 0;
-
 	memset(n, 0, sizeof(*n));
 	n->nr_cpus = 1;
 	n->vmemmap = lay->vmemmap;
 	n->virt_base = lay->virt_base;
 	n->max_pfn = lay->max_pfn;
 	n->sections = lay->sections;
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+	init_nodes(n, lay);
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
 		struct zone *z = &n->zones[i];
-		z->name = zone_names[i];
+		unsigned int nid = i / MAX_NR_ZONES, t = i % MAX_NR_ZONES;
+		unsigned long lo = t ? lay->zone_end_pfn[t - 1] : 0, hi = lay->zone_end_pfn[t];
+		z->name = zone_names[t];
 		z->node = n;
-		z->start_pfn = MIN(lower, n->max_pfn);
-		z->end_pfn = MIN(lay->zone_end_pfn[i], n->max_pfn);
-		if (z->end_pfn < z->start_pfn)
-			z->end_pfn = z->start_pfn;
+		z->nid = (int)nid;
+		z->type = (enum zone_type)t;
+		z->start_pfn = MIN(MAX(lo, n->node_start_pfn[nid]), n->node_end_pfn[nid]);
+		z->end_pfn = MAX(MIN(hi, n->node_end_pfn[nid]), z->start_pfn);
 		for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
 			INIT_LIST_HEAD(&z->free_area[k].free_list);
 		spin_lock_init(&z->lock);
@@ -94,12 +122,11 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 			for (unsigned int k = 0; k < NR_PCP_ORDERS; k++)
 				INIT_LIST_HEAD(&z->pcp[cpu].lists[k]);
 		}
-		lower = lay->zone_end_pfn[i];
 	}
 	for (int r = 0; r < mb->memory.count; r++) {
 		unsigned long b = mb->memory.regions[r].base >> PAGE_SHIFT;
 		unsigned long e = MIN(mb->memory.regions[r].end >> PAGE_SHIFT, n->max_pfn);
-		for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+		for (unsigned int i = 0; i < n->nr_zones; i++) {
 			struct zone *z = &n->zones[i];
 			unsigned long lo = MAX(b, z->start_pfn), hi = MIN(e, z->end_pfn);
 			if (hi > lo)
@@ -183,24 +210,62 @@ static unsigned long int_sqrt(unsigned long x)
 	return r;
 }
 
+/* Build each node's zonelist (nodes by distance, then id; each node's zones Normal down to
+ * DMA; populated zones only) and point every CPU at its node's. */
+static void build_zonelists(struct mm_node *n)
+{
+	for (unsigned int nid = 0; nid < n->nr_nodes; nid++) {
+		bool used[MAX_NUMNODES] = { false };
+		unsigned int k = 0;
+		for (unsigned int round = 0; round < n->nr_nodes; round++) {
+			int best = -1;
+			for (unsigned int j = 0; j < n->nr_nodes; j++)
+				if (!used[j] && (best < 0 || n->distance[nid][j] < n->distance[nid][best] ||
+						 (j == nid && n->distance[nid][j] == n->distance[nid][best])))
+					best = (int)j;
+			used[best] = true;
+			for (int t = MAX_NR_ZONES - 1; t >= 0; t--) {
+				struct zone *z = &n->zones[best * MAX_NR_ZONES + t];
+				if (z->managed_pages)
+					n->zonelist[nid][k++] = z;
+			}
+		}
+		n->zonelist[nid][k] = NULL;
+	}
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		struct mm_cpu_zones *c = &n->cpu[cpu];
+		c->zonelist = n->zonelist[c->nid];
+		c->first = c->zonelist[0];
+	}
+}
+
+int node_set_cpu_node(struct mm_node *n, unsigned int cpu, int nid)
+{
+	if (cpu >= NR_CPUS || nid < 0 || (unsigned int)nid >= n->nr_nodes)
+		return -1;
+	n->cpu[cpu].nid = nid;
+	n->cpu[cpu].zonelist = n->zonelist[nid];
+	n->cpu[cpu].first = n->zonelist[nid][0];
+	return 0;
+}
+
+int numa_node_id(const struct mm_node *n)
+{
+	return n->cpu[smp_processor_id()].nid;
+}
+
 void node_setup_watermarks(struct mm_node *n)
 {
-	unsigned long total = 0;
+	unsigned long total = node_managed_pages(n, -1);
 
-	struct zone *best = NULL;
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
-		total += n->zones[i].managed_pages;
-		if (n->zones[i].managed_pages)
-			best = &n->zones[i];
-		n->preferred[i] = best;		/* where a request limited to zone i starts */
-	}
+	build_zonelists(n);
 	if (total == 0)
 		return;
 	unsigned long min_kb = int_sqrt(total * (PAGE_SIZE / 1024) * 16);
 	min_kb = MIN(MAX(min_kb, 128UL), 262144UL);
 	unsigned long pages_min = min_kb / (PAGE_SIZE / 1024);
 
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
 		struct zone *z = &n->zones[i];
 		unsigned long min = pages_min * z->managed_pages / total;
 		unsigned long gap = MAX(min / 4, z->managed_pages * 10 / 10000);
@@ -216,25 +281,45 @@ void node_setup_watermarks(struct mm_node *n)
 			z->pcp[cpu].batch = (unsigned int)batch;
 			z->pcp[cpu].high = (unsigned int)high;
 		}
-		/* Allocations that could have used zone j > i must leave this much of zone i. */
+		/* Allocations that could have used zone j > t of the same node must leave this
+		 * much of zone t (Linux's lowmem_reserve, per node). */
 		unsigned long above = 0;
-		z->lowmem_reserve[i] = 0;
-		for (unsigned int j = i + 1; j < MAX_NR_ZONES; j++) {
-			above += n->zones[j].managed_pages;
-			z->lowmem_reserve[j] = above / lowmem_reserve_ratio[i];
+		unsigned int t = z->type, base = i - t;
+		memset(z->lowmem_reserve, 0, sizeof(z->lowmem_reserve));
+		for (unsigned int j = t + 1; j < MAX_NR_ZONES; j++) {
+			above += n->zones[base + j].managed_pages;
+			z->lowmem_reserve[j] = above / lowmem_reserve_ratio[t];
 		}
 	}
+}
+
+unsigned long node_managed_pages(const struct mm_node *n, int nid)
+{
+	unsigned long sum = 0;
+	for (unsigned int i = 0; i < n->nr_zones; i++)
+		if (nid < 0 || n->zones[i].nid == nid)
+			sum += n->zones[i].managed_pages;
+	return sum;
+}
+
+unsigned long node_free_pages_nid(const struct mm_node *n, int nid)
+{
+	unsigned long sum = 0;
+	for (unsigned int i = 0; i < n->nr_zones; i++)
+		if (nid < 0 || n->zones[i].nid == nid)
+			sum += n->zones[i].free_pages + zone_pcp_pages(&n->zones[i]);
+	return sum;
 }
 
 void node_print_buddyinfo(const struct mm_node *n)
 {
 	char line[160];
 
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
 		const struct zone *z = &n->zones[i];
 		if (!z->managed_pages)
 			continue;
-		int len = ksnprintf(line, sizeof(line), "Node %d, zone %8s ", n->id, z->name);
+		int len = ksnprintf(line, sizeof(line), "Node %d, zone %8s ", z->nid, z->name);
 		for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
 			len += ksnprintf(line + len, sizeof(line) - (size_t)len, "%6lu ",
 					 z->free_area[k].nr_free);
@@ -244,37 +329,75 @@ void node_print_buddyinfo(const struct mm_node *n)
 
 void node_print_meminfo(const struct mm_node *n)
 {
-	unsigned long total = 0, free = 0;
+	unsigned long kb = PAGE_SIZE / 1024;
 
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
-		total += n->zones[i].managed_pages;
-	free = node_nr_free_pages(n);		/* buddy lists plus per-CPU lists */
-	printk(KERN_INFO "MemTotal:       %8lu kB\n", total * (PAGE_SIZE / 1024));
-	printk(KERN_INFO "MemFree:        %8lu kB\n", free * (PAGE_SIZE / 1024));
+	printk(KERN_INFO "MemTotal:       %8lu kB\n", node_managed_pages(n, -1) * kb);
+	printk(KERN_INFO "MemFree:        %8lu kB\n", node_nr_free_pages(n) * kb);
+	for (unsigned int nid = 0; n->nr_nodes > 1 && nid < n->nr_nodes; nid++) {
+		printk(KERN_INFO "Node %u MemTotal:       %8lu kB\n", nid,
+		       node_managed_pages(n, (int)nid) * kb);
+		printk(KERN_INFO "Node %u MemFree:        %8lu kB\n", nid,
+		       node_free_pages_nid(n, (int)nid) * kb);
+	}
 }
 
+void node_print_numa(const struct mm_node *n)
+{
+	char line[96];
+
+	for (unsigned int nid = 0; nid < n->nr_nodes; nid++)
+		printk(KERN_INFO "NUMA: node %u [mem 0x%016llx-0x%016llx]\n", nid,
+		       (unsigned long long)n->node_start_pfn[nid] << PAGE_SHIFT,
+		       ((unsigned long long)n->node_end_pfn[nid] << PAGE_SHIFT) - 1);
+	if (n->nr_nodes < 2)
+		return;
+	printk(KERN_INFO "node distances:\n");
+	int len = ksnprintf(line, sizeof(line), "node ");
+	for (unsigned int j = 0; j < n->nr_nodes; j++)
+		len += ksnprintf(line + len, sizeof(line) - (size_t)len, "%4u", j);
+	printk(KERN_INFO "%s\n", line);
+	for (unsigned int i = 0; i < n->nr_nodes; i++) {
+		len = ksnprintf(line, sizeof(line), "%3u: ", i);
+		for (unsigned int j = 0; j < n->nr_nodes; j++)
+			len += ksnprintf(line + len, sizeof(line) - (size_t)len, "%4u", n->distance[i][j]);
+		printk(KERN_INFO "%s\n", line);
+	}
+}
+
+/* Linux's "Zone ranges:": each zone type's extent over all nodes. */
 void node_print_zone_ranges(const struct mm_node *n)
 {
 	printk(KERN_INFO "Zone ranges:\n");
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
-		const struct zone *z = &n->zones[i];
-		if (z->present_pages == 0)
-			printk(KERN_INFO "  %-8s empty\n", z->name);
+	for (unsigned int t = 0; t < MAX_NR_ZONES; t++) {
+		unsigned long lo = ~0UL, hi = 0;
+		for (unsigned int i = t; i < n->nr_zones; i += MAX_NR_ZONES) {
+			const struct zone *z = &n->zones[i];
+			if (z->present_pages) {
+				lo = MIN(lo, z->start_pfn);
+				hi = MAX(hi, z->end_pfn);
+			}
+		}
+		if (hi == 0)
+			printk(KERN_INFO "  %-8s empty\n", zone_names[t]);
 		else
-			printk(KERN_INFO "  %-8s [mem 0x%016llx-0x%016llx]\n", z->name,
-			       (unsigned long long)z->start_pfn << PAGE_SHIFT,
-			       ((unsigned long long)z->end_pfn << PAGE_SHIFT) - 1);
+			printk(KERN_INFO "  %-8s [mem 0x%016llx-0x%016llx]\n", zone_names[t],
+			       (unsigned long long)lo << PAGE_SHIFT,
+			       ((unsigned long long)hi << PAGE_SHIFT) - 1);
 	}
 }
 
 void node_print_zones(const struct mm_node *n)
 {
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++) {
+	char node[16] = "";
+
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
 		const struct zone *z = &n->zones[i];
 		if (!z->present_pages)
 			continue;
-		printk(KERN_INFO "zone %-6s: pfn %#lx-%#lx present %lu managed %lu free %lu "
-		       "min %lu low %lu high %lu reserve %lu/%lu/%lu\n",
+		if (n->nr_nodes > 1)
+			ksnprintf(node, sizeof(node), "node %d ", z->nid);
+		printk(KERN_INFO "%szone %-6s: pfn %#lx-%#lx present %lu managed %lu free %lu "
+		       "min %lu low %lu high %lu reserve %lu/%lu/%lu\n", node,
 		       z->name, z->start_pfn, z->end_pfn - 1, z->present_pages, z->managed_pages,
 		       z->free_pages, z->watermark[WMARK_MIN], z->watermark[WMARK_LOW],
 		       z->watermark[WMARK_HIGH], z->lowmem_reserve[0], z->lowmem_reserve[1],

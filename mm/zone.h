@@ -1,7 +1,10 @@
 /* mm/zone.h - nodes and zones: the frames of a machine split by physical address into
- * DMA [0, 16 MiB), DMA32 [16 MiB, 4 GiB) and Normal [4 GiB, end), each with its own buddy
- * allocator, free lists and watermarks. A node is an instance: the kernel has one (contig_node),
- * a test can build a private one over any buffer. */
+ * NUMA nodes (contiguous ranges, from the firmware's SRAT; one node without it), and each
+ * node's frames into DMA [0, 16 MiB), DMA32 [16 MiB, 4 GiB) and Normal [4 GiB, end), each
+ * zone with its own buddy allocator, free lists, per-CPU lists and watermarks.
+ * struct mm_node is the instance: all of a machine's memory, its NUMA nodes included. The
+ * kernel has one (contig_node); a test can build a private one over any buffer. A CPU
+ * allocates from its own node first and falls back to the others by distance (zonelists). */
 #ifndef MM_ZONE_H
 #define MM_ZONE_H
 
@@ -13,6 +16,12 @@
 #include "lib/percpu.h"
 
 enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, MAX_NR_ZONES };
+
+#define MAX_NUMNODES 4			/* NUMA nodes an mm_node can hold */
+#define MAX_ZONES (MAX_NUMNODES * MAX_NR_ZONES)	/* zone t of node i is zones[i * 3 + t] */
+#define NUMA_NO_NODE (-1)
+#define NODE_DISTANCE_LOCAL  10		/* SLIT's values */
+#define NODE_DISTANCE_REMOTE 20
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
 
 /* Frames per sparse section (128 MiB): the vmemmap is populated, and pfn_valid answered,
@@ -47,6 +56,8 @@ struct per_cpu_pages {
 struct zone {
 	const char *name;
 	struct mm_node *node;
+	int nid;				/* NUMA node */
+	enum zone_type type;
 	unsigned long start_pfn, end_pfn;	/* span [start, end); empty when equal */
 	unsigned long present_pages;		/* RAM frames in the span */
 	unsigned long managed_pages;		/* frames handed to the buddy allocator */
@@ -58,14 +69,27 @@ struct zone {
 	struct per_cpu_pages pcp[NR_CPUS];
 };
 
+/* Per CPU: where it allocates (one cache line each). */
+struct mm_cpu_zones {
+	struct zone *first;		/* its zonelist's head: the page fast path's zone */
+	struct zone *const *zonelist;	/* its node's zonelist */
+	int nid;			/* its node */
+} __attribute__((aligned(PERCPU_LINE)));
+
 struct mm_node {
-	int id;
-	struct zone zones[MAX_NR_ZONES];
+	unsigned int nr_nodes;		/* NUMA nodes, >= 1 */
+	unsigned int nr_zones;		/* nr_nodes * MAX_NR_ZONES: zones[] entries in use */
+	struct zone zones[MAX_ZONES];	/* page->zone indexes this */
+	unsigned long node_start_pfn[MAX_NUMNODES], node_end_pfn[MAX_NUMNODES];
+	u8 distance[MAX_NUMNODES][MAX_NUMNODES];	/* SLIT-style, 10 = local */
+	/* Per node: its populated zones in fallback order, NULL-terminated: nodes by distance
+	 * (itself first), each node's zones Normal down to DMA (Linux's node-ordered zonelist). */
+	struct zone *zonelist[MAX_NUMNODES][MAX_ZONES + 1];
+	struct mm_cpu_zones cpu[NR_CPUS];
 	struct page *vmemmap;		/* descriptor of pfn p is vmemmap[p] (sparse) */
 	uintptr_t virt_base;		/* virtual address of physical address 0 */
 	unsigned long max_pfn;		/* one past the highest frame with a descriptor */
 	const u64 *sections;		/* bitmap: section s has descriptors */
-	struct zone *preferred[MAX_NR_ZONES];	/* highest populated zone <= i, or NULL */
 	unsigned int nr_cpus;		/* CPUs that allocate (pcp high is shared among them) */
 	unsigned long nr_bad;		/* misuse reports (bad free, bad pointer) */
 	unsigned long nr_alloc_fail;	/* failed allocations */
@@ -82,6 +106,12 @@ struct node_layout {
 	unsigned long max_pfn;
 	const u64 *sections;		/* at least section_bitmap_words(max_pfn) words */
 	unsigned long zone_end_pfn[MAX_NR_ZONES];	/* DMA end, DMA32 end, Normal end (= ~0) */
+	/* NUMA: node i spans [node_end_pfn[i - 1], node_end_pfn[i]) (node 0 from 0; the last
+	 * one to max_pfn, whatever its entry says). nr_nodes 0 means one node. distance[i][j]
+	 * 0 means the default (10 on the diagonal, 20 elsewhere). */
+	unsigned int nr_nodes;
+	unsigned long node_end_pfn[MAX_NUMNODES];
+	u8 distance[MAX_NUMNODES][MAX_NUMNODES];
 };
 
 struct memblock;
@@ -133,10 +163,24 @@ void node_drain_pages(struct mm_node *n);
 /* Frames on the per-CPU lists of zone z. */
 unsigned long zone_pcp_pages(const struct zone *z);
 
+/* Make CPU cpu allocate from node nid first (a node without memory allocates from the nearest
+ * one). Every CPU starts on node 0. Returns -1 for a bad cpu or nid. */
+int node_set_cpu_node(struct mm_node *n, unsigned int cpu, int nid);
+/* Node of the calling CPU. */
+int numa_node_id(const struct mm_node *n);
+/* Node of pfn (which must be below max_pfn). */
+int node_pfn_nid(const struct mm_node *n, unsigned long pfn);
+/* Frames managed by, and free in, node nid (nid < 0: all nodes). */
+unsigned long node_managed_pages(const struct mm_node *n, int nid);
+unsigned long node_free_pages_nid(const struct mm_node *n, int nid);
+
 /* Print one /proc/buddyinfo line per populated zone: "Node 0, zone      DMA      1 ...". */
 void node_print_buddyinfo(const struct mm_node *n);
-/* Print "MemTotal:" and "MemFree:" in /proc/meminfo format. */
+/* Print "MemTotal:" and "MemFree:" in /proc/meminfo format, and with several nodes each
+ * node's ("Node 1 MemTotal: ...", as /sys/devices/system/node/node1/meminfo). */
 void node_print_meminfo(const struct mm_node *n);
+/* Print each node's span ("NUMA: node 1 [mem ...]") and distances (with several nodes). */
+void node_print_numa(const struct mm_node *n);
 /* Print Linux's "Zone ranges:" block. */
 void node_print_zone_ranges(const struct mm_node *n);
 /* Print one summary line per zone: span, present, managed, free, watermarks. */

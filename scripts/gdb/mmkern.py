@@ -264,8 +264,9 @@ class Node:
         if v is None:
             raise MmError("%s: no symbol contig_node: load build/kernel.elf first" % cmd)
         self.cmd = cmd
-        self.id = member(v, "id", 0)
         self.max_pfn = int(v["max_pfn"])
+        self.nr_nodes = member(v, "nr_nodes", 1)
+        self.nr_cpus = member(v, "nr_cpus", 1)          # CPUs that allocate
         self.vmemmap = int(v["vmemmap"])
         self.virt_base = int(v["virt_base"])
         sections = int(v["sections"])
@@ -283,10 +284,12 @@ class Node:
         self.zones = []
         zv = v["zones"]
         lo, hi = zv.type.strip_typedefs().range()
+        hi = min(hi, lo + member(v, "nr_zones", hi - lo + 1) - 1)   # zones in use
         for i in range(lo, hi + 1):
             z = zv[i]
             zone = Zone()
             zone.index = i
+            zone.nid = member(z, "nid", 0)
             zone.name = cstring(z["name"], 16)
             zone.start_pfn = int(z["start_pfn"])
             zone.end_pfn = int(z["end_pfn"])
@@ -294,7 +297,9 @@ class Node:
             zone.managed = int(z["managed_pages"])
             zone.free = int(z["free_pages"])
             zone.watermark = [int(z["watermark"][k]) for k in range(3)]
-            zone.lowmem_reserve = [int(z["lowmem_reserve"][k]) for k in range(hi - lo + 1)]
+            lr = z["lowmem_reserve"]
+            rlo, rhi = lr.type.strip_typedefs().range()
+            zone.lowmem_reserve = [int(lr[k]) for k in range(rlo, rhi + 1)]
             fa = z["free_area"]
             flo, fhi = fa.type.strip_typedefs().range()
             zone.free_area = [(int(fa[k]["nr_free"]), int(fa[k]["free_list"].address))
@@ -629,6 +634,10 @@ reserves), followed by each CPU's page-list count, high and batch. Reads memory 
         total = sum(z.managed for z in node.zones)
         free = sum(z.free + z.pcp_count for z in node.zones)   # node_nr_free_pages()
         out = ["MemTotal:       %8d kB" % (total * kb), "MemFree:        %8d kB" % (free * kb)]
+        for nid in range(node.nr_nodes if node.nr_nodes > 1 else 0):
+            zs = [z for z in node.zones if z.nid == nid]
+            out.append("Node %d MemTotal:       %8d kB" % (nid, sum(z.managed for z in zs) * kb))
+            out.append("Node %d MemFree:        %8d kB" % (nid, sum(z.free + z.pcp_count for z in zs) * kb))
         try:
             caches = [Cache(a) for a in cache_list(self.cmd)]
             slab = sum(c.nr_slabs << c.order for c in caches)
@@ -638,12 +647,13 @@ reserves), followed by each CPU's page-list count, high and batch. Reads memory 
         for z in node.zones:
             if not z.present:
                 continue
-            line = ("zone %-6s: pfn %s-%s present %d managed %d free %d min %d low %d high %d "
-                    "reserve %s" % (z.name, c_hex(z.start_pfn), c_hex(z.end_pfn - 1),
+            line = ("%szone %-6s: pfn %s-%s present %d managed %d free %d min %d low %d high %d "
+                    "reserve %s" % ("node %d " % z.nid if node.nr_nodes > 1 else "",
+                                    z.name, c_hex(z.start_pfn), c_hex(z.end_pfn - 1),
                                     z.present, z.managed,
                                     z.free, z.watermark[0], z.watermark[1], z.watermark[2],
                                     "/".join(str(r) for r in z.lowmem_reserve)))
-            for cpu, (count, high, batch, _) in enumerate(z.pcp):
+            for cpu, (count, high, batch, _) in enumerate(z.pcp[:node.nr_cpus]):
                 line += "; cpu%d pcp %d (high %d batch %d)" % (cpu, count, high, batch)
             out.append(line)
         gdb.write("\n".join(out) + "\n")
@@ -670,7 +680,7 @@ mm-check walks the lists themselves. Reads memory only."""
         for z in node.zones:
             if not z.managed:
                 continue
-            out.append("Node %d, zone %8s " % (node.id, z.name)
+            out.append("Node %d, zone %8s " % (z.nid, z.name)
                        + "".join("%6d " % nr for nr, _ in z.free_area))
         gdb.write("\n".join(out) + "\n" if out else "mm-buddyinfo: no zone has managed frames yet\n")
 

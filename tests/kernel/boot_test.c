@@ -41,10 +41,17 @@ static void limits_respected(struct ktest *t)
 	}
 	if (boot_params.mem_limit)
 		KT_EXPECT(t, ((u64)top << PAGE_SHIFT) < boot_params.mem_limit);
-	KT_EXPECT(t, n->zones[ZONE_DMA].end_pfn <= DMA_END_PFN);
-	KT_EXPECT(t, n->zones[ZONE_DMA32].end_pfn <= DMA32_END_PFN);
-	KT_EXPECT(t, n->zones[ZONE_NORMAL].start_pfn >= DMA32_END_PFN ||
-		     n->zones[ZONE_NORMAL].present_pages == 0);
+	for (unsigned int i = 0; i < n->nr_zones; i++) {	/* every node's zones */
+		const struct zone *z = &n->zones[i];
+		if (z->present_pages == 0)
+			continue;
+		if (z->type == ZONE_DMA)
+			KT_EXPECT(t, z->end_pfn <= DMA_END_PFN);
+		if (z->type == ZONE_DMA32)
+			KT_EXPECT(t, z->start_pfn >= DMA_END_PFN && z->end_pfn <= DMA32_END_PFN);
+		if (z->type == ZONE_NORMAL)
+			KT_EXPECT(t, z->start_pfn >= DMA32_END_PFN);
+	}
 	ktest_log(t, "highest managed frame %#lx, mem= %#llx", top,
 		  (unsigned long long)boot_params.mem_limit);
 }

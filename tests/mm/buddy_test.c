@@ -9,14 +9,14 @@
 
 /* Free-list occupancy of every zone, to compare before/after. */
 struct buddy_snap {
-	unsigned long nr_free[MAX_NR_ZONES][NR_PAGE_ORDERS];
+	unsigned long nr_free[MAX_ZONES][NR_PAGE_ORDERS];
 };
 
 /* Drain the per-CPU lists first: only then do the buddy lists hold every free frame. */
 static void snap(struct buddy_snap *s)
 {
 	node_drain_pages(&contig_node);
-	for (int z = 0; z < MAX_NR_ZONES; z++)
+	for (unsigned int z = 0; z < contig_node.nr_zones; z++)
 		for (int k = 0; k < NR_PAGE_ORDERS; k++)
 			s->nr_free[z][k] = contig_node.zones[z].free_area[k].nr_free;
 }
@@ -27,6 +27,20 @@ static bool snap_equal(const struct buddy_snap *a, const struct buddy_snap *b)
 }
 
 static struct buddy_snap before, after;
+
+/* The zone a block was taken from, which must hold the whole block. */
+static const struct zone *zone_of(const struct page *p)
+{
+	return &contig_node.zones[p->zone];
+}
+
+static bool block_in_zone(const struct page *p, unsigned int order)
+{
+	const struct zone *z = zone_of(p);
+	unsigned long pfn = page_to_pfn(p);
+	return p->zone < contig_node.nr_zones && pfn >= z->start_pfn &&
+	       pfn + (1UL << order) <= z->end_pfn;
+}
 
 /* Each order 0..10 is allocated aligned, usable end to end, and freed back. */
 static void alloc_every_order(struct ktest *t)
@@ -103,7 +117,7 @@ static unsigned long exhaust(struct ktest *t, gfp_t gfp, int highest, struct lis
 		struct page *p;
 		while ((p = alloc_pages(gfp | __GFP_NOWARN, (unsigned int)order))) {
 			unsigned long pfn = page_to_pfn(p);
-			if (p->zone > highest || pfn + (1UL << order) > contig_node.zones[highest].end_pfn)
+			if ((int)zone_of(p)->type > highest || !block_in_zone(p, (unsigned int)order))
 				ktest_fail(t, __FILE__, __LINE__, "pfn %#lx order %d in zone %u above %d",
 					   pfn, order, p->zone, highest);
 			*(unsigned long *)page_address(p) = pfn;	/* touch one word only */
@@ -129,10 +143,10 @@ static void release_all(struct ktest *t, struct list_head *taken)
  * that could be served from the zone named by highest (a zone already below stays untouched). */
 static void expect_reserves_kept(struct ktest *t, int highest, const unsigned long *free_before)
 {
-	for (int i = 0; i <= highest; i++) {
+	for (unsigned int i = 0; i < contig_node.nr_zones; i++) {
 		const struct zone *z = &contig_node.zones[i];
 		unsigned long keep = z->watermark[WMARK_MIN] + z->lowmem_reserve[highest];
-		if (z->managed_pages)
+		if (z->managed_pages && (int)z->type <= highest)
 			KT_EXPECT(t, z->free_pages >= MIN(free_before[i], keep));
 	}
 }
@@ -148,8 +162,8 @@ static void exhaust_and_recover(struct ktest *t)
 
 	snap(&before);
 	for (unsigned int i = 0; i < ARRAY_SIZE(runs); i++) {
-		unsigned long free_before[MAX_NR_ZONES];
-		for (int z = 0; z < MAX_NR_ZONES; z++)
+		unsigned long free_before[MAX_ZONES];
+		for (unsigned int z = 0; z < contig_node.nr_zones; z++)
 			free_before[z] = contig_node.zones[z].free_pages;
 		INIT_LIST_HEAD(&taken);
 		unsigned long got = exhaust(t, runs[i].gfp, runs[i].highest, &taken);
@@ -178,8 +192,9 @@ static void zone_constraints(struct ktest *t)
 		d[i] = alloc_pages(GFP_DMA, (unsigned int)i % 4);
 		d32[i] = alloc_pages(GFP_DMA32, (unsigned int)i % 4);
 		KT_ASSERT(t, d[i] && d32[i]);
-		KT_EXPECT(t, page_to_pfn(d[i]) + 8 <= contig_node.zones[ZONE_DMA].end_pfn);
-		KT_EXPECT(t, page_to_pfn(d32[i]) + 8 <= contig_node.zones[ZONE_DMA32].end_pfn);
+		KT_EXPECT(t, zone_of(d[i])->type == ZONE_DMA && block_in_zone(d[i], (unsigned int)i % 4));
+		KT_EXPECT(t, zone_of(d32[i])->type <= ZONE_DMA32 &&
+			     block_in_zone(d32[i], (unsigned int)i % 4));
 	}
 	for (int i = 0; i < 16; i++) {
 		__free_pages(d[i], (unsigned int)i % 4);

@@ -245,13 +245,13 @@ static unsigned long exhaust_pages(unsigned int order, gfp_t gfp)
 static void exhaustion_every_api(struct ktest *t)
 {
 	static const size_t sizes[] = { 8, 96, 1000, 8192, 20000, 1UL << 20 };
-	unsigned long wm[MAX_NR_ZONES][NR_WMARK];
+	unsigned long wm[MAX_ZONES][NR_WMARK];
 
 	if (!small_machine(t))
 		return;
 	kmem_cache_shrink_all();
 	unsigned long free0 = nr_free_pages();
-	for (int z = 0; z < MAX_NR_ZONES; z++)
+	for (unsigned int z = 0; z < contig_node.nr_zones; z++)
 		memcpy(wm[z], contig_node.zones[z].watermark, sizeof(wm[z]));
 	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++)
 		KT_EXPECT(t, exhaust_kmalloc(sizes[i], GFP_KERNEL) > 0);
@@ -266,7 +266,7 @@ static void exhaustion_every_api(struct ktest *t)
 	KT_EXPECT(t, exhaust_pages(0, GFP_DMA) > 0);
 	kmem_cache_shrink_all();
 	KT_EXPECT_EQ(t, nr_free_pages(), free0);
-	for (int z = 0; z < MAX_NR_ZONES; z++)
+	for (unsigned int z = 0; z < contig_node.nr_zones; z++)
 		KT_EXPECT(t, memcmp(wm[z], contig_node.zones[z].watermark, sizeof(wm[z])) == 0);
 	KT_EXPECT_EQ(t, node_check(&contig_node, true), 0);
 }

@@ -38,8 +38,15 @@ static int load_map(struct memblock *mb, size_t size, const struct mem_raw *raw,
 int fixture_node_build(struct mm_node *n, void *buf, size_t size, const struct mem_raw *raw,
 		       int nraw, const unsigned long zone_end[MAX_NR_ZONES])
 {
+	return fixture_numa_build(n, buf, size, raw, nraw, zone_end, NULL);
+}
+
+int fixture_numa_build(struct mm_node *n, void *buf, size_t size, const struct mem_raw *raw,
+		       int nraw, const unsigned long zone_end[MAX_NR_ZONES],
+		       const struct node_layout *numa)
+{
 	struct memblock *mb = &fixture_memblock;
-	struct node_layout lay;
+	struct node_layout lay = { 0 };
 
 	if (load_map(mb, size, raw, nraw) < 0) {
 		printk(KERN_ERR "fixture: bad memory map\n");
@@ -59,6 +66,11 @@ int fixture_node_build(struct mm_node *n, void *buf, size_t size, const struct m
 	lay.sections = sections;
 	lay.vmemmap = (struct page *)((char *)buf + map);
 	memcpy(lay.zone_end_pfn, zone_end, sizeof(lay.zone_end_pfn));
+	if (numa) {
+		lay.nr_nodes = numa->nr_nodes;
+		memcpy(lay.node_end_pfn, numa->node_end_pfn, sizeof(lay.node_end_pfn));
+		memcpy(lay.distance, numa->distance, sizeof(lay.distance));
+	}
 	node_init(n, &lay, mb);
 	node_free_memblock(n, mb);
 	return 0;

@@ -16,6 +16,11 @@
 int fixture_node_build(struct mm_node *n, void *buf, size_t size, const struct mem_raw *raw,
 		       int nraw, const unsigned long zone_end[MAX_NR_ZONES]);
 
+/* The same with NUMA nodes: numa's nr_nodes, node_end_pfn and distance (NULL: one node). */
+int fixture_numa_build(struct mm_node *n, void *buf, size_t size, const struct mem_raw *raw,
+		       int nraw, const unsigned long zone_end[MAX_NR_ZONES],
+		       const struct node_layout *numa);
+
 /* The boot allocator the last fixture_node_build used (for inspection by tests). */
 extern struct memblock fixture_memblock;
 

@@ -8,6 +8,7 @@ extern const struct ktest_suite buddy_stress_suite;
 extern const struct ktest_suite slab_suite;
 extern const struct ktest_suite slab_debug_suite;
 extern const struct ktest_suite fault_suite;
+extern const struct ktest_suite numa_suite;
 
 const struct ktest_suite *const ktest_mm_suites[] = {
 	&memmap_suite,
@@ -17,5 +18,6 @@ const struct ktest_suite *const ktest_mm_suites[] = {
 	&slab_suite,
 	&slab_debug_suite,
 	&fault_suite,
+	&numa_suite,
 	NULL
 };
