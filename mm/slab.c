@@ -36,7 +36,7 @@
  * (never handed out again); a bad free is reported and refused.
  *
  * Locking (every CPU runs with interrupts off, so no lock is ever wanted by an interrupt).
- *   slab_caches_lock -> slab_debug_lock -> s->list_lock -> page allocator (pcp, zone locks)
+ *   slab_debug_lock -> slab_caches_lock -> s->list_lock -> page allocator (pcp, zone locks)
  * - The CPU's kmem_cache_cpu (s->cpu[smp_processor_id()]) is touched only by its CPU: the
  *   fast paths take no lock at all (the CPU cannot be interrupted or migrated).
  * - A slab's {inuse, frozen, freelist} is one 32-bit word (struct page's counters), changed
@@ -337,6 +337,42 @@ static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	spin_unlock(&s->list_lock);
 }
 
+/* Give every empty slab on the partial list of s back; returns pages freed. */
+static unsigned long discard_empty_partials(struct kmem_cache *s)
+{
+	unsigned long freed = 0;
+	struct list_head *pos, *tmp;
+
+	spin_lock(&s->list_lock);
+	list_for_each_safe(pos, tmp, &s->partial) {
+		struct page *slab = list_entry(pos, struct page, lru);
+		if (read_counters(slab).c.inuse)
+			continue;
+		list_del(pos);
+		s->nr_partial--;
+		discard_slab(s, slab);
+		freed += 1UL << s->order;
+	}
+	spin_unlock(&s->list_lock);
+	return freed;
+}
+
+/* Memory is short: give every empty slab kept on a partial list (min_partial of them per
+ * cache) back to the page allocator, for every cache. Other CPUs' active slabs stay theirs
+ * (only their CPU may touch them); the page allocator has drained every CPU's page lists
+ * already. Returns the pages freed. */
+static unsigned long slab_reclaim_empty(void)
+{
+	unsigned long freed = 0;
+	struct list_head *pos;
+
+	spin_lock(&slab_caches_lock);
+	list_for_each(pos, &slab_caches)
+		freed += discard_empty_partials(list_entry(pos, struct kmem_cache, list));
+	spin_unlock(&slab_caches_lock);
+	return freed;
+}
+
 /* ---- allocation ---- */
 
 static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp)
@@ -372,7 +408,10 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 		place_slab(s, slab, false, now);
 	}
 	spin_unlock(&s->list_lock);
-	if (!(slab = new_slab(s, gfp)))
+	slab = new_slab(s, gfp);
+	if (!slab && slab_reclaim_empty())	/* memory is short: empty slabs of every cache */
+		slab = new_slab(s, gfp);
+	if (!slab)
 		return NULL;
 	cpu_slab_set(s, c, slab);
 	c->freelist = take_freelist(s, slab);
@@ -669,22 +708,8 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 /* Give back the active slab of c and every empty partial slab; returns pages freed. */
 static unsigned long shrink_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
-	unsigned long freed = 0;
-	struct list_head *pos, *tmp;
-
 	deactivate_slab(s, c);
-	spin_lock(&s->list_lock);
-	list_for_each_safe(pos, tmp, &s->partial) {
-		struct page *slab = list_entry(pos, struct page, lru);
-		if (read_counters(slab).c.inuse)
-			continue;
-		list_del(pos);
-		s->nr_partial--;
-		discard_slab(s, slab);
-		freed += 1UL << s->order;
-	}
-	spin_unlock(&s->list_lock);
-	return freed;
+	return discard_empty_partials(s);
 }
 
 unsigned long kmem_cache_shrink(struct kmem_cache *s)

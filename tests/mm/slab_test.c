@@ -303,6 +303,50 @@ static void random_stress(struct ktest *t)
 	KT_EXPECT_EQ(t, node_check(&contig_node, true), 0);
 }
 
+/* When the page allocator has nothing left, a cache that needs a slab gets one from the empty
+ * slabs other caches keep on their partial lists (min_partial each): they are given back and
+ * the allocation retried. Everything comes back afterwards. */
+static void empty_slabs_reclaimed_when_short(struct ktest *t)
+{
+	struct kmem_cache *keep = kmem_cache_create("test-keep", 512, 0, 0, NULL);
+	struct kmem_cache *need = kmem_cache_create("test-need", 512, 0, 0, NULL);
+	enum { N = 64 };
+	void *objs[N];
+	struct list_head hoard;
+
+	KT_ASSERT(t, keep && need);
+	for (int i = 0; i < N; i++) {
+		objs[i] = kmem_cache_alloc(keep, GFP_KERNEL);
+		KT_ASSERT(t, objs[i] != NULL);
+	}
+	for (int i = 0; i < N; i++)
+		kmem_cache_free(keep, objs[i]);
+	unsigned long empty = keep->nr_partial;
+	ktest_log(t, "test-keep: %lu empty slabs kept on its partial list", empty);
+	KT_EXPECT(t, empty > 0);
+
+	/* take every frame the page allocator will give, largest blocks first */
+	INIT_LIST_HEAD(&hoard);
+	for (int order = MAX_PAGE_ORDER; order >= 0; order--) {
+		struct page *p;
+		while ((p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, (unsigned int)order)))
+			list_add(&p->lru, &hoard);
+	}
+	void *obj = kmem_cache_alloc(need, GFP_KERNEL | __GFP_NOWARN);
+	KT_EXPECT(t, obj != NULL);
+	KT_EXPECT(t, keep->nr_partial < empty);
+	kmem_cache_free(need, obj);
+
+	struct list_head *pos, *tmp;
+	list_for_each_safe(pos, tmp, &hoard) {
+		struct page *p = list_entry(pos, struct page, lru);
+		list_del(pos);
+		__free_pages(p, p->order);
+	}
+	KT_EXPECT_EQ(t, kmem_cache_destroy(keep), 0);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(need), 0);
+}
+
 static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(cache_lifecycle),
 	KTEST_CASE(kmalloc_every_size),
@@ -314,6 +358,7 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(freelist_hardened),
 	KTEST_CASE(kmalloc_dma),
 	KTEST_CASE(random_stress),
+	KTEST_CASE(empty_slabs_reclaimed_when_short),
 	KTEST_END,
 };
 
