@@ -95,7 +95,7 @@ static void layout_from_ranges(struct ktest *t)
 /* ---- a private three-node machine over 4 MiB ---- */
 
 #define PRIV_FRAMES 1024
-static struct mm_node priv;
+static struct mm_node *priv;	/* large (every CPU's page lists): from the allocator */
 
 /* Zones DMA [0, 64), DMA32 [64, 256), Normal above (in frames). Nodes: 0 = [0, 512) with all
  * three types, 1 = [512, 768) and 2 = [768, 1024) Normal only. From node 1, node 2 is nearer
@@ -109,13 +109,16 @@ static int build_priv(void *buf)
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++)
 			numa.distance[i][j] = d[i][j];
-	return fixture_numa_build(&priv, buf, (size_t)PRIV_FRAMES << PAGE_SHIFT, NULL, 0, zone_end,
+	priv = alloc_pages_exact(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -1;
+	return fixture_numa_build(priv, buf, (size_t)PRIV_FRAMES << PAGE_SHIFT, NULL, 0, zone_end,
 				  &numa);
 }
 
 static const struct zone *zone_of(const struct page *p)
 {
-	return &priv.zones[p->zone];
+	return &priv->zones[p->zone];
 }
 
 /* The node's zones and zonelists are as the layout says. */
@@ -124,24 +127,25 @@ static void three_node_layout(struct ktest *t)
 	void *buf = alloc_pages_exact((size_t)PRIV_FRAMES << PAGE_SHIFT, GFP_KERNEL);
 	KT_ASSERT(t, buf != NULL);
 	KT_ASSERT_EQ(t, build_priv(buf), 0);
-	KT_EXPECT_EQ(t, priv.nr_nodes, 3);
-	KT_EXPECT_EQ(t, node_check(&priv, true), 0);
-	KT_EXPECT(t, priv.zones[0 * MAX_NR_ZONES + ZONE_DMA].managed_pages > 0);
-	KT_EXPECT(t, priv.zones[0 * MAX_NR_ZONES + ZONE_NORMAL].start_pfn == 256);
-	KT_EXPECT(t, priv.zones[1 * MAX_NR_ZONES + ZONE_NORMAL].start_pfn == 512);
-	KT_EXPECT(t, priv.zones[1 * MAX_NR_ZONES + ZONE_DMA32].present_pages == 0);
-	KT_EXPECT_EQ(t, node_pfn_nid(&priv, 511), 0);
-	KT_EXPECT_EQ(t, node_pfn_nid(&priv, 512), 1);
-	KT_EXPECT_EQ(t, node_pfn_nid(&priv, 1023), 2);
+	KT_EXPECT_EQ(t, priv->nr_nodes, 3);
+	KT_EXPECT_EQ(t, node_check(priv, true), 0);
+	KT_EXPECT(t, priv->zones[0 * MAX_NR_ZONES + ZONE_DMA].managed_pages > 0);
+	KT_EXPECT(t, priv->zones[0 * MAX_NR_ZONES + ZONE_NORMAL].start_pfn == 256);
+	KT_EXPECT(t, priv->zones[1 * MAX_NR_ZONES + ZONE_NORMAL].start_pfn == 512);
+	KT_EXPECT(t, priv->zones[1 * MAX_NR_ZONES + ZONE_DMA32].present_pages == 0);
+	KT_EXPECT_EQ(t, node_pfn_nid(priv, 511), 0);
+	KT_EXPECT_EQ(t, node_pfn_nid(priv, 512), 1);
+	KT_EXPECT_EQ(t, node_pfn_nid(priv, 1023), 2);
 	/* node 1's zonelist: its Normal, node 2's Normal, then node 0's Normal, DMA32, DMA */
-	struct zone *const *zl = priv.zonelist[1];
+	struct zone *const *zl = priv->zonelist[1];
 	KT_ASSERT(t, zl[0] && zl[1] && zl[2] && zl[3] && zl[4] && !zl[5]);
 	KT_EXPECT(t, zl[0]->nid == 1 && zl[1]->nid == 2 && zl[2]->nid == 0);
 	KT_EXPECT(t, zl[2]->type == ZONE_NORMAL && zl[3]->type == ZONE_DMA32 &&
 		     zl[4]->type == ZONE_DMA);
-	KT_EXPECT_EQ(t, node_managed_pages(&priv, 0) + node_managed_pages(&priv, 1) +
-		     node_managed_pages(&priv, 2), node_managed_pages(&priv, -1));
+	KT_EXPECT_EQ(t, node_managed_pages(priv, 0) + node_managed_pages(priv, 1) +
+		     node_managed_pages(priv, 2), node_managed_pages(priv, -1));
 	free_pages_exact(buf, (size_t)PRIV_FRAMES << PAGE_SHIFT);
+	free_pages_exact(priv, sizeof(*priv));
 }
 
 /* A CPU of node 1 takes node 1's frames first, then node 2's, then node 0's; GFP_DMA32 goes
@@ -152,13 +156,13 @@ static void fallback_by_distance(struct ktest *t)
 	void *buf = alloc_pages_exact((size_t)PRIV_FRAMES << PAGE_SHIFT, GFP_KERNEL);
 	KT_ASSERT(t, buf != NULL);
 	KT_ASSERT_EQ(t, build_priv(buf), 0);
-	KT_ASSERT_EQ(t, node_set_cpu_node(&priv, cpu, 1), 0);
-	KT_EXPECT_EQ(t, node_set_cpu_node(&priv, cpu, 3), -1);	/* no such node */
-	KT_EXPECT_EQ(t, node_set_cpu_node(&priv, NR_CPUS, 0), -1);
-	KT_EXPECT_EQ(t, numa_node_id(&priv), 1);
+	KT_ASSERT_EQ(t, node_set_cpu_node(priv, cpu, 1), 0);
+	KT_EXPECT_EQ(t, node_set_cpu_node(priv, cpu, 3), -1);	/* no such node */
+	KT_EXPECT_EQ(t, node_set_cpu_node(priv, NR_CPUS, 0), -1);
+	KT_EXPECT_EQ(t, numa_node_id(priv), 1);
 	unsigned long free0[3];
 	for (int i = 0; i < 3; i++)
-		free0[i] = node_free_pages_nid(&priv, i);
+		free0[i] = node_free_pages_nid(priv, i);
 
 	/* order-0 until NULL: the node of each frame never goes back to a nearer one */
 	struct list_head taken;
@@ -166,11 +170,11 @@ static void fallback_by_distance(struct ktest *t)
 	unsigned long got[3] = { 0, 0, 0 }, order_bad = 0;
 	int rank_of[3] = { 2, 0, 1 }, last_rank = 0;	/* node -> place in node 1's order */
 	struct page *p;
-	while ((p = node_alloc_pages(&priv, GFP_KERNEL | __GFP_NOWARN, 0))) {
+	while ((p = node_alloc_pages(priv, GFP_KERNEL | __GFP_NOWARN, 0))) {
 		int nid = zone_of(p)->nid;
-		unsigned long pfn = node_page_to_pfn(&priv, p);
+		unsigned long pfn = node_page_to_pfn(priv, p);
 		KT_EXPECT(t, pfn >= zone_of(p)->start_pfn && pfn < zone_of(p)->end_pfn);
-		KT_EXPECT_EQ(t, node_pfn_nid(&priv, pfn), nid);
+		KT_EXPECT_EQ(t, node_pfn_nid(priv, pfn), nid);
 		/* pages parked on the CPU lists of a zone may come late: ranks only rise by
 		 * zone, so count the rare step back rather than fail on it */
 		if (rank_of[nid] < last_rank)
@@ -184,25 +188,26 @@ static void fallback_by_distance(struct ktest *t)
 	KT_EXPECT(t, got[1] > 0 && got[2] > 0 && got[0] > 0);
 	KT_EXPECT_EQ(t, order_bad, 0);
 	/* the DMA zone of node 0 keeps its lowmem reserve against Normal requests */
-	const struct zone *dma = &priv.zones[ZONE_DMA];
+	const struct zone *dma = &priv->zones[ZONE_DMA];
 	KT_EXPECT(t, dma->free_pages + zone_pcp_pages(dma) >=
 		     MIN(dma->managed_pages, dma->watermark[WMARK_MIN] + dma->lowmem_reserve[ZONE_NORMAL]));
 	struct list_head *pos, *tmp;
 	list_for_each_safe(pos, tmp, &taken) {
 		list_del(pos);
-		node_free_pages(&priv, list_entry(pos, struct page, lru), 0);
+		node_free_pages(priv, list_entry(pos, struct page, lru), 0);
 	}
 	/* a DMA32 request from node 1 can only be served by node 0 */
-	p = node_alloc_pages(&priv, GFP_DMA32, 1);
+	p = node_alloc_pages(priv, GFP_DMA32, 1);
 	KT_ASSERT(t, p != NULL);
 	KT_EXPECT(t, zone_of(p)->nid == 0 && zone_of(p)->type == ZONE_DMA32);
-	node_free_pages(&priv, p, 1);
-	node_drain_pages(&priv);
+	node_free_pages(priv, p, 1);
+	node_drain_pages(priv);
 	for (int i = 0; i < 3; i++)
-		KT_EXPECT_EQ(t, node_free_pages_nid(&priv, i), free0[i]);
-	KT_EXPECT_EQ(t, priv.nr_bad, 0);
-	KT_EXPECT_EQ(t, node_check(&priv, true), 0);
+		KT_EXPECT_EQ(t, node_free_pages_nid(priv, i), free0[i]);
+	KT_EXPECT_EQ(t, priv->nr_bad, 0);
+	KT_EXPECT_EQ(t, node_check(priv, true), 0);
 	free_pages_exact(buf, (size_t)PRIV_FRAMES << PAGE_SHIFT);
+	free_pages_exact(priv, sizeof(*priv));
 }
 
 static const struct ktest_case numa_cases[] = {

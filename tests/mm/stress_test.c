@@ -125,7 +125,8 @@ static void random_ops_shadow_model(struct ktest *t)
  * zones, coalesces fully, and the memory goes back to the global node untouched. */
 static void private_node_hostile_map(struct ktest *t)
 {
-	static struct mm_node priv;
+	/* a node is large (every CPU's page lists of every zone): from the allocator */
+	struct mm_node *priv = alloc_pages_exact(sizeof(*priv), GFP_KERNEL);
 	const size_t size = 4UL << 20;
 	const struct mem_raw map[] = {
 		{ 0x200000, 0x200000, E820_USABLE },
@@ -138,38 +139,39 @@ static void private_node_hostile_map(struct ktest *t)
 	};
 	static const unsigned long zone_end[MAX_NR_ZONES] = { 256, 768, ~0UL };
 	void *buf = alloc_pages_exact(size, GFP_KERNEL);
-	KT_ASSERT(t, buf != NULL);
-	KT_ASSERT_EQ(t, fixture_node_build(&priv, buf, size, map, (int)ARRAY_SIZE(map), zone_end), 0);
-	KT_EXPECT_EQ(t, node_check(&priv, true), 0);
+	KT_ASSERT(t, buf != NULL && priv != NULL);
+	KT_ASSERT_EQ(t, fixture_node_build(priv, buf, size, map, (int)ARRAY_SIZE(map), zone_end), 0);
+	KT_EXPECT_EQ(t, node_check(priv, true), 0);
 	/* Usable: [0, 0x9f000) [0x101000, 0x1ff000) [0x200000, 0x380000) [0x381000, 0x400000). */
 	unsigned long usable = 0x9f + (0x1ff - 0x101) + (0x380 - 0x200) + (0x400 - 0x381);
 	unsigned long managed = 0;
 	for (int i = 0; i < MAX_NR_ZONES; i++)
-		managed += priv.zones[i].managed_pages;
+		managed += priv->zones[i].managed_pages;
 	unsigned long meta = (unsigned long)(fixture_memblock.allocated >> PAGE_SHIFT);
 	KT_EXPECT_EQ(t, managed, usable - 1 - meta);	/* page 0 and the metadata kept */
-	KT_EXPECT_EQ(t, node_nr_free_pages(&priv), managed);
-	KT_EXPECT(t, node_virt_to_page(&priv, (char *)buf + 0x9f000) != NULL);	/* in a section */
-	KT_EXPECT(t, PageReserved(node_virt_to_page(&priv, (char *)buf + 0x9f000)));
+	KT_EXPECT_EQ(t, node_nr_free_pages(priv), managed);
+	KT_EXPECT(t, node_virt_to_page(priv, (char *)buf + 0x9f000) != NULL);	/* in a section */
+	KT_EXPECT(t, PageReserved(node_virt_to_page(priv, (char *)buf + 0x9f000)));
 
 	unsigned long taken = 0;
 	struct page *p;
 	struct list_head list;
 	INIT_LIST_HEAD(&list);
-	while ((p = node_alloc_pages(&priv, GFP_DMA | __GFP_NOWARN, 0))) {
-		KT_EXPECT(t, node_page_to_pfn(&priv, p) < 256);
+	while ((p = node_alloc_pages(priv, GFP_DMA | __GFP_NOWARN, 0))) {
+		KT_EXPECT(t, node_page_to_pfn(priv, p) < 256);
 		list_add(&p->lru, &list);
 		taken++;
 	}
-	KT_EXPECT(t, taken > 0 && taken <= priv.zones[ZONE_DMA].managed_pages);
+	KT_EXPECT(t, taken > 0 && taken <= priv->zones[ZONE_DMA].managed_pages);
 	struct list_head *pos, *tmp;
 	list_for_each_safe(pos, tmp, &list) {
 		list_del(pos);
-		node_free_pages(&priv, list_entry(pos, struct page, lru), 0);
+		node_free_pages(priv, list_entry(pos, struct page, lru), 0);
 	}
-	KT_EXPECT_EQ(t, node_nr_free_pages(&priv), managed);
-	KT_EXPECT_EQ(t, node_check(&priv, true), 0);
+	KT_EXPECT_EQ(t, node_nr_free_pages(priv), managed);
+	KT_EXPECT_EQ(t, node_check(priv, true), 0);
 	free_pages_exact(buf, size);
+	free_pages_exact(priv, sizeof(*priv));
 }
 
 static const struct ktest_case stress_cases[] = {
