@@ -20,6 +20,8 @@ GDB     ?= gdb
 # ---- run-time knobs ----
 MEM        ?= 512M
 SMP        ?= 1
+NUMA       ?= 1
+NUMA_DIST  ?=
 CMDLINE    ?=
 MODULES    ?=
 QEMU_EXTRA ?=
@@ -130,8 +132,9 @@ $(ISO): $(KERNEL) $(ISODIR)/boot/grub/grub.cfg $(MODULES) | tools
 		{ cat $(BUILD)/grub-mkrescue.log; rm -f $@; exit 1; }
 
 # ---- running ----
+QEMU_NUMA = -n $(call shq,$(NUMA)) -d $(call shq,$(NUMA_DIST))
 QEMU_RUN = scripts/qemu-run.sh -i $(ISO) -m $(call shq,$(MEM)) -s $(call shq,$(SMP)) \
-	-a $(call shq,$(ACCEL)) -l $(call shq,$(SERIAL_LOG))
+	$(QEMU_NUMA) -a $(call shq,$(ACCEL)) -l $(call shq,$(SERIAL_LOG))
 
 run: all | tools
 	$(Q)$(QEMU_RUN) -t $(call shq,$(TIMEOUT)) -- $(QEMU_EXTRA)
@@ -161,15 +164,17 @@ pagemap: | tools
 	$(Q)$(MAKE) --no-print-directory all CMDLINE=$(call shq,$(strip $(CMDLINE) replay pagemap)) \
 		MODULES=$(call shq,$(PAGEMAP_MODULES))
 	$(Q)rc=0; scripts/qemu-run.sh -i $(ISO) -m $(call shq,$(MEM)) -s $(call shq,$(SMP)) \
-		-a $(call shq,$(ACCEL)) -t $(call shq,$(TIMEOUT)) -l $(PAGEMAP_LOG) -- $(QEMU_EXTRA) \
+		$(QEMU_NUMA) -a $(call shq,$(ACCEL)) -t $(call shq,$(TIMEOUT)) -l $(PAGEMAP_LOG) -- $(QEMU_EXTRA) \
 		>/dev/null || rc=$$?; \
 	grep -a '^REPLAY ' $(PAGEMAP_LOG); \
 	$(PYTHON) tools/pagemap.py -o $(BUILD) $(PAGEMAP_LOG) || rc=1; exit $$rc
 
 # ---- tests ----
-# Deterministic benchmarks (TCG -icount), compared with Linux 6.1's anchor figures.
+# Deterministic benchmarks (TCG -icount, one CPU), compared with Linux 6.1's anchor figures;
+# with SMP>1 also the multi-CPU scaling rows (wall-clock TSC cycles, multi-threaded TCG).
 bench: | tools
-	$(Q)ACCEL=$(call shq,$(ACCEL)) bash scripts/bench.sh
+	$(Q)ACCEL=$(call shq,$(ACCEL)) SMP=$(call shq,$(SMP)) NUMA=$(call shq,$(NUMA)) \
+		NUMA_DIST=$(call shq,$(NUMA_DIST)) bash scripts/bench.sh
 
 test:
 	@if [ -f scripts/test.sh ]; then bash scripts/test.sh; \
@@ -254,7 +259,8 @@ help:
 	@echo "  host-test  build and run $(HOSTBIN) (ASan+UBSan) on the host"
 	@echo "  debug      like run, but QEMU waits for gdb (port in $(BUILD)/gdb-port), no timeout"
 	@echo "  gdb        attach gdb to 'make debug', stop at kmain (hardware breakpoint)"
-	@echo "  bench      allocator benchmarks under TCG -icount (ACCEL=kvm: TSC cycles), vs Linux 6.1"
+	@echo "  bench      allocator benchmarks under TCG -icount (ACCEL=kvm: TSC cycles), vs Linux 6.1;"
+	@echo "             SMP=N (N>1) adds the scaling rows: 1, 2, 4 CPUs allocating at once"
 	@echo "  pagemap    replay MODULES (CMDLINE=\"replay pagemap\"), draw frame maps and waste charts"
 	@echo "             into $(BUILD)/*.png (installs python3-matplotlib if missing)"
 	@echo "  mb2dump    build $(BUILD)/host/mb2dump FILE (what the kernel makes of a raw multiboot2"
@@ -272,6 +278,9 @@ help:
 	@echo "  HOSTCC         compiler for the host tests (default gcc)"
 	@echo "  MEM            guest RAM, QEMU -m syntax (default 512M; >8G uses a reserve=off backend)"
 	@echo "  SMP            number of guest CPUs (default 1)"
+	@echo "  NUMA           NUMA nodes (default 1: none); MEM and the SMP CPUs are split evenly between"
+	@echo "                 them (NUMA <= SMP; at least 16 MiB per node)"
+	@echo "  NUMA_DIST      SLIT distance between every two nodes, 11..254 (default: QEMU's, no SLIT)"
 	@echo "  CMDLINE        kernel command line passed by GRUB (default empty)"
 	@echo "  MODULES        files loaded by GRUB as multiboot2 modules (named by basename)"
 	@echo "  QEMU_EXTRA     extra QEMU arguments"

@@ -2,6 +2,7 @@
 # scripts/bench-table.sh - regenerate README.md's benchmark table from `make bench` output.
 # Usage: scripts/bench-table.sh [BENCH_OUTPUT]   (without a file it runs `make bench` first)
 # The table goes between the <!-- bench:start --> and <!-- bench:end --> lines of README.md.
+# When the output has SMP rows (make bench SMP=4), a scaling table follows the others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,13 @@ table=$(awk '
 	/^BENCH / && ($2 ~ /^mm_init_per_frame$/) { init = init sprintf("| %s MiB | %d |", $3, $5); frames[$3] = $5 }
 	/^BENCH / && ($2 ~ /^mm_init_per_GiB$/) { init = init sprintf(" %d |\n", $5) }
 	/^BENCH / && $2 == "struct_page_bytes" { meta = $5 }
+	/^# smp: [0-9]/ { sub(/^# smp: /, ""); smphead = $0 }
+	/^BENCH smp / {
+		for (i = 6; i <= NF; i++) if (split($i, kv, "=") == 2) f[kv[1]] = kv[2]
+		smp = smp sprintf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", $3, $4, $5, f["cpus"],
+			f["cycles_per_op"], f["ops_per_sec_total"], f["per_cpu_vs_1"], f["total_vs_1"])
+		next
+	}
 	/^BENCH / && $2 !~ /^mm_init/ && $2 != "struct_page_bytes" { seen[$2 " " $3 " " $4] = $5; order[++n] = $2 " " $3 " " $4 }
 	END {
 		print "Measured " header " under `-accel tcg -icount shift=0 -cpu max -m 512M -smp 1`:"
@@ -58,6 +66,13 @@ table=$(awk '
 		printf "%s", init
 		print ""
 		printf "Metadata: %d bytes of `struct page` per 4 KiB frame (Linux: 64), %.2f%% of RAM.\n", meta, meta * 100 / 4096
+		if (smp == "") exit
+		print ""
+		print "Several CPUs allocating at once (`bench=smp`): " smphead "."
+		print ""
+		print "| op | size/order | pattern | CPUs | cycles per op (per CPU) | ops/s, all CPUs | per CPU vs 1 CPU | total vs 1 CPU |"
+		print "|---|---|---|---|---|---|---|---|"
+		printf "%s", smp
 	}' "$out")
 
 grep -q '^<!-- bench:start -->' README.md && grep -q '^<!-- bench:end -->' README.md ||

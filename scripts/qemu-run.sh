@@ -11,12 +11,19 @@ usage: scripts/qemu-run.sh [options] [-- extra QEMU arguments]
   -m MEM      guest RAM as for qemu -m (default $MEM or 512M); above 8G a reserve=off
               memory backend is used so the host does not commit it up front
   -s SMP      number of CPUs (default $SMP or 1)
+  -n NODES    NUMA nodes (default $NUMA or 1 = no NUMA flags): MEM split evenly in 2 MiB
+              multiples (the remainder to the last node), the CPUs split evenly, one
+              memory-backend-ram per node; NODES must not exceed the CPUs
+  -d DIST     SLIT distance between every two nodes, 11..254 (default $NUMA_DIST, or
+              empty: QEMU's defaults, no -numa dist)
   -a ACCEL    tcg or kvm (default $ACCEL or tcg)
   -t SECONDS  kill QEMU after this long, 0 = never (default $TIMEOUT or 300)
   -l LOG      serial log file (default $SERIAL_LOG or build/serial.log)
   -g PORT     debug: start halted (-S) with a gdb stub on tcp::PORT, no timeout;
               PORT "auto" picks a free port from 12345 upward
   -P FILE     write the gdb port to FILE (with -g)
+  -c          check only: print the QEMU command line (or what is wrong with the options)
+              and exit without starting QEMU
 exit status: 0 success, 1 kernel reported failure, 2 triple fault/reset, 3 other QEMU
 status, 124 timeout, 125 RSS limit hit, 130 interrupted
 USAGE
@@ -25,23 +32,29 @@ USAGE
 ISO=build/kernel.iso
 MEM=${MEM:-512M}
 SMP=${SMP:-1}
+NUMA=${NUMA:-1}
+NUMA_DIST=${NUMA_DIST:-}
 ACCEL=${ACCEL:-tcg}
 TIMEOUT=${TIMEOUT:-300}
 LOG=${SERIAL_LOG:-build/serial.log}
 GDB_PORT=
 PORT_FILE=
+CHECK_ONLY=0
 RSS_LIMIT_KIB=$((${QEMU_RSS_LIMIT_MIB:-12288} * 1024))	# env override for testing the watchdog
 
-while getopts "i:m:s:a:t:l:g:P:h" opt; do
+while getopts "i:m:s:n:d:a:t:l:g:P:ch" opt; do
 	case $opt in
 	i) ISO=$OPTARG ;;
 	m) MEM=$OPTARG ;;
 	s) SMP=$OPTARG ;;
+	n) NUMA=$OPTARG ;;
+	d) NUMA_DIST=$OPTARG ;;
 	a) ACCEL=$OPTARG ;;
 	t) TIMEOUT=$OPTARG ;;
 	l) LOG=$OPTARG ;;
 	g) GDB_PORT=$OPTARG ;;
 	P) PORT_FILE=$OPTARG ;;
+	c) CHECK_ONLY=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 3 ;;
 	esac
@@ -61,6 +74,65 @@ mem_mib() {
 	g|G) echo $((num * 1024)) ;;
 	t|T) echo $((num * 1024 * 1024)) ;;
 	esac
+}
+
+NUMA_MIN_NODE_MIB=16	# the least RAM a node may get
+
+# numa_args MIB RESERVE: fill the array NUMA_ARGS with the QEMU flags for NUMA nodes sharing
+# MIB MiB of RAM and the CPUs (empty for one node). RESERVE is appended to every backend
+# (",reserve=off" for a large guest). Exits with a clear message, before QEMU starts, on a bad
+# combination.
+numa_args() {
+	local mib=$1 reserve=$2 cpus=${SMP%%,*} per last i size first end
+	NUMA_ARGS=()
+	[[ $NUMA =~ ^[0-9]+$ ]] && [ "$NUMA" -ge 1 ] ||
+		{ echo "qemu-run: NUMA=$NUMA: expected a number of nodes, 1 or more" >&2; exit 3; }
+	[ "$NUMA" = 1 ] && [ -z "$NUMA_DIST" ] && return 0
+	if [ "$NUMA" = 1 ]; then
+		echo "qemu-run: NUMA_DIST=$NUMA_DIST needs NUMA=2 or more" >&2
+		exit 3
+	fi
+	if ! [[ $cpus =~ ^[0-9]+$ ]]; then
+		echo "qemu-run: NUMA=$NUMA needs SMP to start with a CPU count (SMP=$SMP)" >&2
+		exit 3
+	fi
+	[ "$NUMA" -le "$cpus" ] || {
+		echo "qemu-run: NUMA=$NUMA nodes but SMP=$cpus CPUs: every node needs at least" \
+			"one CPU (use SMP=$NUMA or more)" >&2
+		exit 3
+	}
+	per=$((mib / NUMA / 2 * 2))
+	last=$((mib - per * (NUMA - 1)))
+	[ "$per" -ge "$NUMA_MIN_NODE_MIB" ] || {
+		echo "qemu-run: MEM=$MEM split over NUMA=$NUMA nodes gives ${per} MiB per node;" \
+			"each node needs at least $NUMA_MIN_NODE_MIB MiB" \
+			"(MEM=$((NUMA * NUMA_MIN_NODE_MIB))M or more)" >&2
+		exit 3
+	}
+	if [ -n "$NUMA_DIST" ]; then
+		[[ $NUMA_DIST =~ ^[0-9]+$ ]] && [ "$NUMA_DIST" -ge 11 ] &&
+			[ "$NUMA_DIST" -le 254 ] || {
+			echo "qemu-run: NUMA_DIST=$NUMA_DIST: expected a distance from 11 to 254" \
+				"(10 is a node's distance to itself)" >&2
+			exit 3
+		}
+	fi
+	for ((i = 0; i < NUMA; i++)); do
+		size=$per
+		[ "$i" = $((NUMA - 1)) ] && size=$last
+		first=$((i * cpus / NUMA))
+		end=$(((i + 1) * cpus / NUMA - 1))
+		NUMA_ARGS+=(-object "memory-backend-ram,id=m$i,size=${size}M$reserve"
+			-numa "node,nodeid=$i,cpus=$first-$end,memdev=m$i")
+	done
+	if [ -n "$NUMA_DIST" ]; then
+		local j
+		for ((i = 0; i < NUMA; i++)); do
+			for ((j = i + 1; j < NUMA; j++)); do
+				NUMA_ARGS+=(-numa "dist,src=$i,dst=$j,val=$NUMA_DIST")
+			done
+		done
+	fi
 }
 
 # port_is_free PORT: true when nothing listens on / holds PORT on this host.
@@ -104,13 +176,25 @@ build_cmd() {
 		[[ " $* " != *" -icount "* ]]; then
 		accel=tcg,thread=multi
 	fi
-	QEMU_CMD=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$MEM" -smp "$SMP"
+	# Above 8 GiB the RAM comes from reserve=off backends (one per NUMA node, or one in all).
+	local large=0 reserve= mem=$MEM
+	if [ "$mib" -gt 8192 ]; then
+		large=1
+		reserve=,reserve=off
+	fi
+	numa_args "$mib" "$reserve"
+	[ "${#NUMA_ARGS[@]}" -gt 0 ] && mem=${mib}M	# exactly the sum of the nodes' sizes
+	QEMU_CMD=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$SMP"
 		-boot d -cdrom "$ISO" -display none -monitor none -no-reboot
 		-chardev stdio,id=ser0,signal=off -serial chardev:ser0
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -pidfile "$PIDFILE")
-	if [ "$mib" -gt 8192 ]; then
+	if [ "${#NUMA_ARGS[@]}" -gt 0 ]; then
+		QEMU_CMD+=("${NUMA_ARGS[@]}")
+	elif [ "$large" = 1 ]; then
 		QEMU_CMD+=(-object "memory-backend-ram,id=ram0,size=${mib}M,reserve=off"
 			-machine memory-backend=ram0)
+	fi
+	if [ "$large" = 1 ]; then
 		# Without huge pages, a large guest costs the host only the 4 KiB pages it touches.
 		local nothp=build/host/nothp
 		if [ ! -x "$nothp" ] || [ scripts/nothp.c -nt "$nothp" ]; then
@@ -167,9 +251,14 @@ explain() {
 	esac
 }
 
+PIDFILE=$LOG.qemu.pid
+if [ "$CHECK_ONLY" = 1 ]; then
+	build_cmd "$@"
+	print_cmd "${QEMU_CMD[@]}"
+	exit 0
+fi
 [ -f "$ISO" ] || { echo "qemu-run: no ISO at $ISO (run make first)" >&2; exit 3; }
 mkdir -p "$(dirname "$LOG")"
-PIDFILE=$LOG.qemu.pid
 RSS_MARK=$LOG.rss-killed
 ERRLOG=$LOG.qemu-stderr
 INTERRUPTED=0

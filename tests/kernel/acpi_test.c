@@ -1,11 +1,13 @@
-/* tests/kernel/acpi_test.c - the ACPI parser on the machine's own tables and on synthetic
- * ones in a fake physical address space: a good RSDT and XSDT set (MADT with xAPIC, x2APIC,
+/* tests/kernel/acpi_test.c - the ACPI parser on the machine's own tables (and, with NUMA, their
+ * agreement with the memory map and the CPUs online) and on synthetic ones in a fake physical
+ * address space: a good RSDT and XSDT set (MADT with xAPIC, x2APIC,
  * disabled and override entries, SRAT, SLIT), then every kind of damage - bad RSDP, checksums,
  * lengths, signatures, unreadable addresses, entries that lie about their length, invalid
  * ids, out-of-range memory, bad SLIT matrices - and random corruption: each is reported,
  * skipped, and never read past its bounds. */
 #include "tests/ktest.h"
 #include "kernel/acpi.h"
+#include "kernel/setup.h"
 #include "kernel/smp.h"
 #include "lib/prandom.h"
 #include "lib/string.h"
@@ -19,6 +21,7 @@
 #define OFF_SLIT	0x500
 #define OFF_FACP	0x600
 #define FUZZ_ROUNDS	3000
+#define MAP_CAP		128	/* memory map entries read for the NUMA check */
 
 /* The fake memory: tables at FAKE_PHYS + offset; anything else is unreadable. */
 struct fake {
@@ -244,6 +247,134 @@ static void machine_tables(struct ktest *t)
 	ktest_log(t, "RSDP revision %u, %s, %u tables; %u CPUs; SRAT %s; SLIT %s",
 		  ai->rsdp_revision, ai->xsdt ? "XSDT" : "RSDT", ai->nr_tables,
 		  ai->nr_cpus_enabled, ai->has_srat ? "yes" : "no", ai->has_slit ? "yes" : "no");
+}
+
+/* Bytes of [base, end) covered by SRAT memory ranges of domain (all domains when domain < 0). */
+static u64 srat_cover(const struct acpi_info *ai, u64 base, u64 end, long domain)
+{
+	u64 bytes = 0;
+
+	for (unsigned int i = 0; i < ai->nr_mem_affinity; i++) {
+		const struct acpi_mem_affinity *m = &ai->mem_affinity[i];
+		u64 lo = MAX(base, m->base), hi = MIN(end, m->base + m->length);
+
+		if ((domain < 0 || m->domain == (u32)domain) && lo < hi)
+			bytes += hi - lo;
+	}
+	return bytes;
+}
+
+/* With NUMA (QEMU -numa, make run NUMA=2): the SRAT memory ranges never overlap and put every
+ * usable page of the boot loader's memory map in exactly one domain; every online CPU has a
+ * domain; the SLIT, if any, covers every domain, is symmetric and has 10 on its diagonal. */
+static void srat_matches_machine(struct ktest *t)
+{
+	static struct mem_raw raw[MAP_CAP];
+	static struct mem_range map[MAP_CAP], scratch[2 * MAP_CAP];
+	const struct acpi_info *ai = &acpi_info;
+	u32 domains[ACPI_MAX_MEM_AFFINITY + ACPI_MAX_CPU_AFFINITY], nr_domains = 0, top = 0;
+	u64 usable = 0, covered = 0;
+	unsigned int cpu;
+
+	if (!ai->has_srat) {
+		ktest_skip(t, "no SRAT: one node (boot with NUMA=2 to check)");
+		return;
+	}
+	/* the domains named anywhere in the SRAT, each once */
+	for (unsigned int i = 0; i < ai->nr_mem_affinity + ai->nr_cpu_affinity; i++) {
+		u32 d = i < ai->nr_mem_affinity ? ai->mem_affinity[i].domain
+						: ai->cpu_affinity[i - ai->nr_mem_affinity].domain;
+		u32 k = 0;
+
+		while (k < nr_domains && domains[k] != d)
+			k++;
+		if (k == nr_domains)
+			domains[nr_domains++] = d;
+		top = MAX(top, d);
+	}
+	for (unsigned int i = 0; i < ai->nr_mem_affinity; i++)
+		for (unsigned int j = i + 1; j < ai->nr_mem_affinity; j++) {
+			const struct acpi_mem_affinity *a = &ai->mem_affinity[i];
+			const struct acpi_mem_affinity *b = &ai->mem_affinity[j];
+
+			if (a->base < b->base + b->length && b->base < a->base + a->length)
+				ktest_fail(t, __FILE__, __LINE__,
+					   "SRAT ranges %u (domain %u) and %u (domain %u) overlap",
+					   i, a->domain, j, b->domain);
+		}
+
+	/* every usable page of the firmware map (before mem= and memmap=) lies in one domain */
+	int nraw = mb2_read_mmap(&boot_params.mb2, raw, MAP_CAP);
+	int n = memmap_sanitize(raw, nraw, map, MAP_CAP, scratch, NULL);
+
+	KT_ASSERT(t, n > 0);
+	for (int i = 0; i < n; i++) {
+		u64 base = ALIGN_UP(map[i].base, PAGE_SIZE);
+		u64 end = ALIGN_DOWN(map[i].end, PAGE_SIZE);
+
+		if (map[i].type != E820_USABLE || base >= end)
+			continue;
+		u64 c = srat_cover(ai, base, end, -1);
+
+		if (c != end - base)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "usable [mem %#llx-%#llx]: %llu of %llu bytes in the SRAT",
+				   (unsigned long long)base, (unsigned long long)end - 1,
+				   (unsigned long long)c, (unsigned long long)(end - base));
+		usable += end - base;
+		covered += c;
+	}
+	KT_EXPECT_EQ(t, covered, usable);
+
+	/* per domain: usable RAM and CPUs, the sums equal to the whole */
+	u64 sum = 0;
+	unsigned int cpus_seen = 0;
+
+	for (u32 k = 0; k < nr_domains; k++) {
+		u64 bytes = 0;
+		unsigned int nr = 0;
+
+		for (int i = 0; i < n; i++)
+			if (map[i].type == E820_USABLE)
+				bytes += srat_cover(ai, ALIGN_UP(map[i].base, PAGE_SIZE),
+						    ALIGN_DOWN(map[i].end, PAGE_SIZE), domains[k]);
+		for_each_online_cpu(cpu)
+			nr += acpi_cpu_domain(ai, per_cpu_area(cpu)->apic_id) == domains[k];
+		ktest_log(t, "domain %u: %llu MiB usable RAM, %u of the CPUs online", domains[k],
+			  (unsigned long long)(bytes >> 20), nr);
+		sum += bytes;
+		cpus_seen += nr;
+	}
+	KT_EXPECT_EQ(t, sum, usable);
+	for_each_online_cpu(cpu) {
+		u32 apic = per_cpu_area(cpu)->apic_id;
+
+		if (acpi_cpu_domain(ai, apic) < 0)
+			ktest_fail(t, __FILE__, __LINE__, "CPU %u (APIC id %u) has no SRAT domain",
+				   cpu, apic);
+	}
+	KT_EXPECT_EQ(t, cpus_seen, num_online_cpus());
+
+	if (!ai->has_slit) {
+		ktest_log(t, "no SLIT: distances %u local, %u remote", ACPI_DISTANCE_LOCAL,
+			  ACPI_DISTANCE_REMOTE);
+		return;
+	}
+	u32 nl = ai->slit_localities;
+
+	KT_EXPECT(t, top < nl);
+	for (u32 i = 0; i < nl; i++)
+		for (u32 j = 0; j < nl; j++) {
+			unsigned int d = ai->slit[i * nl + j], back = ai->slit[j * nl + i];
+			bool ok = i == j ? d == ACPI_DISTANCE_LOCAL
+					 : d > ACPI_DISTANCE_LOCAL && d == back;
+
+			if (!ok)
+				ktest_fail(t, __FILE__, __LINE__, "SLIT[%u][%u] = %u, back %u",
+					   i, j, d, back);
+		}
+	ktest_log(t, "SLIT: %u localities, distance 0 -> %u: %u", nl, nl - 1,
+		  acpi_distance(ai, 0, nl - 1));
 }
 
 static void good_rsdt(struct ktest *t)
@@ -525,6 +656,7 @@ static void random_corruption(struct ktest *t)
 
 static const struct ktest_case acpi_cases[] = {
 	KTEST_CASE(machine_tables),
+	KTEST_CASE(srat_matches_machine),
 	KTEST_CASE(good_rsdt),
 	KTEST_CASE(good_xsdt),
 	KTEST_CASE(xsdt_fallback),
