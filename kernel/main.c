@@ -29,7 +29,7 @@ static char cmdline[CMDLINE_MAX];
 static bool ktest_enabled;
 static const char *ktest_glob;
 static bool halt_requested;
-static bool bench_enabled, bench_init_only;
+static bool bench_enabled, bench_init_only, bench_smp;
 static bool replay_enabled, pagemap_enabled;
 
 /* With CMDLINE=halt: a kmalloc object left allocated and one freed, for debugger tests. */
@@ -56,7 +56,8 @@ static int set_loglevel(const char *val, void *arg)
 	return 0;
 }
 
-/* bench (all rows) or bench=init (memory set-up rows only). */
+/* bench (all rows), bench=init (memory set-up rows only) or bench=smp (the scaling rows:
+ * several CPUs allocating at once). */
 static int set_bench(const char *val, void *arg)
 {
 	(void)arg;
@@ -64,7 +65,8 @@ static int set_bench(const char *val, void *arg)
 	if (!val)
 		return 0;
 	bench_init_only = strcmp(val, "init") == 0;
-	return bench_init_only ? 0 : -1;
+	bench_smp = strcmp(val, "smp") == 0;
+	return bench_init_only || bench_smp ? 0 : -1;
 }
 
 static int set_slub_debug(const char *val, void *arg)
@@ -198,7 +200,8 @@ void kmain(u32 magic, u64 mbi_phys)
 
 	bool ok;
 	if (bench_enabled) {
-		ok = kernel_bench(bench_init_only, boot_params.init_ticks) == 0;
+		ok = bench_smp ? kernel_bench_smp() == 0
+			       : kernel_bench(bench_init_only, boot_params.init_ticks) == 0;
 	} else if (ktest_enabled) {
 		const struct ktest_suite *const *const lists[] = {
 			ktest_common_suites, ktest_mm_suites, ktest_kernel_suites, NULL
