@@ -5,11 +5,13 @@ extern const struct ktest_suite boot_suite;
 extern const struct ktest_suite replay_suite;
 extern const struct ktest_suite acpi_suite;
 extern const struct ktest_suite smp_suite;
+extern const struct ktest_suite smp_stress_suite;
 
 const struct ktest_suite *const ktest_kernel_suites[] = {
 	&boot_suite,
 	&replay_suite,
 	&acpi_suite,
 	&smp_suite,
+	&smp_stress_suite,
 	NULL
 };
