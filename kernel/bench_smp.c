@@ -10,7 +10,7 @@
  *   ops_per_sec_total  operations of all k CPUs / wall-clock time from first start to last end
  *   per_cpu_vs_1       cycles_per_op at 1 CPU / at k CPUs: 1.00 means no slow-down per CPU
  *   total_vs_1         ops_per_sec_total at k CPUs / at 1 CPU: k means perfect scaling
- * from the run with the highest ops_per_sec_total of REPS.
+ * from the run with the highest ops_per_sec_total of REPS (the CPU counts take turns).
  *
  * These are wall-clock TSC cycles, not instruction counts: -icount needs single-threaded TCG, so
  * this runs under multi-threaded TCG (one host thread per vCPU) or KVM, and the figures vary
@@ -24,7 +24,8 @@
  * pairs on one cache shared by every CPU; and "cross": each CPU allocates kmalloc(64) objects,
  * stamps them and hands them through a single-producer single-consumer ring to the next CPU,
  * which checks the stamp and frees them, so that every free is of another CPU's object (with
- * 1 CPU the ring leads back to the same CPU). */
+ * 1 CPU the ring leads back to the same CPU); before it, "no-alloc cross" passes the stamps
+ * alone through the same rings, the cost of the hand-over without the allocator. */
 #include "kernel/bench.h"
 #include "kernel/arch.h"
 #include "kernel/smp.h"
@@ -39,6 +40,7 @@
 #define BATCH		1000	/* objects per batch (batch row) */
 #define RING_SLOTS	256	/* cross row: objects in flight between two CPUs */
 #define OBJ_SIZE	64
+#define TOKEN		(1ULL << 63)	/* no-alloc cross: a stamp passed as a pointer */
 #define STUCK_MS	(SMP_CALL_TIMEOUT_MS / 2)	/* cross row: idle this long, give up */
 
 /* A single-producer single-consumer ring: head written by the producer only, tail by the
@@ -207,8 +209,9 @@ static u64 stamp(unsigned int rank, u64 seq)
 }
 
 /* Make and pass on objects until the run is over, free what the previous CPU passes on until
- * it has said how many it made and all of them came. */
-static u64 loop_cross(struct smp_run *r, unsigned int rank)
+ * it has said how many it made and all of them came. Without alloc, the stamps themselves go
+ * round (tagged so as not to be NULL): the cost of the ring alone. */
+static u64 cross(struct smp_run *r, unsigned int rank, bool alloc)
 {
 	unsigned int from = (rank + r->k - 1) % r->k;
 	struct ring *out = &r->rings[rank], *in = &r->rings[from];
@@ -224,21 +227,26 @@ static u64 loop_cross(struct smp_run *r, unsigned int rank)
 			making = false;
 		}
 		if (making && !ring_full(out)) {
-			u64 *p = kmalloc(OBJ_SIZE, GFP_KERNEL);
+			u64 *p = alloc ? kmalloc(OBJ_SIZE, GFP_KERNEL) : NULL;
 
-			if (!p) {
+			if (alloc && !p) {
 				fail(r, rank);		/* the others see abort and stop */
 				break;
 			}
-			*p = stamp(rank, made++);
-			ring_push(out, p);
+			if (p)
+				*p = stamp(rank, made);
+			ring_push(out, p ? p : (void *)(uintptr_t)(stamp(rank, made) | TOKEN));
+			made++;
 			idle = false;
 		}
 		u64 *p = ring_pop(in);
 
 		if (p) {
-			r->res[rank].bad += *p != stamp(from, freed++);
-			kfree(p);
+			u64 got = alloc ? *p : (u64)(uintptr_t)p ^ TOKEN;
+
+			r->res[rank].bad += got != stamp(from, freed++);
+			if (alloc)
+				kfree(p);
 			idle = false;
 		} else if (!making && __atomic_load_n(&in->done, __ATOMIC_ACQUIRE) &&
 			   freed == in->made) {
@@ -257,6 +265,16 @@ static u64 loop_cross(struct smp_run *r, unsigned int rank)
 		}
 	}
 	return (made + freed) / 2;
+}
+
+static u64 loop_cross(struct smp_run *r, unsigned int rank)
+{
+	return cross(r, rank, true);
+}
+
+static u64 loop_cross_no_alloc(struct smp_run *r, unsigned int rank)
+{
+	return cross(r, rank, false);
 }
 
 /* Runs on every online CPU at once; those without a rank return at once. */
@@ -297,56 +315,45 @@ struct figures {
 	u64 ops_per_sec;
 };
 
-/* Run loop on k CPUs REPS times; keep the run with the highest total throughput. Returns -1
- * when a run could not be done (allocation failure, corruption, a CPU that did not answer). */
-static int measure(bench_loop loop, unsigned int k, struct figures *best)
+/* Run loop once on k CPUs; *f gets its figures. Returns -1 when the run could not be done
+ * (allocation failure, corruption, a CPU that did not answer). */
+static int measure(bench_loop loop, unsigned int k, struct figures *f)
 {
-	u64 hz = smp_tsc_per_ms() * 1000;
+	u64 first = ~0ULL, last = 0, ops = 0, cpo = 0, bad = 0;
+	bool failed = false;
 
-	best->ops_per_sec = 0;
-	for (int rep = 0; rep < REPS; rep++) {
-		u64 first = ~0ULL, last = 0, ops = 0, cpo = 0, bad = 0;
-		bool failed = false;
-
-		run.loop = loop;
-		run.arrived = 0;
-		run.stop = 0;
-		run.abort = false;
-		for (unsigned int i = 0; i < k; i++) {
-			memset(&run.res[i], 0, sizeof(run.res[i]));
-			memset(&run.rings[i], 0, sizeof(run.rings[i]));
-		}
-		int ret = smp_call_all(bench_worker, &run);
-
-		if (ret) {
-			printk(KERN_ERR "bench smp: smp_call_all failed (%d) with %u CPUs\n",
-			       ret, k);
-			run.stuck = true;
-			return -1;
-		}
-		for (unsigned int i = 0; i < k; i++) {
-			const struct cpu_result *c = &run.res[i];
-
-			first = MIN(first, c->start);
-			last = MAX(last, c->end);
-			ops += c->ops;
-			cpo += (c->end - c->start) / MAX(c->ops, 1);
-			bad += c->bad;
-			failed |= c->failed;
-		}
-		if (failed || bad) {
-			printk(KERN_ERR "bench smp: %s with %u CPUs (%llu objects changed)\n",
-			       failed ? "a CPU failed" : "objects corrupted", k,
-			       (unsigned long long)bad);
-			return -1;
-		}
-		u64 ops_per_sec = ops * hz / MAX(last - first, 1);
-
-		if (ops_per_sec > best->ops_per_sec) {
-			best->ops_per_sec = ops_per_sec;
-			best->cycles_per_op = cpo / k;
-		}
+	run.loop = loop;
+	run.arrived = 0;
+	run.stop = 0;
+	run.abort = false;
+	for (unsigned int i = 0; i < k; i++) {
+		memset(&run.res[i], 0, sizeof(run.res[i]));
+		memset(&run.rings[i], 0, sizeof(run.rings[i]));
 	}
+	int ret = smp_call_all(bench_worker, &run);
+
+	if (ret) {
+		printk(KERN_ERR "bench smp: smp_call_all failed (%d) with %u CPUs\n", ret, k);
+		run.stuck = true;
+		return -1;
+	}
+	for (unsigned int i = 0; i < k; i++) {
+		const struct cpu_result *c = &run.res[i];
+
+		first = MIN(first, c->start);
+		last = MAX(last, c->end);
+		ops += c->ops;
+		cpo += (c->end - c->start) / MAX(c->ops, 1);
+		bad += c->bad;
+		failed |= c->failed;
+	}
+	if (failed || bad) {
+		printk(KERN_ERR "bench smp: %s with %u CPUs (%llu objects changed)\n",
+		       failed ? "a CPU failed" : "objects corrupted", k, (unsigned long long)bad);
+		return -1;
+	}
+	f->ops_per_sec = ops * smp_tsc_per_ms() * 1000 / MAX(last - first, 1);
+	f->cycles_per_op = cpo / k;
 	return 0;
 }
 
@@ -371,6 +378,7 @@ static const struct {
 	{ "kmalloc+kfree", OBJ_SIZE, "batch", loop_kmalloc_batch },
 	{ "alloc_pages+free_pages", 0, "pair", loop_pages_pair },
 	{ "kmem_cache_alloc+free", OBJ_SIZE, "pair", loop_cache_pair },
+	{ "no-alloc", 0, "cross", loop_cross_no_alloc },
 	{ "kmalloc+kfree", OBJ_SIZE, "cross", loop_cross },
 };
 
@@ -385,30 +393,38 @@ static unsigned int cpu_steps(unsigned int online, unsigned int *steps)
 	return n;
 }
 
-/* One row: the loop with 1, 2, 4, ... CPUs. */
+/* One row: the loop with 1, 2, 4, ... CPUs, REPS times each, the CPU counts taking turns (so
+ * that a moment of host activity does not spoil all the runs of one count); the run with the
+ * highest total throughput of each count is kept. */
 static int bench_row(unsigned int row, const unsigned int *steps, unsigned int nsteps)
 {
-	struct figures one = { 0, 0 };
+	struct figures best[8] = { { 0, 0 } };
 	unsigned int cpu;
 
+	for (int rep = 0; rep < REPS; rep++) {
+		for (unsigned int s = 0; s < nsteps; s++) {
+			unsigned int k = steps[s], rank = 0;
+			struct figures f;
+
+			for_each_online_cpu(cpu)
+				run.rank_of[cpu] = rank < k ? (int)rank++ : -1;
+			run.k = k;
+			if (measure(smp_rows[row].loop, k, &f) < 0)
+				return -1;
+			if (f.ops_per_sec > best[s].ops_per_sec)
+				best[s] = f;
+		}
+	}
 	for (unsigned int s = 0; s < nsteps; s++) {
-		unsigned int k = steps[s], rank = 0;
-		struct figures f = { 0, 0 };
 		char a[24], b[24];
 
-		for_each_online_cpu(cpu)
-			run.rank_of[cpu] = rank < k ? (int)rank++ : -1;
-		run.k = k;
-		if (measure(smp_rows[row].loop, k, &f) < 0)
-			return -1;
-		if (k == 1)
-			one = f;
 		printk(KERN_INFO "BENCH smp %s %u %s cpus=%u cycles_per_op=%llu "
 		       "ops_per_sec_total=%llu per_cpu_vs_1=%s total_vs_1=%s\n", smp_rows[row].op,
-		       smp_rows[row].size, smp_rows[row].pattern, k,
-		       (unsigned long long)f.cycles_per_op, (unsigned long long)f.ops_per_sec,
-		       ratio(a, sizeof(a), one.cycles_per_op, f.cycles_per_op),
-		       ratio(b, sizeof(b), f.ops_per_sec, one.ops_per_sec));
+		       smp_rows[row].size, smp_rows[row].pattern, steps[s],
+		       (unsigned long long)best[s].cycles_per_op,
+		       (unsigned long long)best[s].ops_per_sec,
+		       ratio(a, sizeof(a), best[0].cycles_per_op, best[s].cycles_per_op),
+		       ratio(b, sizeof(b), best[s].ops_per_sec, best[0].ops_per_sec));
 	}
 	return 0;
 }
