@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 OUT=build/test
 mkdir -p "$OUT"
 MAKE=${MAKE:-make}
+# every boot below names its own CPUs, nodes and memory: none leak in from the caller's
+# environment (make exports command-line variables such as SMP=4 to its recipes)
+unset SMP NUMA NUMA_DIST MEM
 pass=0
 fail=0
 
@@ -72,6 +75,32 @@ if [ -f "$OUT/ktest.iso" ]; then
 	grep -q 'smp: 4 CPUs online' "$OUT/smp4.log"
 	record "SMP=4: smp: 4 CPUs online" $?
 	ktap "qemu-512M-SMP=4" "$OUT/smp4.log"
+	tr -d '\r' <"$OUT/smp4.log" | grep -Eq '^ *# 4 CPUs: [0-9]+ ops, [1-9][0-9]* remote frees'
+	record "SMP=4: the concurrent stress ran on 4 CPUs with cross-CPU frees" $?
+fi
+
+echo "== NUMA: SMP=4 NUMA=2 (two nodes of 256 MiB), SMP=2 NUMA=2 MEM=6G with a SLIT (distance 21)"
+if [ -f "$OUT/ktest.iso" ]; then
+	scripts/qemu-run.sh -i "$OUT/ktest.iso" -m 512M -s 4 -n 2 -t 900 -l "$OUT/numa2.log" \
+		>/dev/null 2>"$OUT/numa2.err"
+	record "NUMA=2: boot exits with success" $?
+	for want in 'smp: 4 CPUs online' 'ACPI: SRAT: .* 2 proximity domains' \
+		    '^NUMA: node 1 \[mem 0x0000000010000000-' '^NUMA: node 0 \(domain 0\) CPUs: 0 1$' \
+		    '^NUMA: node 1 \(domain 1\) CPUs: 2 3$' '^Node 0, zone +DMA32 ' \
+		    '^Node 1, zone +DMA32 ' '^Node 1 MemTotal: +2[0-9]{5} kB' '^ *# 4 CPUs: '; do
+		tr -d '\r' <"$OUT/numa2.log" | grep -Eq "$want"
+		record "NUMA=2: log has /$want/" $?
+	done
+	ktap "qemu-512M-SMP=4-NUMA=2" "$OUT/numa2.log"
+	scripts/qemu-run.sh -i "$OUT/ktest.iso" -m 6G -s 2 -n 2 -d 21 -t 900 -l "$OUT/numa6g.log" \
+		>/dev/null 2>"$OUT/numa6g.err"
+	record "NUMA=2 MEM=6G: boot exits with success" $?
+	for want in '^  0: +10 +21$' '^  1: +21 +10$' '^Node 1, zone +Normal ' '^Node 0, zone +DMA32 ' \
+		    '^NUMA: node 1 \(domain 1\) CPUs: 1$'; do
+		tr -d '\r' <"$OUT/numa6g.log" | grep -Eq "$want"
+		record "NUMA=2 MEM=6G: log has /$want/" $?
+	done
+	ktap "qemu-6G-SMP=2-NUMA=2" "$OUT/numa6g.log"
 fi
 
 echo "== slub_debug=FZPU: every suite with every slab debug check on"
@@ -79,6 +108,11 @@ if build_iso "slub_debug=FZPU ktest" "$OUT/slub-debug.iso"; then
 	boot "slub-debug" "$OUT/slub-debug.iso" 512M
 	record "slub_debug=FZPU: boot exits with success" $?
 	ktap "qemu-512M-slub_debug=FZPU" "$OUT/slub-debug.log"
+	# the concurrent stress with debug caches: their checks under slab_debug_lock
+	scripts/qemu-run.sh -i "$OUT/slub-debug.iso" -m 256M -s 4 -t 900 \
+		-l "$OUT/slub-debug-smp4.log" >/dev/null 2>"$OUT/slub-debug-smp4.err"
+	record "slub_debug=FZPU SMP=4: boot exits with success" $?
+	ktap "qemu-256M-SMP=4-slub_debug=FZPU" "$OUT/slub-debug-smp4.log"
 else
 	record "kernel build (slub_debug)" 1
 fi
