@@ -456,9 +456,10 @@ out:
 
 /* ---- fast paths: the CPU's freelist only ---- */
 
-/* Pop the CPU freelist of a cache without debugging (zeroing the object for __GFP_ZERO);
- * NULL when the list is empty or the cache debugs. */
-static __attribute__((always_inline)) inline void *alloc_fast(struct kmem_cache *s, gfp_t gfp)
+/* Pop the CPU freelist of a cache without debugging; NULL when the list is empty or the cache
+ * debugs. The callers zero for __GFP_ZERO with `return memset(...)`, a tail call, so the fast
+ * paths call nothing and need no stack frame. */
+static __attribute__((always_inline)) inline void *alloc_fast(struct kmem_cache *s)
 {
 	struct kmem_cache_cpu *c = this_cpu(s);
 	void *obj = c->freelist;
@@ -466,8 +467,6 @@ static __attribute__((always_inline)) inline void *alloc_fast(struct kmem_cache 
 	if (unlikely(!obj || (s->flags & SLAB_DEBUG_FLAGS) || fault_inject_active))
 		return NULL;
 	c->freelist = get_freepointer(s, obj);
-	if (unlikely(gfp & __GFP_ZERO))
-		memset(obj, 0, s->object_size);
 	return obj;
 }
 
@@ -586,8 +585,11 @@ static __attribute__((noinline)) void *cache_alloc_slow(struct kmem_cache *s, gf
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
-	void *obj = alloc_fast(s, gfp);
-	return likely(obj) ? obj : cache_alloc_slow(s, gfp, _RET_IP_);
+	void *obj = alloc_fast(s);
+
+	if (unlikely(!obj))
+		return cache_alloc_slow(s, gfp, _RET_IP_);
+	return unlikely(gfp & __GFP_ZERO) ? memset(obj, 0, s->object_size) : obj;
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
@@ -604,7 +606,7 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
 	gfp_t take = gfp & ~__GFP_ZERO;	/* zero only once all n are had: a failure part-way
 					 * must give back constructed objects (found by fuzzing) */
 	for (size_t i = 0; i < n; i++) {
-		p[i] = alloc_fast(s, take);
+		p[i] = alloc_fast(s);
 		if (unlikely(!p[i]))
 			p[i] = slab_alloc(s, take, _RET_IP_);
 		if (unlikely(!p[i])) {
@@ -852,22 +854,30 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller)
 	return p;
 }
 
-void *kmalloc(size_t size, gfp_t gfp)
+/* kmalloc's fast path: a pop of the CPU freelist of the size's cache and a store of the hint,
+ * calling nothing but a tail call to memset for __GFP_ZERO (so no stack frame). */
+static __attribute__((always_inline)) inline void *kmalloc_fast(size_t size, gfp_t gfp,
+								unsigned long caller)
 {
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE && !(gfp & __GFP_DMA))) {
 		struct kmem_cache *s = kmalloc_caches[size_index[(size - 1) / 8]];
-		void *obj = alloc_fast(s, gfp);
+		void *obj = alloc_fast(s);
 		if (likely(obj)) {
 			kmalloc_hint()->s = s;
-			return obj;
+			return unlikely(gfp & __GFP_ZERO) ? memset(obj, 0, s->object_size) : obj;
 		}
 	}
-	return kmalloc_caller(size, gfp, _RET_IP_);
+	return kmalloc_caller(size, gfp, caller);
+}
+
+void *kmalloc(size_t size, gfp_t gfp)
+{
+	return kmalloc_fast(size, gfp, _RET_IP_);
 }
 
 void *kzalloc(size_t size, gfp_t gfp)
 {
-	return kmalloc_caller(size, gfp | __GFP_ZERO, _RET_IP_);
+	return kmalloc_fast(size, gfp | __GFP_ZERO, _RET_IP_);
 }
 
 void *kcalloc(size_t n, size_t size, gfp_t gfp)

@@ -53,6 +53,52 @@ static void cache_lifecycle(struct ktest *t)
 	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
 }
 
+static size_t nonzero_bytes(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += c[i] != 0;
+	return bad;
+}
+
+/* Every zeroing entry point zeroes the whole usable size even when it gets back the object
+ * just freed dirty on this CPU (the fast paths hand out the freelist head: the same object). */
+static void zeroing_reuses_dirty_objects(struct ktest *t)
+{
+	static const size_t sizes[] = { 8, 64, 100, 1000, 4096 };
+	struct kmem_cache *s = kmem_cache_create("test-zero", 200, 8, 0, NULL);
+
+	KT_ASSERT(t, s != NULL);
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t n = sizes[i];
+		for (int how = 0; how < 3; how++) {
+			void *p = kmalloc(n, GFP_KERNEL);
+			KT_ASSERT(t, p != NULL);
+			memset(p, 0xa5, ksize(p));
+			kfree(p);
+			void *q = how == 0 ? kzalloc(n, GFP_KERNEL)
+				: how == 1 ? kmalloc(n, GFP_KERNEL | __GFP_ZERO)
+					   : kcalloc(n / 4, 4, GFP_KERNEL);
+			KT_ASSERT(t, q != NULL);
+			KT_EXPECT_EQ(t, nonzero_bytes(q, ksize(q)), 0);
+			kfree(q);
+		}
+	}
+	for (int how = 0; how < 2; how++) {
+		void *p = kmem_cache_alloc(s, GFP_KERNEL);
+		KT_ASSERT(t, p != NULL);
+		memset(p, 0x5a, 200);
+		kmem_cache_free(s, p);
+		void *q = how ? kmem_cache_zalloc(s, GFP_KERNEL)
+			      : kmem_cache_alloc(s, GFP_KERNEL | __GFP_ZERO);
+		KT_ASSERT(t, q != NULL);
+		KT_EXPECT_EQ(t, nonzero_bytes(q, 200), 0);
+		kmem_cache_free(s, q);
+	}
+	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
+}
+
 /* Every request size 1..8192: ksize >= size, waste within the bound, alignment, no overlap
  * with the other live objects (each filled and checked). */
 static void kmalloc_every_size(struct ktest *t)
@@ -350,6 +396,7 @@ static void empty_slabs_reclaimed_when_short(struct ktest *t)
 static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(cache_lifecycle),
 	KTEST_CASE(kmalloc_every_size),
+	KTEST_CASE(zeroing_reuses_dirty_objects),
 	KTEST_CASE(ctor_once_per_object),
 	KTEST_CASE(krealloc_keeps_content),
 	KTEST_CASE(large_kmalloc),
