@@ -351,13 +351,13 @@ static __attribute__((always_inline)) inline bool free_fast(struct mm_node *n, s
 	return true;
 }
 
-struct page *node_alloc_pages(struct mm_node *n, gfp_t gfp, unsigned int order)
+__hot struct page *node_alloc_pages(struct mm_node *n, gfp_t gfp, unsigned int order)
 {
 	struct page *page = alloc_fast(n, gfp, order);
 	return likely(page) ? page : alloc_pages_caller(n, gfp, order, _RET_IP_);
 }
 
-void node_free_pages(struct mm_node *n, struct page *page, unsigned int order)
+__hot void node_free_pages(struct mm_node *n, struct page *page, unsigned int order)
 {
 	if (likely(free_fast(n, page, order)))
 		return;
@@ -399,13 +399,13 @@ void node_split_page(struct mm_node *n, struct page *page, unsigned int order)
 
 /* The global node's API. */
 
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
+__hot struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct page *page = alloc_fast(&contig_node, gfp, order);
 	return likely(page) ? page : alloc_pages_caller(&contig_node, gfp, order, _RET_IP_);
 }
 
-void __free_pages(struct page *page, unsigned int order)
+__hot void __free_pages(struct page *page, unsigned int order)
 {
 	if (likely(free_fast(&contig_node, page, order)))
 		return;

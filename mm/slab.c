@@ -583,7 +583,7 @@ static __attribute__((noinline)) void *cache_alloc_slow(struct kmem_cache *s, gf
 	return obj;
 }
 
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+__hot void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	void *obj = alloc_fast(s);
 
@@ -691,7 +691,7 @@ static __attribute__((always_inline)) inline bool cache_free_fast(struct kmem_ca
 	       free_other_fast(s, slab, obj);
 }
 
-void kmem_cache_free(struct kmem_cache *s, void *obj)
+__hot void kmem_cache_free(struct kmem_cache *s, void *obj)
 {
 	if (likely(cache_free_fast(s, obj)))
 		return;
@@ -870,12 +870,12 @@ static __attribute__((always_inline)) inline void *kmalloc_fast(size_t size, gfp
 	return kmalloc_caller(size, gfp, caller);
 }
 
-void *kmalloc(size_t size, gfp_t gfp)
+__hot void *kmalloc(size_t size, gfp_t gfp)
 {
 	return kmalloc_fast(size, gfp, _RET_IP_);
 }
 
-void *kzalloc(size_t size, gfp_t gfp)
+__hot void *kzalloc(size_t size, gfp_t gfp)
 {
 	return kmalloc_fast(size, gfp | __GFP_ZERO, _RET_IP_);
 }
@@ -931,7 +931,7 @@ static __attribute__((noinline)) void kfree_slow(const void *p, struct page *pag
 	slab_misuse(NULL, p, "kfree of a pointer kmalloc did not return", caller);
 }
 
-void kfree(const void *p)
+__hot void kfree(const void *p)
 {
 	if (likely(free_fast(kmalloc_hint()->s, p)))	/* this CPU's last kmalloc cache */
 		return;
