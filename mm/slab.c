@@ -583,22 +583,25 @@ static __attribute__((noinline)) void *cache_alloc_slow(struct kmem_cache *s, gf
 	return obj;
 }
 
-__hot void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+/* kmem_cache_alloc's fast path: calls nothing but a tail call to memset (no stack frame). */
+static __attribute__((always_inline)) inline void *cache_alloc(struct kmem_cache *s, gfp_t gfp,
+								 unsigned long caller)
 {
 	void *obj = alloc_fast(s);
 
 	if (unlikely(!obj))
-		return cache_alloc_slow(s, gfp, _RET_IP_);
+		return cache_alloc_slow(s, gfp, caller);
 	return unlikely(gfp & __GFP_ZERO) ? memset(obj, 0, s->object_size) : obj;
+}
+
+__hot void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	return cache_alloc(s, gfp, _RET_IP_);
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
 {
-	void *obj = slab_alloc(s, gfp | __GFP_ZERO, _RET_IP_);
-	if (!obj && !(gfp & __GFP_NOWARN))
-		printk(KERN_WARNING "SLUB: unable to allocate from cache %s (caller %#lx)\n",
-		       s->name, _RET_IP_);
-	return obj;
+	return cache_alloc(s, gfp | __GFP_ZERO, _RET_IP_);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
@@ -885,7 +888,7 @@ void *kcalloc(size_t n, size_t size, gfp_t gfp)
 	size_t bytes;
 	if (__builtin_mul_overflow(n, size, &bytes))
 		return NULL;
-	return kmalloc_caller(bytes, gfp | __GFP_ZERO, _RET_IP_);
+	return kmalloc_fast(bytes, gfp | __GFP_ZERO, _RET_IP_);
 }
 
 /* Usable size of p for the caller, 0 after a report when p is not a kmalloc pointer. */
