@@ -2,12 +2,14 @@
  * lists, each with its own per-CPU area (GS base), id, APIC id and stack; smp_call_on() runs
  * code on one CPU and smp_call_all() on all of them at once; the error paths (bad CPU, a call
  * from an AP, a call that times out and the CPU's recovery) answer as documented.
+ * Spinlocks exclude: every CPU at once increments one counter under one lock.
  * Nothing here allocates: the APs only ever run the small functions below. With one CPU the
  * cases still run, on CPU 0 alone (the ones that need an AP are skipped). */
 #include "tests/ktest.h"
 #include "kernel/acpi.h"
 #include "kernel/arch.h"
 #include "kernel/smp.h"
+#include "lib/spinlock.h"
 
 #define RFLAGS_IF	(1ULL << 9)
 #define MEET_TIMEOUT_MS	5000
@@ -247,6 +249,64 @@ static void call_timeout_and_recovery(struct ktest *t)
 	KT_EXPECT_EQ(t, __atomic_load_n(&flag, __ATOMIC_ACQUIRE), 1);
 }
 
+#define LOCK_ROUNDS	20000
+
+/* Every CPU at once increments a plain counter under one spinlock, read and write apart with
+ * a pause between, and notes any other CPU already inside: a lock that let two CPUs in would
+ * lose increments or see an overlap. Every 4th round takes the lock by spin_trylock(). */
+static struct lock_race {
+	spinlock_t lock;
+	volatile u64 counter;
+	volatile int holder;		/* CPU inside, -1 for none */
+	unsigned int overlaps;
+	unsigned int tried;		/* spin_trylock attempts that failed */
+} race;
+
+static void lock_race_fn(void *arg)
+{
+	(void)arg;
+	int cpu = (int)smp_processor_id();
+
+	for (unsigned int i = 0; i < LOCK_ROUNDS; i++) {
+		if (i % 4 == 3) {
+			while (!spin_trylock(&race.lock)) {
+				__atomic_fetch_add(&race.tried, 1, __ATOMIC_RELAXED);
+				cpu_relax();
+			}
+		} else {
+			spin_lock(&race.lock);
+		}
+		if (race.holder != -1)
+			race.overlaps++;
+		race.holder = cpu;
+		u64 v = race.counter;
+		cpu_relax();
+		race.counter = v + 1;
+		race.holder = -1;
+		spin_unlock(&race.lock);
+	}
+}
+
+static void spinlock_excludes(struct ktest *t)
+{
+	spinlock_t l = SPINLOCK_INIT;
+
+	KT_EXPECT(t, !spin_is_locked(&l));
+	KT_EXPECT(t, spin_trylock(&l));
+	KT_EXPECT(t, spin_is_locked(&l));
+	KT_EXPECT(t, !spin_trylock(&l));	/* held: not taken a second time */
+	spin_unlock(&l);
+	KT_EXPECT(t, !spin_is_locked(&l));
+
+	race = (struct lock_race){ .lock = SPINLOCK_INIT, .holder = -1 };
+	KT_EXPECT_EQ(t, smp_call_all(lock_race_fn, NULL), 0);
+	KT_EXPECT_EQ(t, race.counter, (u64)LOCK_ROUNDS * num_online_cpus());
+	KT_EXPECT_EQ(t, race.overlaps, 0);
+	KT_EXPECT(t, !spin_is_locked(&race.lock));
+	ktest_log(t, "%u CPUs: %llu increments under one lock, %u failed trylocks",
+		  num_online_cpus(), (unsigned long long)race.counter, race.tried);
+}
+
 static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(online_cpus_match_madt),
 	KTEST_CASE(boot_cpu_area),
@@ -254,6 +314,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(call_all_at_once),
 	KTEST_CASE(call_errors),
 	KTEST_CASE(call_timeout_and_recovery),
+	KTEST_CASE(spinlock_excludes),
 	KTEST_END,
 };
 
