@@ -66,7 +66,20 @@
 static struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 static DEFINE_SPINLOCK(slab_caches_lock);
 DEFINE_SPINLOCK(slab_debug_lock);
-static struct kmem_cache kmem_cache_boot;	/* the cache of struct kmem_cache */
+unsigned int slab_nr_cpus = NR_CPUS;
+/* The cache of struct kmem_cache, with room for the largest cpu[] (a struct with a flexible
+ * array member, given its room by a union: a GNU C extension). */
+static union {
+	struct kmem_cache s;
+	char room[sizeof(struct kmem_cache) + NR_CPUS * sizeof(struct kmem_cache_cpu)];
+} kmem_cache_boot_room;
+#define kmem_cache_boot (kmem_cache_boot_room.s)
+
+/* Bytes of a struct kmem_cache with its cpu[]. */
+static size_t kmem_cache_bytes(void)
+{
+	return sizeof(struct kmem_cache) + slab_nr_cpus * sizeof(struct kmem_cache_cpu);
+}
 static struct kmem_cache *kmalloc_caches[NR_KMALLOC];
 /* Per CPU: the kmalloc cache this CPU allocated from last. kfree() tries its active slab
  * first, which finds the cache of a recently allocated object without a descriptor lookup
@@ -203,7 +216,7 @@ static u64 splitmix64(u64 *x)
 static bool cache_setup(struct kmem_cache *s, const char *name, unsigned int size,
 			unsigned int align, unsigned int flags, void (*ctor)(void *))
 {
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, kmem_cache_bytes());
 	s->name = name;
 	s->ctor = ctor;
 	if (!cache_geometry(s, size, align, flags | slub_debug_flags_for(name)))
@@ -752,7 +765,7 @@ int kmem_cache_destroy(struct kmem_cache *s)
 {
 	if (!s)
 		return 0;
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+	for (unsigned int cpu = 0; cpu < slab_nr_cpus; cpu++)
 		shrink_cpu(s, &s->cpu[cpu]);		/* nobody uses s any more */
 	if (s->nr_slabs) {
 		printk(KERN_ERR "kmem_cache_destroy %s: Slab cache still has objects (%lu slabs in "
@@ -974,11 +987,13 @@ void *krealloc(const void *p, size_t size, gfp_t gfp)
 
 /* ---- set-up and reporting ---- */
 
-void kmem_cache_init(u64 seed)
+void kmem_cache_init(u64 seed, unsigned int nr_cpus)
 {
+	BUG_ON(nr_cpus == 0 || nr_cpus > NR_CPUS);
+	slab_nr_cpus = nr_cpus;
 	slab_seed = seed;
 	INIT_LIST_HEAD(&slab_caches);
-	BUG_ON(!cache_setup(&kmem_cache_boot, "kmem_cache", sizeof(struct kmem_cache), 0,
+	BUG_ON(!cache_setup(&kmem_cache_boot, "kmem_cache", kmem_cache_bytes(), 0,
 			    SLAB_HWCACHE_ALIGN, NULL));
 	kmalloc_init_sizes();
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
@@ -1003,7 +1018,7 @@ static unsigned long free_objects(struct kmem_cache *s)
 	unsigned long free = 0;
 	struct list_head *pos;
 
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+	for (unsigned int cpu = 0; cpu < slab_nr_cpus; cpu++) {
 		struct kmem_cache_cpu *c = &s->cpu[cpu];
 		struct page *slab = c->slab;
 		unsigned int n = 0;

@@ -62,7 +62,6 @@ struct kmem_cache {
 	void (*ctor)(void *);
 	u64 random;			/* freelist-pointer hardening secret */
 	unsigned long min_partial;	/* empty slabs kept on the partial list */
-	struct kmem_cache_cpu cpu[NR_CPUS];	/* indexed by smp_processor_id() */
 	spinlock_t list_lock;		/* partial, nr_partial, full; see mm/slab.c "Locking" */
 	struct list_head partial;	/* slabs with free objects, not active on a CPU */
 	unsigned long nr_partial;
@@ -71,10 +70,14 @@ struct kmem_cache {
 	unsigned long nr_isolated;	/* corrupted objects kept out of circulation */
 	struct list_head full;		/* full slabs, tracked only for debug caches */
 	struct list_head list;		/* on the list of all caches */
+	/* Indexed by smp_processor_id(): one line per CPU id that can run slab code, as many as
+	 * kmem_cache_init() was told (not NR_CPUS: a cache on a 1-CPU machine is 4 KiB smaller). */
+	struct kmem_cache_cpu cpu[];
 };
 
-/* Initialise the slab layer (the kmem_cache and kmalloc caches); seed hardens freelists. */
-void kmem_cache_init(u64 seed);
+/* Initialise the slab layer (the kmem_cache and kmalloc caches); seed hardens freelists.
+ * nr_cpus (1..NR_CPUS): every CPU id that will ever call the allocator is below it. */
+void kmem_cache_init(u64 seed, unsigned int nr_cpus);
 
 /* A cache of objects of size bytes aligned to align (0 = 8); NULL on failure. */
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,

@@ -247,7 +247,7 @@ static bool already_free(struct kmem_cache *s, struct page *slab, void *obj)
 	unsigned int limit = s->objects;
 	void *p;
 
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+	for (unsigned int cpu = 0; cpu < slab_nr_cpus; cpu++) {
 		if (s->cpu[cpu].slab != slab)
 			continue;
 		p = s->cpu[cpu].freelist;

@@ -90,6 +90,7 @@ static __attribute__((always_inline)) inline struct page *slab_page_fast(const v
 
 /* Held around every alloc and free of a debug cache (mm/slab.c "Locking"). */
 extern spinlock_t slab_debug_lock;
+extern unsigned int slab_nr_cpus;	/* entries of every cache's cpu[] (kmem_cache_init) */
 
 /* Debug flags slub_debug= asks for on a cache of this name. */
 unsigned int slub_debug_flags_for(const char *name);

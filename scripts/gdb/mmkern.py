@@ -461,8 +461,14 @@ class Cache:
         self.nr_isolated = member(v, "nr_isolated", 0)
         cpu = v["cpu"]
         ct = cpu.type.strip_typedefs()
-        cpus = [cpu[i] for i in range(ct.range()[0], ct.range()[1] + 1)] \
-            if ct.code == gdb.TYPE_CODE_ARRAY else [cpu]
+        if ct.code != gdb.TYPE_CODE_ARRAY:
+            cpus = [cpu]
+        else:
+            lo, hi = ct.range()
+            if hi < lo:             # cpu[]: as many entries as kmem_cache_init() was told
+                n = global_value("slab_nr_cpus", ("mm/slab.c",))
+                hi = lo + (int(n) if n is not None else 1) - 1
+            cpus = [cpu[i] for i in range(lo, hi + 1)]
         self.cpus = [(int(c["freelist"]), int(c["slab"])) for c in cpus]
         self.partial_head = int(v["partial"].address)
         self.full_head = int(v["full"].address) if find_member(t, "full") else None
