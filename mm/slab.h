@@ -62,14 +62,18 @@ struct kmem_cache {
 	void (*ctor)(void *);
 	u64 random;			/* freelist-pointer hardening secret */
 	unsigned long min_partial;	/* empty slabs kept on the partial list */
-	spinlock_t list_lock;		/* partial, nr_partial, full; see mm/slab.c "Locking" */
+	struct list_head list;		/* on the list of all caches */
+	unsigned long nr_bad;		/* misuse and corruption reports for this cache */
+	/* Above: read on every fast path, written almost never. Below, on lines of their own,
+	 * what the slow paths write: a CPU taking list_lock must not take away the other CPUs'
+	 * copies of flags, offset or random (false sharing). */
+	spinlock_t list_lock __attribute__((aligned(PERCPU_LINE)));	/* partial, nr_partial, full;
+							 * see mm/slab.c "Locking" */
 	struct list_head partial;	/* slabs with free objects, not active on a CPU */
 	unsigned long nr_partial;
 	unsigned long nr_slabs;		/* slabs allocated (atomic) */
-	unsigned long nr_bad;		/* misuse and corruption reports for this cache */
 	unsigned long nr_isolated;	/* corrupted objects kept out of circulation */
 	struct list_head full;		/* full slabs, tracked only for debug caches */
-	struct list_head list;		/* on the list of all caches */
 	/* Indexed by smp_processor_id(): one line per CPU id that can run slab code, as many as
 	 * kmem_cache_init() was told (not NR_CPUS: a cache on a 1-CPU machine is 4 KiB smaller). */
 	struct kmem_cache_cpu cpu[];
