@@ -17,8 +17,12 @@
  *   empty    beyond min_partial, or at shrink/destroy: its pages go back to the buddy.
  *
  * Fast paths (marked "fast paths" below) touch only the CPU's kmem_cache_cpu: alloc pops
- * cpu->freelist; a free whose address falls in the active slab's range (cpu->base, cpu->limit;
- * limit is 0 for debug caches) and is an object start (a multiplication by the reciprocal of
+ * cpu->freelist after one range test against the active slab (cpu->base, cpu->limit), which
+ * also stops a corrupted free pointer: when an object was overwritten after its free, the slow
+ * path reports it and cuts the freelist there, never dereferencing it (a pointer forged inside
+ * the slab off an object start needs the hardening secret; any slub_debug flag catches that
+ * too). A free whose address falls in the active slab's range (limit is 0 for debug caches)
+ * and is an object start (a multiplication by the reciprocal of
  * the size, no division) and not the freelist head (a double free) is pushed on it, with no
  * struct page lookup at all. kfree() first tries the active slab of the kmalloc cache this CPU
  * allocated from last (a per-CPU hint; kmalloc caches are never destroyed).
@@ -33,7 +37,8 @@
  * checks on every alloc and free: red zones around objects, poison in free objects, the last
  * alloc/free caller, a full check that a freed object is not already free; its full slabs are
  * kept on s->full so that every slab can be walked. A corrupted object is reported and isolated
- * (never handed out again); a bad free is reported and refused.
+ * (never handed out again); a bad free is reported and refused. kmalloc caches with red zones
+ * also keep each object's requested size (Linux 6.2's orig_size) and guard the rest.
  *
  * Locking (every CPU runs with interrupts off, so no lock is ever wanted by an interrupt).
  *   slab_debug_lock -> slab_caches_lock -> s->list_lock -> page allocator (pcp, zone locks)
@@ -191,6 +196,8 @@ static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int
 		s->track_offset = meta;
 		meta += 2 * sizeof(struct slab_track);
 	}
+	if (kmalloc_redzone(s))
+		meta += sizeof(struct kmalloc_meta);	/* kmalloc_meta() finds it */
 	unsigned long stride = ALIGN_UP((unsigned long)s->red_left_pad + meta, (unsigned long)align);
 	if (stride > (PAGE_SIZE << SLUB_MAX_ORDER))
 		return false;			/* metadata and padding do not fit a slab */
@@ -319,6 +326,18 @@ static void cpu_slab_set(struct kmem_cache *s, struct kmem_cache_cpu *c, struct 
 	c->limit = slab && !kmem_cache_debug(s) ? s->span : 0;
 }
 
+/* The next free object after o on a freelist of slab; a corrupt free pointer (not an object of
+ * the slab) is reported and ends the list (NULL). */
+static void *next_free_checked(struct kmem_cache *s, struct page *slab, void *o)
+{
+	void *next = get_freepointer(s, o);
+
+	if (likely(!next || is_object_start(s, slab, next)))
+		return next;
+	freepointer_corrupt(s, slab, o, next, _RET_IP_);
+	return NULL;
+}
+
 /* Give CPU c's active slab back (c is this CPU's, or that of a CPU that no longer uses s):
  * its CPU freelist is chained in front of what other CPUs freed to it, and it is unfrozen and
  * placed, all under list_lock. */
@@ -330,7 +349,11 @@ static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 
 	if (!slab)
 		return;
-	for (void *o = head; o && n < s->objects; o = get_freepointer(s, o), n++)
+	if (head && !is_object_start(s, slab, head)) {		/* stored by alloc_fast */
+		freepointer_corrupt(s, slab, c->last, head, _RET_IP_);
+		head = NULL;
+	}
+	for (void *o = head; o && n < s->objects; o = next_free_checked(s, slab, o), n++)
 		tail = o;
 	cpu_slab_set(s, c, NULL);
 	c->freelist = NULL;
@@ -388,6 +411,22 @@ static unsigned long slab_reclaim_empty(void)
 
 /* ---- allocation ---- */
 
+/* Linux's kmalloc_fix_flags(): __GFP_DMA32 is not a zone slabs are made for (a slab of it
+ * would then serve every caller). The first one is printed with its caller, every one is
+ * counted in nr_bad; the flag is dropped (GFP_DMA has its own dma-kmalloc caches). */
+static gfp_t kmalloc_fix_flags(gfp_t gfp, unsigned long caller)
+{
+	static int warned;
+
+	__atomic_fetch_add(&contig_node.nr_bad, 1, __ATOMIC_RELAXED);
+	slab_last_bad_caller = caller;
+	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		printk(KERN_WARNING "SLUB: unexpected gfp %#x (__GFP_DMA32), fixed up to %#x: fix "
+		       "your code! (caller %#lx; printed once, all counted)\n", gfp,
+		       gfp & ~__GFP_DMA32, caller);
+	return gfp & ~__GFP_DMA32;
+}
+
 static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp)
 {
 	struct page *slab = c->slab;
@@ -431,7 +470,32 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 	return c->freelist;
 }
 
-/* Pop the next object off the CPU freelist, refilling it by the slow path. */
+/* Is p an object start of c's active slab? (c->base, not c->limit: that is 0 for debug caches.) */
+static inline bool cpu_slab_object(const struct kmem_cache *s, const struct kmem_cache_cpu *c,
+				   const void *p)
+{
+	unsigned long off = (unsigned long)((const char *)p - c->base);
+	return off < s->span && is_multiple(s, off);
+}
+
+/* The CPU freelist head, after checking that it is an object of the active slab: the fast path
+ * (alloc_fast) stores a decoded free pointer unchecked, and only tests the range when it pops
+ * it. A bad head is reported, naming the object that held it (c->last), and the list is cut
+ * there: the rest of the slab's free objects stay counted in use (leaked, knowingly). */
+static void *cpu_freelist_head(struct kmem_cache *s, struct kmem_cache_cpu *c, unsigned long caller)
+{
+	void *obj = c->freelist;
+
+	if (likely(!obj || cpu_slab_object(s, c, obj)))
+		return obj;
+	freepointer_corrupt(s, c->slab, c->last, obj, caller);
+	c->freelist = NULL;
+	return NULL;
+}
+
+/* Pop the next object off the CPU freelist, refilling it by the slow path. Every free pointer
+ * followed here is checked first (any cache, debug or not): a corrupt one is reported and the
+ * freelist cut, never dereferenced. */
 static void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller)
 {
 	struct kmem_cache_cpu *c = this_cpu(s);
@@ -440,25 +504,26 @@ static void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller)
 
 	if (should_fail(&failslab))
 		return NULL;
+	if (unlikely(gfp & __GFP_DMA32))
+		gfp = kmalloc_fix_flags(gfp, caller);
 	if (debug)
 		spin_lock(&slab_debug_lock);
 again:
-	obj = c->freelist;
+	obj = cpu_freelist_head(s, c, caller);
 	if (unlikely(!obj)) {
 		obj = slab_alloc_slow(s, c, gfp);
 		if (!obj)
 			goto out;
 	}
 	void *next = get_freepointer(s, obj);
-	if (debug) {
-		if (!debug_freepointer_ok(s, c->slab, obj, next, caller))
-			next = NULL;		/* the rest of the chain is not trusted */
-		c->freelist = next;
-		if (!debug_alloc(s, c->slab, obj, caller))
-			goto again;
-	} else {
-		c->freelist = next;
+	if (unlikely(next && !cpu_slab_object(s, c, next))) {
+		freepointer_corrupt(s, c->slab, obj, next, caller);
+		next = NULL;			/* the rest of the chain is not trusted */
 	}
+	c->freelist = next;
+	c->last = obj;
+	if (debug && !debug_alloc(s, c->slab, obj, caller))
+		goto again;
 	if (unlikely(gfp & __GFP_ZERO))
 		memset(obj, 0, s->object_size);
 out:
@@ -477,9 +542,14 @@ static __attribute__((always_inline)) inline void *alloc_fast(struct kmem_cache 
 	struct kmem_cache_cpu *c = this_cpu(s);
 	void *obj = c->freelist;
 
-	if (unlikely(!obj || (s->flags & SLAB_DEBUG_FLAGS) || fault_inject_active))
+	/* One test covers an empty list (NULL), a debug cache (limit 0) and a corrupted free
+	 * pointer (outside the active slab): slab_alloc() sorts them out and reports. */
+	if (unlikely((uintptr_t)obj - (uintptr_t)c->base >= c->limit || fault_inject_active))
 		return NULL;
+	if (!obj)
+		__builtin_unreachable();	/* obj >= base > 0: tells the callers' NULL tests */
 	c->freelist = get_freepointer(s, obj);
+	c->last = obj;
 	return obj;
 }
 
@@ -505,6 +575,7 @@ static void slab_misuse(struct kmem_cache *s, const void *obj, const char *what,
 	if (s)
 		__atomic_fetch_add(&s->nr_bad, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&contig_node.nr_bad, 1, __ATOMIC_RELAXED);
+	slab_last_bad_caller = caller;
 	printk(KERN_ERR "BUG %s: %s: object %p (caller %#lx)\n", s ? s->name : "kmalloc", what,
 	       obj, caller);
 }
@@ -745,19 +816,45 @@ void kmem_cache_shrink_all(void)
 	spin_unlock(&slab_caches_lock);
 }
 
-struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
-				     unsigned int flags, void (*ctor)(void *))
+/* A cache called name (storage that outlives the cache); NULL after a message on failure. */
+static struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned int align,
+				       unsigned int flags, void (*ctor)(void *), unsigned long caller)
 {
-	struct kmem_cache *s = slab_alloc(&kmem_cache_boot, GFP_KERNEL, _RET_IP_);
+	struct kmem_cache *s = slab_alloc(&kmem_cache_boot, GFP_KERNEL, caller);
 
 	if (s && !cache_setup(s, name, size, align, flags, ctor)) {
 		printk(KERN_ERR "kmem_cache_create(%s): size %u align %u cannot be served\n",
 		       name, size, align);
-		slab_free(&kmem_cache_boot, head_page(s), s, _RET_IP_);
+		slab_free(&kmem_cache_boot, head_page(s), s, caller);
 		s = NULL;
 	}
 	if (!s && (flags & SLAB_PANIC))
 		panic("kmem_cache_create: cannot create cache %s", name);
+	return s;
+}
+
+static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller);
+static void kfree_caller(const void *p, unsigned long caller);
+
+/* The cache keeps a copy of the name (Linux's kstrdup_const, always copying), freed by
+ * kmem_cache_destroy(): the caller's buffer may go away. */
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     unsigned int flags, void (*ctor)(void *))
+{
+	size_t len = name ? strlen(name) + 1 : 0;
+	char *copy = name ? kmalloc_caller(len, GFP_KERNEL, _RET_IP_) : NULL;
+
+	if (!copy) {
+		printk(KERN_ERR "kmem_cache_create(%s): %s (caller %#lx)\n", name ? name : "NULL",
+		       name ? "no memory for the name" : "no name", _RET_IP_);
+		if (flags & SLAB_PANIC)
+			panic("kmem_cache_create: cannot create cache %s", name ? name : "NULL");
+		return NULL;
+	}
+	memcpy(copy, name, len);
+	struct kmem_cache *s = create_cache(copy, size, align, flags & ~SLAB_KMALLOC, ctor, _RET_IP_);
+	if (!s)
+		kfree_caller(copy, _RET_IP_);
 	return s;
 }
 
@@ -776,6 +873,7 @@ int kmem_cache_destroy(struct kmem_cache *s)
 	spin_lock(&slab_caches_lock);
 	list_del(&s->list);
 	spin_unlock(&slab_caches_lock);
+	kfree_caller(s->name, _RET_IP_);		/* kmem_cache_create()'s copy */
 	kmem_cache_free(&kmem_cache_boot, s);
 	return 0;
 }
@@ -858,15 +956,21 @@ static void kfree_large(struct page *head)
 	}
 }
 
+/* kmalloc's general path (everything kmalloc_fast() does not serve). */
 static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller)
 {
+	if (unlikely(gfp & __GFP_DMA32))
+		gfp = kmalloc_fix_flags(gfp, caller);
 	if (size > KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_large(size, gfp, caller);
 	if (size == 0)
 		return NULL;	/* Linux returns ZERO_SIZE_PTR; NULL is as safe to kfree */
-	void *p = slab_alloc(kmalloc_cache(size, gfp), gfp, caller);
+	struct kmem_cache *s = kmalloc_cache(size, gfp);
+	void *p = slab_alloc(s, gfp, caller);
 	if (!p && !(gfp & __GFP_NOWARN) && !fault_inject_active)
 		printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n", size, caller);
+	if (p && kmalloc_redzone(s))
+		debug_kmalloc_size(s, p, 0, size, gfp);
 	return p;
 }
 
@@ -875,7 +979,7 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller)
 static __attribute__((always_inline)) inline void *kmalloc_fast(size_t size, gfp_t gfp,
 								unsigned long caller)
 {
-	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE && !(gfp & __GFP_DMA))) {
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE && !(gfp & (__GFP_DMA | __GFP_DMA32)))) {
 		struct kmem_cache *s = kmalloc_caches[size_index[(size - 1) / 8]];
 		void *obj = alloc_fast(s);
 		if (likely(obj)) {
@@ -904,13 +1008,16 @@ void *kcalloc(size_t n, size_t size, gfp_t gfp)
 	return kmalloc_fast(bytes, gfp | __GFP_ZERO, _RET_IP_);
 }
 
-/* Usable size of p for the caller, 0 after a report when p is not a kmalloc pointer. */
-static size_t ksize_caller(const void *p, unsigned long caller)
+/* Usable size of p for the caller, 0 after a report when p is not a kmalloc pointer; *sp is
+ * its cache (NULL for a large kmalloc). */
+static size_t kmalloc_usable(const void *p, struct kmem_cache **sp, unsigned long caller)
 {
 	struct page *page = head_page(p);
 
+	*sp = NULL;
 	if (page && PageSlab(page)) {
 		struct kmem_cache *s = (struct kmem_cache *)page->private;
+		*sp = s;
 		return check_object(s, p, caller) ? s->object_size : 0;
 	}
 	if (page && (page->flags & PG_head) && p == node_page_address(&contig_node, page))
@@ -919,11 +1026,17 @@ static size_t ksize_caller(const void *p, unsigned long caller)
 	return 0;
 }
 
+/* The caller may use all ksize() bytes (Linux 6.2's skip_orig_size_check()): the kmalloc red
+ * zone between the requested and the class size is checked a last time, then given up. */
 size_t ksize(const void *p)
 {
-	return p ? ksize_caller(p, _RET_IP_) : 0;
-}
+	struct kmem_cache *s;
+	size_t size = p ? kmalloc_usable(p, &s, _RET_IP_) : 0;
 
+	if (size && s && kmalloc_redzone(s))
+		debug_kmalloc_size(s, (void *)p, _RET_IP_, size, 0);
+	return size;
+}
 
 /* kfree of anything but an object of its cache's active slab: other slabs, large kmalloc,
  * NULL, misuse. */
@@ -947,6 +1060,12 @@ static __attribute__((noinline)) void kfree_slow(const void *p, struct page *pag
 	slab_misuse(NULL, p, "kfree of a pointer kmalloc did not return", caller);
 }
 
+/* kfree for a caller inside the slab layer, reporting misuse as the given caller's. */
+static void kfree_caller(const void *p, unsigned long caller)
+{
+	kfree_slow(p, NULL, caller);
+}
+
 __hot void kfree(const void *p)
 {
 	if (likely(free_fast(kmalloc_hint()->s, p)))	/* this CPU's last kmalloc cache */
@@ -961,27 +1080,54 @@ __hot void kfree(const void *p)
 	kfree_slow(p, page, _RET_IP_);
 }
 
+/* Is obj (an object start of slab, a slab of s) on a freelist already? Exact for a debug cache
+ * (every freelist is walked under slab_debug_lock); otherwise the heads that kfree() tests:
+ * this CPU's freelist and the slab's own. */
+static bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj)
+{
+	if (kmem_cache_debug(s)) {
+		spin_lock(&slab_debug_lock);
+		bool free = debug_object_free(s, slab, obj);
+		spin_unlock(&slab_debug_lock);
+		return free;
+	}
+	if (slab == this_cpu(s)->slab && obj == this_cpu(s)->freelist)
+		return true;
+	return read_counters(slab).c.freelist == obj_to_idx(s, slab, obj);
+}
+
+/* Linux 6.1's krealloc: a size that still fits keeps the object where it is (a shrink never
+ * moves or fails); only a larger one is copied to a new object. Misuse is reported with the
+ * caller of krealloc. */
 void *krealloc(const void *p, size_t size, gfp_t gfp)
 {
+	unsigned long caller = _RET_IP_;
+	struct kmem_cache *s;
+
 	if (!p)
-		return kmalloc_caller(size, gfp, _RET_IP_);
+		return kmalloc_caller(size, gfp, caller);
 	if (size == 0) {
-		kfree(p);
+		kfree_caller(p, caller);
 		return NULL;
 	}
-	size_t old = ksize_caller(p, _RET_IP_);
-	if (!old)
+	size_t ks = kmalloc_usable(p, &s, caller), keep = ks;
+	if (!ks)
 		return NULL;
-	if (size <= old && (size > KMALLOC_MAX_CACHE_SIZE) == (old > KMALLOC_MAX_CACHE_SIZE) &&
-	    size > old / 2)
-		return (void *)p;		/* fits, and not worth moving to a smaller class */
-	void *n = kmalloc_caller(size, gfp & ~__GFP_ZERO, _RET_IP_);
+	if (s && object_is_free(s, head_page(p), p)) {
+		slab_misuse(s, p, "krealloc of a freed object", caller);
+		return NULL;
+	}
+	if (s && kmalloc_redzone(s))
+		keep = debug_kmalloc_size(s, (void *)p, caller, size <= ks ? size : ks, gfp);
+	if (size <= ks)
+		return (void *)p;
+	void *n = kmalloc_caller(size, gfp & ~__GFP_ZERO, caller);
 	if (!n)
 		return NULL;
-	memcpy(n, p, MIN(old, size));
-	if ((gfp & __GFP_ZERO) && size > old)
-		memset((char *)n + old, 0, size - old);
-	kfree(p);
+	memcpy(n, p, keep);
+	if (gfp & __GFP_ZERO)
+		memset((char *)n + keep, 0, size - keep);
+	kfree_caller(p, caller);
 	return n;
 }
 
@@ -1005,9 +1151,11 @@ void kmem_cache_init(u64 seed, unsigned int nr_cpus)
 			  kmalloc_sizes[i]);
 		unsigned int size = kmalloc_sizes[i];
 		unsigned int align = is_power_of_2(size) ? size : 8;	/* natural, even when debugging */
-		kmalloc_caches[i] = kmem_cache_create(kmalloc_names[0][i], size, align, SLAB_PANIC, NULL);
-		kmalloc_dma_caches[i] = kmem_cache_create(kmalloc_names[1][i], size, align,
-							  SLAB_PANIC | SLAB_CACHE_DMA, NULL);
+		kmalloc_caches[i] = create_cache(kmalloc_names[0][i], size, align,
+						 SLAB_PANIC | SLAB_KMALLOC, NULL, _RET_IP_);
+		kmalloc_dma_caches[i] = create_cache(kmalloc_names[1][i], size, align,
+						     SLAB_PANIC | SLAB_CACHE_DMA | SLAB_KMALLOC,
+						     NULL, _RET_IP_);
 	}
 }
 
@@ -1024,7 +1172,9 @@ static unsigned long free_objects(struct kmem_cache *s)
 		unsigned int n = 0;
 		if (!slab)
 			continue;
-		for (void *o = c->freelist; o && n < s->objects; o = get_freepointer(s, o))
+		void *o = c->freelist;
+		for (o = is_object_start(s, slab, o) ? o : NULL; o && n < s->objects;
+		     o = next_free_or_null(s, slab, o))
 			n++;
 		free += n + s->objects - read_counters(slab).c.inuse;
 	}

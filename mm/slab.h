@@ -15,6 +15,7 @@
 #define SLAB_POISON        0x800u	/* P: fill free objects, catch use after free */
 #define SLAB_STORE_USER    0x10000u	/* U: remember the last alloc and free caller */
 #define SLAB_DEBUG_FLAGS   (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)
+#define SLAB_KMALLOC       0x1000u	/* a kmalloc cache (set by the slab layer only) */
 #define SLAB_HWCACHE_ALIGN 0x2000u	/* align objects to a 64-byte cache line */
 #define SLAB_CACHE_DMA     0x4000u	/* slabs from ZONE_DMA (the dma-kmalloc caches) */
 #define SLAB_PANIC         0x40000u	/* panic if kmem_cache_create fails */
@@ -27,6 +28,8 @@ struct kmem_cache_cpu {
 	struct page *slab;		/* the active slab, or NULL */
 	char *base;			/* address of the active slab's first object */
 	unsigned long limit;		/* objects * size of the active slab; 0 without one */
+	void *last;			/* the object popped last: the holder of a corrupt free
+					 * pointer found on the freelist (reports only) */
 } __attribute__((aligned(PERCPU_LINE)));	/* one cache line per CPU */
 
 /* With SLAB_STORE_USER: who last allocated and freed an object (after its free pointer). */
@@ -42,6 +45,8 @@ struct slab_track {
  *   offset                    free pointer: mid-object, or at inuse when it must not overlap
  *                             the object (constructor, poison, red zone)
  *   track_offset              struct slab_track[2]: alloc, free (SLAB_STORE_USER; 0 if none)
+ *   after those               struct kmalloc_meta: the requested size (kmalloc caches with
+ *                             SLAB_RED_ZONE: [size, object_size) is red zone too, as in 6.2)
  * size is the stride from one object to the next. */
 struct kmem_cache {
 	const char *name;
@@ -83,7 +88,8 @@ struct kmem_cache {
  * nr_cpus (1..NR_CPUS): every CPU id that will ever call the allocator is below it. */
 void kmem_cache_init(u64 seed, unsigned int nr_cpus);
 
-/* A cache of objects of size bytes aligned to align (0 = 8); NULL on failure. */
+/* A cache of objects of size bytes aligned to align (0 = 8); NULL on failure. The name is
+ * copied (the caller's buffer may go); kmem_cache_destroy() frees the copy. */
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
 				     unsigned int flags, void (*ctor)(void *));
 /* One object, or NULL. */
@@ -123,17 +129,21 @@ int slub_debug_setup(const char *arg);
 unsigned long kmem_cache_release_isolated(struct kmem_cache *s);
 /* Monotonic count of slab operations, the clock of struct slab_track. */
 extern unsigned long slab_op_clock;
+/* The caller named by the last slab misuse or corruption report (0: none yet). */
+extern unsigned long slab_last_bad_caller;
 
 /* size bytes, at least 8-byte aligned (naturally for powers of two); NULL on failure. */
 void *kmalloc(size_t size, gfp_t gfp);
 void *kzalloc(size_t size, gfp_t gfp);
 /* n * size bytes, zeroed; NULL on overflow. */
 void *kcalloc(size_t n, size_t size, gfp_t gfp);
-/* Resize p keeping its content (up to the smaller size); NULL on failure (p untouched). */
+/* Resize p keeping its content (up to the smaller size); NULL on failure (p untouched). A size
+ * that fits ksize(p) keeps p in place and cannot fail (Linux 6.1). */
 void *krealloc(const void *p, size_t size, gfp_t gfp);
 /* Free what kmalloc returned; NULL is a no-op; anything else is reported and refused. */
 void kfree(const void *p);
-/* Usable size of a kmalloc object (0 for a pointer kmalloc did not return). */
+/* Usable size of a kmalloc object (0 for a pointer kmalloc did not return); the caller may
+ * use all of it (under slub_debug=Z the kmalloc red zone beyond the request is given up). */
 size_t ksize(const void *p);
 
 /* The kmalloc size class (ksize) a request of size bytes gets, 0 when above the classes. */

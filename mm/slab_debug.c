@@ -2,12 +2,16 @@
  *   F  consistency checks: a freed object must not already be free (the whole freelist is
  *      searched, not just its head), free pointers must point at objects of the same slab;
  *   Z  red zones: 0xbb around a free object, 0xcc around an allocated one, checked each time;
+ *      a kmalloc object also keeps its requested size, and the bytes from there to the class
+ *      size are red zone (0xcc) until ksize() gives them to the caller (Linux 6.2);
  *   P  poison: a free object is filled with 0x6b ending in 0xa5, checked before reuse, so a
  *      write after free is seen;
  *   U  user tracking: the last allocating and freeing caller and the op count.
  * Each problem prints one report naming the cache, the object and what was wrong; a corrupted
  * object is isolated (kept out of circulation, listed for kmem_cache_release_isolated()), a bad
- * free is refused. None of this runs for a cache without debug flags.
+ * free is refused. Only an object known to be allocated (on no freelist) is ever isolated: a
+ * report must not corrupt the bookkeeping it reports on. None of this runs for a cache without
+ * debug flags (but freepointer_corrupt() serves every cache).
  */
 #include "mm/slab_internal.h"
 #include "lib/cmdline.h"
@@ -20,6 +24,7 @@
 #define MAX_ISOLATED 64
 
 unsigned long slab_op_clock;
+unsigned long slab_last_bad_caller;
 static struct slub_debug_opts debug_opts;	/* what slub_debug= asked for */
 
 static struct {
@@ -156,12 +161,13 @@ static void report(struct kmem_cache *s, struct page *slab, void *obj, const cha
 {
 	__atomic_fetch_add(&s->nr_bad, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&contig_node.nr_bad, 1, __ATOMIC_RELAXED);
+	slab_last_bad_caller = caller;
 	printk(KERN_ERR "=============================================================================\n");
 	printk(KERN_ERR "BUG %s: %s\n", s->name, what);
 	printk(KERN_ERR "  object %p (index %u of the slab at pfn %#lx, %u objects), caller %#lx\n",
-	       obj, obj_to_idx(s, slab, obj), node_page_to_pfn(&contig_node, slab), s->objects,
-	       caller);
-	if (s->flags & SLAB_STORE_USER) {
+	       obj, obj ? obj_to_idx(s, slab, obj) : 0, node_page_to_pfn(&contig_node, slab),
+	       s->objects, caller);
+	if (obj && (s->flags & SLAB_STORE_USER)) {
 		struct slab_track *t = tracks(s, obj);
 		printk(KERN_ERR "  last allocated by %#lx (op %lu), last freed by %#lx (op %lu)\n",
 		       t[0].addr, t[0].when, t[1].addr, t[1].when);
@@ -218,25 +224,24 @@ static void isolate(struct kmem_cache *s, void *obj)
 
 /* ---- the hooks ---- */
 
-bool debug_freepointer_ok(struct kmem_cache *s, struct page *slab, void *obj, void *next,
-			  unsigned long caller)
+void freepointer_corrupt(struct kmem_cache *s, struct page *slab, void *obj, void *next,
+			 unsigned long caller)
 {
-	if (!(s->flags & SLAB_CONSISTENCY_CHECKS) || !next || is_object_start(s, slab, next))
-		return true;
 	report(s, slab, obj, "Freepointer corrupt", caller);
-	printk(KERN_ERR "  next free object would be %p; the rest of this freelist is dropped\n",
-	       next);
-	return false;
+	printk(KERN_ERR "  next free object would be %p, not an object of the slab: the rest of "
+	       "this freelist is dropped (its objects are leaked)\n", next);
 }
 
 bool debug_alloc(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
 {
 	if (!redzones_ok(s, slab, obj, RED_INACTIVE, caller) || !poison_ok(s, slab, obj, caller)) {
-		isolate(s, obj);
+		isolate(s, obj);		/* just taken off the freelist */
 		return false;
 	}
 	set_redzones(s, obj, RED_ACTIVE);
 	set_track(s, obj, 0, caller);
+	if (kmalloc_redzone(s))
+		*kmalloc_meta(s, obj) = (struct kmalloc_meta){ s->object_size, 0 };
 	return true;
 }
 
@@ -251,24 +256,83 @@ static bool already_free(struct kmem_cache *s, struct page *slab, void *obj)
 		if (s->cpu[cpu].slab != slab)
 			continue;
 		p = s->cpu[cpu].freelist;
-		for (unsigned int n = 0; p && n < limit; n++, p = get_freepointer(s, p))
+		for (unsigned int n = 0; p && n < limit; n++, p = next_free_or_null(s, slab, p))
 			if (p == obj)
 				return true;
 	}
 	p = slab->slab.freelist == SLAB_FREELIST_END ? NULL : idx_to_obj(s, slab, slab->slab.freelist);
-	for (unsigned int n = 0; p && n < limit; n++, p = get_freepointer(s, p))
+	for (unsigned int n = 0; p && n < limit; n++, p = next_free_or_null(s, slab, p))
 		if (p == obj)
 			return true;
 	return false;
 }
 
+bool debug_object_free(struct kmem_cache *s, struct page *slab, const void *obj)
+{
+	return already_free(s, slab, (void *)obj);
+}
+
+/* Do both red zones of obj hold the free pattern (what a double free finds)? */
+static bool redzones_say_free(struct kmem_cache *s, void *obj)
+{
+	return (s->flags & SLAB_RED_ZONE) &&
+	       first_bad((u8 *)obj - s->red_left_pad, s->red_left_pad, RED_INACTIVE) < 0 &&
+	       first_bad((u8 *)obj + s->object_size, s->inuse - s->object_size, RED_INACTIVE) < 0;
+}
+
+/* The kmalloc red zone of a live object: [requested size, object_size) untouched? */
+static bool kmalloc_redzone_ok(struct kmem_cache *s, struct page *slab, void *obj,
+			       unsigned long caller)
+{
+	struct kmalloc_meta *m = kmalloc_meta(s, obj);
+	size_t size = MIN((size_t)m->size, (size_t)s->object_size);
+	long bad = first_bad((u8 *)obj + size, s->object_size - size, RED_ACTIVE);
+
+	if (bad < 0)
+		return true;
+	report(s, slab, obj, "kmalloc Redzone overwritten", caller);
+	printk(KERN_ERR "  %zu bytes requested of %u: first bad byte at offset %zu: 0x%02x instead "
+	       "of 0x%02x\n", size, s->object_size, size + (size_t)bad,
+	       ((u8 *)obj)[size + (size_t)bad], RED_ACTIVE);
+	return false;
+}
+
+size_t debug_kmalloc_size(struct kmem_cache *s, void *obj, unsigned long caller, size_t size,
+			  gfp_t gfp)
+{
+	struct kmalloc_meta *m = kmalloc_meta(s, obj);
+	size_t old = caller ? MIN((size_t)m->size, (size_t)s->object_size) : s->object_size;
+
+	if (caller) {
+		spin_lock(&slab_debug_lock);
+		kmalloc_redzone_ok(s, head_page(obj), obj, caller);
+		spin_unlock(&slab_debug_lock);
+		gfp |= m->zeroed ? __GFP_ZERO : 0;
+	} else {
+		m->zeroed = (gfp & __GFP_ZERO) != 0;
+	}
+	if (size < old)
+		memset((char *)obj + size, RED_ACTIVE, old - size);
+	else if (size > old && (gfp & __GFP_ZERO))
+		memset((char *)obj + old, 0, size - old);
+	m->size = (u32)size;
+	return old;
+}
+
+/* A free of obj that finds it free already. On a freelist: refused, left where it is. Off
+ * every freelist (dropped when a corrupt freelist was cut): it is counted allocated, so the
+ * free is taken (refusing it would leak it). */
+static bool double_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
+{
+	bool listed = already_free(s, slab, obj);
+
+	report(s, slab, obj, "Object already free (double free)", caller);
+	printk(KERN_ERR "  %s\n", listed ? "free refused" : "it was on no freelist: freed");
+	return !listed;
+}
+
 bool debug_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
 {
-	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && already_free(s, slab, obj)) {
-		report(s, slab, obj, "Object already free (double free)", caller);
-		printk(KERN_ERR "  free refused\n");
-		return false;
-	}
 	for (int i = 0; i < MAX_ISOLATED; i++) {
 		if (isolated[i].obj == obj) {
 			report(s, slab, obj, "Free of an isolated (corrupted) object", caller);
@@ -276,10 +340,19 @@ bool debug_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned lon
 			return false;
 		}
 	}
-	if (!redzones_ok(s, slab, obj, RED_ACTIVE, caller)) {
-		isolate(s, obj);
+	if (((s->flags & SLAB_CONSISTENCY_CHECKS) && already_free(s, slab, obj)) ||
+	    redzones_say_free(s, obj)) {
+		if (!double_free(s, slab, obj, caller))
+			return false;
+		goto freed;
+	}
+	if (!redzones_ok(s, slab, obj, RED_ACTIVE, caller) ||
+	    (kmalloc_redzone(s) && !kmalloc_redzone_ok(s, slab, obj, caller))) {
+		if (!already_free(s, slab, obj))	/* known allocated: safe to isolate */
+			isolate(s, obj);
 		return false;
 	}
+freed:
 	set_track(s, obj, 1, caller);
 	set_redzones(s, obj, RED_INACTIVE);
 	poison(s, obj);
@@ -296,6 +369,8 @@ unsigned long kmem_cache_release_isolated(struct kmem_cache *s)
 		if (obj) {
 			isolated[i].obj = NULL;
 			set_redzones(s, obj, RED_ACTIVE);	/* as if allocated, then freed */
+			if (kmalloc_redzone(s))
+				kmalloc_meta(s, obj)->size = s->object_size;
 			s->nr_isolated--;
 		}
 		spin_unlock(&slab_debug_lock);

@@ -86,6 +86,34 @@ static __attribute__((always_inline)) inline struct page *slab_page_fast(const v
 	return likely(page && (page->flags & PG_slab)) ? page : NULL;
 }
 
+/* The free pointer of free object obj of slab, or NULL when there is none or when it is
+ * corrupt (not an object of slab): for walks that must not follow a bad pointer. */
+static inline void *next_free_or_null(const struct kmem_cache *s, const struct page *slab,
+				      void *obj)
+{
+	void *next = get_freepointer(s, obj);
+	return is_object_start(s, slab, next) ? next : NULL;
+}
+
+/* What a kmalloc cache with red zones keeps per object (mm/slab.h, object layout). */
+struct kmalloc_meta {
+	u32 size;			/* bytes requested; [size, object_size) is red zone */
+	u32 zeroed;			/* __GFP_ZERO: ksize() hands out zeroes beyond size */
+};
+
+static inline bool kmalloc_redzone(const struct kmem_cache *s)
+{
+	return unlikely((s->flags & (SLAB_KMALLOC | SLAB_RED_ZONE)) ==
+			(SLAB_KMALLOC | SLAB_RED_ZONE));
+}
+
+static inline struct kmalloc_meta *kmalloc_meta(const struct kmem_cache *s, void *obj)
+{
+	unsigned int off = s->track_offset ? s->track_offset + 2 * sizeof(struct slab_track)
+					   : s->offset + 8;	/* red zone: offset = inuse */
+	return (struct kmalloc_meta *)((char *)obj + off);
+}
+
 /* mm/slab_debug.c */
 
 /* Held around every alloc and free of a debug cache (mm/slab.c "Locking"). */
@@ -101,8 +129,16 @@ void debug_init_object(struct kmem_cache *s, void *obj);
 bool debug_alloc(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller);
 /* Checks before obj is freed. false: the free is refused (reported; obj isolated if corrupt). */
 bool debug_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller);
-/* Is next a plausible free pointer out of a free object of slab (NULL or an object start)? */
-bool debug_freepointer_ok(struct kmem_cache *s, struct page *slab, void *obj, void *next,
-			  unsigned long caller);
+/* Report that free object obj of slab (any cache) held free pointer next, which is not an
+ * object of slab; the caller cuts the freelist there. */
+void freepointer_corrupt(struct kmem_cache *s, struct page *slab, void *obj, void *next,
+			 unsigned long caller);
+/* Under slab_debug_lock: is obj on a freelist of slab (its own, or a CPU's)? */
+bool debug_object_free(struct kmem_cache *s, struct page *slab, const void *obj);
+/* A live kmalloc object of s (kmalloc_redzone(s)) gets requested size size: at allocation
+ * (caller 0), or when krealloc/ksize resize it in place (caller: after checking the red zone
+ * beyond the old size, reported as the caller's). Returns the old requested size. */
+size_t debug_kmalloc_size(struct kmem_cache *s, void *obj, unsigned long caller, size_t size,
+			  gfp_t gfp);
 
 #endif

@@ -107,13 +107,106 @@ static void freepointer_corrupt(struct ktest *t)
 	char *d = kmem_cache_alloc(s, GFP_KERNEL);		/* a was dropped: a new slab */
 	KT_ASSERT(t, d != NULL);
 	KT_EXPECT(t, d != a);
-	/* a is free but off every list: ours to free. Under slub_debug=Z its red zone says
-	 * "free", so that free is itself reported and a is isolated, then released below. */
+	/* a is free but off every list (counted in use): ours to free. Under slub_debug=Z its
+	 * red zone says "free", so that free is reported as a double free, and taken (a is on
+	 * no freelist: refusing it would leak it, isolating it would too). */
+	unsigned long bad1 = contig_node.nr_bad;
 	kmem_cache_free(s, a);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad1 + ((s->flags & SLAB_RED_ZONE) ? 1 : 0));
 	kmem_cache_free(s, d);
 	for (unsigned int i = 1; i < s->objects; i++)
 		kmem_cache_free(s, o[i]);
-	finish(t, s, (s->flags & SLAB_RED_ZONE) ? 1 : 0);
+	finish(t, s, 0);
+}
+
+/* With red zones alone (no F), a double free of an object that is not the freelist head is
+ * recognised by its red zone ("free"): one double-free report, the object left where it is (on
+ * the freelist, not isolated). Every object is then handed out exactly once, and all of them
+ * free cleanly. */
+static void double_free_redzone_only(struct ktest *t)
+{
+	static void *o[512];
+	struct kmem_cache *s = debug_cache(t, "dbg-dfz", SLAB_RED_ZONE);
+	KT_ASSERT(t, s != NULL && s->objects <= 512);
+	void *a = kmem_cache_alloc(s, GFP_KERNEL), *b = kmem_cache_alloc(s, GFP_KERNEL);
+	void *c = kmem_cache_alloc(s, GFP_KERNEL);
+	KT_ASSERT(t, a && b && c);
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, b);
+	kmem_cache_free(s, a);					/* a is second on the list */
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, s->nr_isolated, 0);
+	unsigned int n = s->objects, dup = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		KT_ASSERT(t, (o[i] = kmem_cache_alloc(s, GFP_KERNEL)) != NULL);
+		for (unsigned int j = 0; j < i; j++)
+			dup += o[j] == o[i];
+		dup += o[i] == c;
+	}
+	KT_EXPECT_EQ(t, dup, 0);
+	for (unsigned int i = 0; i < n; i++)
+		kmem_cache_free(s, o[i]);
+	kmem_cache_free(s, c);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	finish(t, s, 0);
+}
+
+/* The kmalloc cache that holds p (its slab's head page says). */
+static struct kmem_cache *cache_of(const void *p)
+{
+	struct page *page = virt_to_page(p);
+	if (page->flags & PG_tail)
+		page = (struct page *)page->private;
+	return (struct kmem_cache *)page->private;
+}
+
+/* Free p, expecting (report) one "kmalloc Redzone overwritten" report and p isolated, which is
+ * then released. */
+static void free_expect_redzone(struct ktest *t, struct kmem_cache *s, void *p, bool report)
+{
+	unsigned long bad = contig_node.nr_bad, iso = s->nr_isolated;
+	kfree(p);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad + report);
+	KT_EXPECT_EQ(t, s->nr_isolated, iso + report);
+	if (report)
+		KT_EXPECT_EQ(t, kmem_cache_release_isolated(s), 1);
+}
+
+/* slub_debug=Z on kmalloc caches guards the bytes between the requested size and the class
+ * size (Linux 6.2's orig_size): kmalloc(33) then p[33] is caught at kfree. krealloc moves that
+ * red zone with the size; ksize() hands the whole class to the caller (zeroed after kzalloc). */
+static void kmalloc_redzone(struct ktest *t)
+{
+	char *p = kmalloc(33, GFP_KERNEL);
+	KT_ASSERT(t, p != NULL);
+	struct kmem_cache *s = cache_of(p);
+	if (!(s->flags & SLAB_RED_ZONE)) {
+		kfree(p);
+		ktest_skip(t, "the kmalloc caches have no red zone (run with slub_debug=Z)");
+		return;
+	}
+	KT_EXPECT_EQ(t, s->object_size, 40);
+	p[33] = 'x';
+	free_expect_redzone(t, s, p, true);
+	p = kmalloc(33, GFP_KERNEL);
+	KT_ASSERT(t, p != NULL);
+	p[39] = 'x';					/* the last byte of the class */
+	free_expect_redzone(t, s, p, true);
+	p = kmalloc(40, GFP_KERNEL);
+	KT_ASSERT(t, p != NULL && krealloc(p, 20, GFP_KERNEL) == p);
+	p[20] = 'x';					/* beyond the new size */
+	free_expect_redzone(t, s, p, true);
+	p = kmalloc(33, GFP_KERNEL);
+	KT_ASSERT(t, p != NULL && krealloc(p, 39, GFP_KERNEL) == p);
+	memset(p, 1, 39);				/* grown in place: all usable */
+	free_expect_redzone(t, s, p, false);
+	p = kzalloc(33, GFP_KERNEL);
+	KT_ASSERT(t, p != NULL);
+	KT_EXPECT_EQ(t, ksize(p), 40);
+	for (int i = 0; i < 40; i++)
+		KT_EXPECT_EQ(t, p[i], 0);
+	memset(p, 1, 40);				/* ksize() gave it all */
+	free_expect_redzone(t, s, p, false);
 }
 
 /* The last allocating and freeing callers are recorded. */
@@ -192,6 +285,8 @@ static const struct ktest_case slab_debug_cases[] = {
 	KTEST_CASE(use_after_free),
 	KTEST_CASE(double_free_anywhere),
 	KTEST_CASE(freepointer_corrupt),
+	KTEST_CASE(double_free_redzone_only),
+	KTEST_CASE(kmalloc_redzone),
 	KTEST_CASE(store_user),
 	KTEST_CASE(kmalloc_alignment_debug),
 	KTEST_CASE(slub_debug_syntax),

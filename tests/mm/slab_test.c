@@ -5,6 +5,7 @@
 #include "tests/ktest.h"
 #include "mm/slab.h"
 #include "mm/zone.h"
+#include "mm/fault_inject.h"
 #include "lib/prandom.h"
 #include "lib/string.h"
 
@@ -276,6 +277,202 @@ static void freelist_hardened(struct ktest *t)
 	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
 }
 
+/* kmem_cache_create() copies the name (Linux's kstrdup_const): the caller's buffer may change
+ * or go away; kmem_cache_destroy() frees the copy. */
+static void cache_name_copied(struct ktest *t)
+{
+	static char big[5000];				/* a class of its own: its slab shows */
+	char buf[32] = "test-name";
+
+	kmem_cache_shrink_all();
+	unsigned long free0 = nr_free_pages();
+	struct kmem_cache *s = kmem_cache_create(buf, 64, 0, 0, NULL);
+	KT_ASSERT(t, s != NULL);
+	memset(buf, 'X', sizeof(buf) - 1);
+	KT_EXPECT(t, s->name != buf);
+	KT_EXPECT_STREQ(t, s->name, "test-name");
+	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
+
+	memset(big, 'n', sizeof(big) - 1);
+	s = kmem_cache_create(big, 64, 0, 0, NULL);
+	KT_ASSERT(t, s != NULL);
+	memset(big, 'Y', sizeof(big) - 1);
+	KT_EXPECT(t, s->name != big);
+	KT_EXPECT_EQ(t, strlen(s->name), sizeof(big) - 1);
+	KT_EXPECT_EQ(t, s->name[0], 'n');
+	KT_EXPECT(t, ksize(s->name) >= sizeof(big));	/* its own storage, from kmalloc */
+	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
+	kmem_cache_shrink_all();
+	KT_EXPECT_EQ(t, nr_free_pages(), free0);	/* the copies went with their caches */
+}
+
+/* kmalloc(GFP_DMA32) is misuse, as in Linux (kmalloc_fix_flags): reported (counted every
+ * time), and the flag dropped so that no DMA32-only slab serves every later caller. */
+static void kmalloc_dma32_fixed(struct ktest *t)
+{
+	unsigned long bad0 = contig_node.nr_bad;
+	char *p = kmalloc(200, GFP_KERNEL | GFP_DMA32);
+	KT_ASSERT(t, p != NULL);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	char *z = kzalloc(300, GFP_KERNEL | GFP_DMA32);
+	KT_ASSERT(t, z != NULL);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 2);
+	KT_EXPECT_EQ(t, nonzero_bytes(z, 300), 0);
+	char *l = kmalloc(3 * PAGE_SIZE, GFP_KERNEL | GFP_DMA32);	/* large kmalloc too */
+	KT_ASSERT(t, l != NULL);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 3);
+	char *d = kmalloc(200, GFP_DMA | GFP_DMA32);		/* GFP_DMA stays */
+	KT_ASSERT(t, d != NULL);
+	KT_EXPECT_EQ(t, virt_to_page(d)->zone, ZONE_DMA);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 4);
+	kfree(d);
+	kfree(l);
+	kfree(z);
+	kfree(p);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 4);
+}
+
+/* Every allocation fails from here until fault_injection_off(). */
+static struct fault_attr saved_slab, saved_page;
+
+static void fault_injection_all(void)
+{
+	saved_slab = failslab;
+	saved_page = fail_page_alloc;
+	failslab.interval = fail_page_alloc.interval = 1;
+	failslab.times = fail_page_alloc.times = -1;
+	fault_inject_active++;
+}
+
+static void fault_injection_off(void)
+{
+	fault_inject_active--;
+	failslab = saved_slab;
+	fail_page_alloc = saved_page;
+}
+
+/* A krealloc() that shrinks keeps the object in place and cannot fail (Linux 6.1): the same
+ * pointer comes back even when every allocation would fail. */
+static void krealloc_shrink_in_place(struct ktest *t)
+{
+	char *p = kmalloc(1000, GFP_KERNEL), *l = kmalloc(20000, GFP_KERNEL);
+	KT_ASSERT(t, p && l);
+	fill(p, 1000, 5);
+	fill(l, 20000, 6);
+	fault_injection_all();
+	bool injecting = kmalloc(16, GFP_KERNEL | __GFP_NOWARN) == NULL;
+	char *p1 = krealloc(p, 100, GFP_KERNEL), *p2 = krealloc(p, 1, GFP_KERNEL);
+	char *p3 = krealloc(p, 1000, GFP_KERNEL);		/* back up within ksize */
+	char *l1 = krealloc(l, 5000, GFP_KERNEL), *l2 = krealloc(l, 64, GFP_KERNEL);
+	fault_injection_off();
+	KT_EXPECT(t, injecting);
+	KT_EXPECT(t, p1 == p && p2 == p && p3 == p);
+	KT_EXPECT(t, l1 == l && l2 == l);
+	KT_EXPECT_EQ(t, check_fill(p, 1, 5), 0);
+	KT_EXPECT_EQ(t, check_fill(l, 64, 6), 0);
+	kfree(p);
+	kfree(l);
+}
+
+/* Calls krealloc from here (not a tail call): a report must name this function. */
+static __attribute__((noinline)) void *krealloc_here(const void *p, size_t size)
+{
+	void *r = krealloc(p, size, GFP_KERNEL);
+	__asm__ volatile("" ::: "memory");
+	return r;
+}
+
+static bool caller_is_krealloc_here(void)
+{
+	return slab_last_bad_caller - (uintptr_t)krealloc_here < 256;
+}
+
+/* krealloc() of a freed pointer is reported with krealloc's caller, not krealloc itself, and
+ * nothing is copied, freed or handed out. */
+static void krealloc_freed_reports_caller(struct ktest *t)
+{
+	static const size_t sizes[] = { 500, 50, 0 };	/* grow, shrink, free */
+	char *p = kmalloc(100, GFP_KERNEL);
+
+	KT_ASSERT(t, p != NULL);
+	kfree(p);
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned long bad0 = contig_node.nr_bad;
+		slab_last_bad_caller = 0;
+		KT_EXPECT(t, krealloc_here(p, sizes[i]) == NULL);
+		KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+		if (!caller_is_krealloc_here())
+			ktest_fail(t, __FILE__, __LINE__, "krealloc(freed, %zu) reported caller %#lx, "
+				   "not krealloc_here (%p)", sizes[i], slab_last_bad_caller,
+				   (void *)krealloc_here);
+	}
+	char *q = kmalloc(100, GFP_KERNEL), *r = kmalloc(100, GFP_KERNEL);
+	KT_ASSERT(t, q && r);
+	KT_EXPECT(t, q != r);				/* p is on its freelist once */
+	kfree(q);
+	kfree(r);
+}
+
+/* One round of freelist_corruption_caught: a full slab of a private cache, b freed after a
+ * (b -> a), then b's free pointer (and its bytes, when whole) overwritten by smash(). */
+static void corrupt_freed_object(struct ktest *t, void (*smash)(struct kmem_cache *, char *, char *),
+				 bool whole)
+{
+	static char *o[512];
+	struct kmem_cache *s = kmem_cache_create("test-fpc", 64, 0, 0, NULL);
+	KT_ASSERT(t, s != NULL && s->objects <= 512);
+	for (unsigned int i = 0; i < s->objects; i++)
+		KT_ASSERT(t, (o[i] = kmem_cache_alloc(s, GFP_KERNEL)) != NULL);
+	char *a = o[0], *b = o[1];
+	unsigned long bad0 = contig_node.nr_bad;
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, b);
+	smash(s, a, b);
+	/* Under slub_debug=P the write into b is a use after free too (reported, b isolated). */
+	unsigned long poisoned = whole && (s->flags & SLAB_POISON) ? 1 : 0;
+	char *x = kmem_cache_alloc(s, GFP_KERNEL), *y = kmem_cache_alloc(s, GFP_KERNEL);
+	KT_ASSERT(t, x && y);
+	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1 + poisoned);
+	KT_EXPECT(t, y != a && y != b && x != y);	/* the chain was cut at b: a dropped */
+	KT_EXPECT_EQ(t, s->nr_isolated, poisoned);
+	memset(x, 1, 64);				/* both usable: the kernel goes on */
+	memset(y, 2, 64);
+	/* a is off every freelist and counted in use (leaked by the cut): the test, which knows
+	 * it, frees it, and the slab can go back. Under slub_debug=Z that free is reported as the
+	 * double free it is (a's red zone says "free"), and taken. */
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, x);
+	kmem_cache_free(s, y);
+	for (unsigned int i = 2; i < s->objects; i++)
+		kmem_cache_free(s, o[i]);
+	KT_EXPECT_EQ(t, kmem_cache_release_isolated(s), poisoned);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
+}
+
+/* The whole freed object (free pointer included) overwritten with 0x41. */
+static void smash_bytes(struct kmem_cache *s, char *a, char *b)
+{
+	(void)a;
+	memset(b, 0x41, s->object_size);
+	memset(b + s->offset, 0x41, sizeof(u64));
+}
+
+/* A plausible pointer, another object of the slab, written unencoded as the free pointer. */
+static void smash_pointer(struct kmem_cache *s, char *a, char *b)
+{
+	u64 raw = (u64)(uintptr_t)a;
+	memcpy(b + s->offset, &raw, sizeof(raw));
+}
+
+/* Without debugging, a freed object overwritten whole (its free pointer with it) is caught by
+ * the hardened freelist before the pointer is followed: reported ("Freepointer corrupt"), the
+ * freelist cut there, the allocation served from elsewhere. */
+static void freelist_corruption_caught(struct ktest *t)
+{
+	corrupt_freed_object(t, smash_bytes, true);
+	corrupt_freed_object(t, smash_pointer, false);
+}
+
 /* GFP_DMA kmalloc objects come from the DMA zone. */
 static void kmalloc_dma(struct ktest *t)
 {
@@ -404,6 +601,11 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(misuse_detected),
 	KTEST_CASE(freelist_hardened),
 	KTEST_CASE(kmalloc_dma),
+	KTEST_CASE(cache_name_copied),
+	KTEST_CASE(kmalloc_dma32_fixed),
+	KTEST_CASE(krealloc_shrink_in_place),
+	KTEST_CASE(krealloc_freed_reports_caller),
+	KTEST_CASE(freelist_corruption_caught),
 	KTEST_CASE(random_stress),
 	KTEST_CASE(empty_slabs_reclaimed_when_short),
 	KTEST_END,
