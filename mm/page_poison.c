@@ -121,6 +121,8 @@ int node_set_page_free_mode(struct mm_node *n, enum page_free_mode mode)
 {
 	bool was = n->free_mode == PAGE_FREE_POISON, now = mode == PAGE_FREE_POISON;
 
+	if ((unsigned int)mode > PAGE_FREE_POISON)
+		return -1;
 	if (was && !now) {
 		set_mode(n, mode);	/* first: the table's pages are freed unpoisoned */
 		forget_poison(n);

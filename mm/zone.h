@@ -218,8 +218,9 @@ void node_print_zones(const struct mm_node *n);
 /* Set what freeing does to n's frames from now on (see enum page_free_mode); frames already
  * free are left as they are (so never checked). Turning PAGE_FREE_POISON on takes n's owner
  * table from n itself; turning it off gives the table back and forgets every frame's poison.
- * Call it while no other CPU allocates from n. Returns 0, or -1 when the owner table could not
- * be had: poisoning is on all the same, its reports name no allocating caller. */
+ * Call it while no other CPU allocates from n. Returns 0; -1 for an unknown mode (nothing
+ * changes), or when the owner table could not be had (poisoning is on all the same, its reports
+ * name no allocating caller). */
 int node_set_page_free_mode(struct mm_node *n, enum page_free_mode mode);
 
 /* The command line's requests (page_poison=, init_on_free=), applied to a node by

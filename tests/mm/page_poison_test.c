@@ -291,6 +291,50 @@ static void init_on_free_zeroes(struct ktest *t)
 	on_priv(t, PAGE_FREE_ZERO, init_on_free_zeroes_body);
 }
 
+/* With no memory for the owner table (one frame free: the table's section array fits, its
+ * first section does not), poisoning is turned on all the same, the half-built table is given
+ * back, and a write after free is still reported, naming the freeing caller but no allocating
+ * one. An unknown mode changes nothing. */
+static void no_owner_table_body(struct ktest *t)
+{
+	struct list_head list;
+	struct page *p, *last = NULL;
+
+	INIT_LIST_HEAD(&list);
+	while ((p = node_alloc_pages(priv, GFP_KERNEL | __GFP_NOWARN, 0)))
+		list_add(&p->lru, &list);
+	KT_ASSERT(t, !list_empty(&list));
+	last = list_first_entry(&list, struct page, lru);
+	list_del(&last->lru);
+	node_free_pages(priv, last, 0);
+	KT_EXPECT_EQ(t, node_set_page_free_mode(priv, (enum page_free_mode)7), -1);
+	KT_EXPECT_EQ(t, priv->free_mode, PAGE_FREE_KEEP);
+	KT_EXPECT_EQ(t, node_set_page_free_mode(priv, PAGE_FREE_POISON), -1);
+	KT_EXPECT_EQ(t, priv->free_mode, PAGE_FREE_POISON);
+	KT_EXPECT(t, priv->page_owner == NULL);
+	KT_EXPECT_EQ(t, node_nr_free_pages(priv), 1);	/* the section array came back */
+	p = list_first_entry(&list, struct page, lru);
+	list_del(&p->lru);
+	unsigned long pfn = node_page_to_pfn(priv, p);
+	free_site(p, 0);
+	va_of(p)[8] = 0;
+	while (!list_empty(&list)) {
+		struct page *q = list_first_entry(&list, struct page, lru);
+		list_del(&q->lru);
+		node_free_pages(priv, q, 0);
+	}
+	KT_EXPECT_EQ(t, alloc_all(priv, 0), 1);
+	KT_EXPECT_EQ(t, priv->poison_last.pfn, pfn);
+	KT_EXPECT_EQ(t, priv->poison_last.alloc_caller, 0);
+	KT_EXPECT(t, inside(priv->poison_last.free_caller, (const void *)free_site,
+			    (const void *)alloc_site));
+}
+
+static void no_owner_table(struct ktest *t)
+{
+	on_priv(t, PAGE_FREE_KEEP, no_owner_table_body);
+}
+
 static const struct ktest_case page_poison_cases[] = {
 	KTEST_CASE(order0_on_cpu_list),
 	KTEST_CASE(order3_block_once),
@@ -298,6 +342,7 @@ static const struct ktest_case page_poison_cases[] = {
 	KTEST_CASE(clean_reuse),
 	KTEST_CASE(off_no_check),
 	KTEST_CASE(init_on_free_zeroes),
+	KTEST_CASE(no_owner_table),
 	KTEST_END
 };
 
