@@ -93,6 +93,8 @@ static const struct kernel_param params[] = {
 	{ "ktest", set_ktest, NULL },
 	{ "halt", param_set_bool, &halt_requested },
 	{ "slub_debug", set_slub_debug, NULL },
+	{ "page_poison", param_set_bool, &page_poison_param },
+	{ "init_on_free", param_set_bool, &init_on_free_param },
 	{ "bench", set_bench, NULL },
 	{ "replay", param_set_bool, &replay_enabled },
 	{ "pagemap", param_set_bool, &pagemap_enabled },
@@ -191,6 +193,7 @@ void kmain(u32 magic, u64 mbi_phys)
 		dump_mbi(phys_to_virt(mbi_phys), mb2->total_size, mbi_phys);
 	if (mm_setup(mb2, mbi_phys) < 0)
 		finish(false);
+	mem_auto_init(&contig_node);	/* page_poison=, init_on_free= */
 	smp_init(mb2, mbi_phys);	/* start the other CPUs: they idle until smp_call_*() */
 	node_set_nr_cpus(&contig_node, nr_cpu_ids());	/* per-CPU page lists shared among them */
 	numa_cpus_init();	/* each CPU allocates from its own node first */

@@ -29,4 +29,15 @@ void buddy_put(struct zone *z, unsigned long pfn, unsigned int order);
 /* Report caller misuse of the page allocator: one line, counted in n->nr_bad. */
 void bad_page(struct mm_node *n, const struct page *page, const char *reason, unsigned long caller);
 
+/* init_on_free or page_poison (n->free_mode): zero or poison the frames of a block freed by
+ * caller, before it reaches any free list (mm/page_poison.c). */
+void page_free_prepare(struct mm_node *n, struct page *page, unsigned int order,
+		       unsigned long caller);
+
+/* page_poison: check the frames of a block just taken off the free lists for writes made
+ * since they were freed, report them (once per block, with the last owner), and record caller
+ * as the block's owner. The block is handed out whatever was found. */
+void page_poison_check_alloc(struct mm_node *n, struct page *page, unsigned int order,
+			     unsigned long caller);
+
 #endif

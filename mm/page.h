@@ -11,6 +11,8 @@
 #define PG_slab     (1u << 2)	/* owned by the slab allocator */
 #define PG_head     (1u << 3)	/* head of a large kmalloc; page->private is its size in bytes */
 #define PG_tail     (1u << 4)	/* other frame of a slab or large kmalloc; private = head page */
+#define PG_poison   (1u << 5)	/* free frame filled with page_poison's 0xaa since its last free
+				 * (private = the freeing caller): checked when next allocated */
 /* Any of these makes a frame unfit for __free_pages(). */
 #define PG_ANY_OWNER_FLAGS (PG_reserved | PG_buddy | PG_slab | PG_head | PG_tail)
 
@@ -28,7 +30,9 @@ struct slab_counters {
  *   slab head:            PG_slab, private = its kmem_cache, lru on the cache's partial list,
  *                         slab.{inuse,frozen,freelist} instead of refcount: one 32-bit word
  *                         (counters) that CPUs change by compare-and-exchange (mm/slab.c)
- *   any other frame:      refcount 0, not PG_buddy (tail of a free or allocated block) */
+ *   any other frame:      refcount 0, not PG_buddy (tail of a free or allocated block)
+ *   with page_poison on:  every frame freed since has PG_poison and private = its freeing
+ *                         caller until it is allocated again (mm/page_poison.c) */
 struct page {
 	struct list_head lru;	/* free-list link while PG_buddy; the owner's afterwards */
 	unsigned long private;	/* the owner's (slab: its cache) */

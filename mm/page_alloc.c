@@ -194,6 +194,8 @@ static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned in
 		if (!page)
 			return alloc_failed(n, gfp, order, caller, false);
 	}
+	if (unlikely(n->free_mode == PAGE_FREE_POISON))
+		page_poison_check_alloc(n, page, order, caller);
 	page->refcount = 1;
 	page->order = (u8)order;
 	if (unlikely(gfp & __GFP_ZERO))
@@ -302,18 +304,22 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 		bad_page(n, page, "double free: frame freed by two CPUs at once", caller);
 		return;
 	}
+	if (unlikely(n->free_mode != PAGE_FREE_KEEP))	/* init_on_free, page_poison */
+		page_free_prepare(n, page, order, caller);
 	free_one(n, page, order);
 }
 
 /* Fast path: a small block for a plain request straight off the preferred zone's CPU list
- * (its frames left the buddy under the watermark check when the list was refilled). */
+ * (its frames left the buddy under the watermark check when the list was refilled). Not while
+ * the node checks page poison: allocations then go through alloc_pages_caller(). */
 static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_node *n,
 								     gfp_t gfp, unsigned int order)
 {
-	if (unlikely(order >= NR_PCP_ORDERS || (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_ZERO)) ||
-		     fault_inject_active))
+	const struct mm_cpu_zones *c = this_cpu_elem(n->cpu, 1);
+	if (unlikely(order >= NR_PCP_ORDERS || ((gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_ZERO)) |
+						 fault_inject_active | c->page_poison)))
 		return NULL;
-	struct zone *z = this_cpu_elem(n->cpu, 1)->first;	/* its node's highest zone */
+	struct zone *z = c->first;				/* its node's highest zone */
 	if (unlikely(!z))
 		return NULL;
 	struct per_cpu_pages *pcp = this_cpu_pcp(z);
@@ -331,7 +337,8 @@ static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_n
 }
 
 /* Fast path: a small block that is plainly a live allocation of this order goes back on its
- * CPU list. false: let free_pages_caller() validate and report. */
+ * CPU list. false: let free_pages_caller() validate and report (and, with init_on_free or
+ * page_poison on, prepare the frames). */
 static __attribute__((always_inline)) inline bool free_fast(struct mm_node *n, struct page *page,
 							    unsigned int order)
 {
@@ -340,7 +347,8 @@ static __attribute__((always_inline)) inline bool free_fast(struct mm_node *n, s
 
 	s32 one = 1;
 
-	if (unlikely(order >= NR_PCP_ORDERS || pfn >= n->max_pfn || (off % sizeof(struct page)) ||
+	if (unlikely(order >= NR_PCP_ORDERS || n->free_mode || pfn >= n->max_pfn ||
+		     (off % sizeof(struct page)) ||
 		     !node_pfn_valid(n, pfn) || page->order != order ||
 		     (page->flags & PG_ANY_OWNER_FLAGS) ||
 		     !__atomic_compare_exchange_n(&page->refcount, &one, 0, false, __ATOMIC_ACQ_REL,

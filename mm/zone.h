@@ -74,7 +74,29 @@ struct mm_cpu_zones {
 	struct zone *first;		/* its zonelist's head: the page fast path's zone */
 	struct zone *const *zonelist;	/* its node's zonelist */
 	int nid;			/* its node */
+	u32 page_poison;		/* the node checks page poison: no allocation fast path
+					 * (a word, to be or-ed with the fast path's other tests) */
 } __attribute__((aligned(PERCPU_LINE)));
+
+/* What freeing does to a node's frames (Linux's init_on_free=1 and page_poison=1). */
+enum page_free_mode {
+	PAGE_FREE_KEEP,		/* freed frames keep their contents (the default) */
+	PAGE_FREE_ZERO,		/* init_on_free: freed frames are zeroed, never checked */
+	PAGE_FREE_POISON,	/* page_poison: freed frames are filled with PAGE_POISON and
+				 * checked when allocated again; writes after free are reported */
+};
+#define PAGE_POISON 0xaa	/* Linux's pattern */
+
+/* What the last page_poison report of a node found (for tests and debuggers). */
+struct page_poison_report {
+	unsigned long pfn;		/* the first frame written after its free */
+	unsigned long offset;		/* the first bad byte in it */
+	u8 found;			/* that byte */
+	unsigned long frames;		/* frames of the block found written */
+	unsigned long alloc_caller;	/* the last owner: who allocated the frame (0: unknown) */
+	unsigned long free_caller;	/* and who freed it */
+	unsigned long caller;		/* the allocation that found it */
+};
 
 struct mm_node {
 	unsigned int nr_nodes;		/* NUMA nodes, >= 1 */
@@ -91,8 +113,15 @@ struct mm_node {
 	unsigned long max_pfn;		/* one past the highest frame with a descriptor */
 	const u64 *sections;		/* bitmap: section s has descriptors */
 	unsigned int nr_cpus;		/* CPUs that allocate (pcp high is shared among them) */
-	unsigned long nr_bad;		/* misuse reports (bad free, bad pointer) */
+	u8 free_mode;			/* enum page_free_mode: beside vmemmap, which the free
+					 * fast path reads anyway */
+	unsigned long nr_bad;		/* misuse reports (bad free, bad pointer, page poison) */
 	unsigned long nr_alloc_fail;	/* failed allocations */
+	/* page_poison (mm/page_poison.c): per present section, each frame's last allocating
+	 * caller (NULL: not tracked); reports made, and what the last one found. */
+	unsigned long **page_owner;
+	unsigned long nr_poison_bad;
+	struct page_poison_report poison_last;
 };
 
 /* Zone limits in frames (exclusive ends). The kernel uses the real ones below; a test may
@@ -185,6 +214,19 @@ void node_print_numa(const struct mm_node *n);
 void node_print_zone_ranges(const struct mm_node *n);
 /* Print one summary line per zone: span, present, managed, free, watermarks. */
 void node_print_zones(const struct mm_node *n);
+
+/* Set what freeing does to n's frames from now on (see enum page_free_mode); frames already
+ * free are left as they are (so never checked). Turning PAGE_FREE_POISON on takes n's owner
+ * table from n itself; turning it off gives the table back and forgets every frame's poison.
+ * Call it while no other CPU allocates from n. Returns 0; -1 for an unknown mode (nothing
+ * changes), or when the owner table could not be had (poisoning is on all the same, its reports
+ * name no allocating caller). */
+int node_set_page_free_mode(struct mm_node *n, enum page_free_mode mode);
+
+/* The command line's requests (page_poison=, init_on_free=), applied to a node by
+ * mem_auto_init(), which prints Linux's "mem auto-init:" line when one is on. */
+extern bool page_poison_param, init_on_free_param;
+void mem_auto_init(struct mm_node *n);
 
 /* Walk every free list (and with full=true every descriptor) of every zone of n and report each
  * broken invariant in one line. Returns the number of problems. Safe to call from a panic. */

@@ -120,6 +120,17 @@ else
 	record "kernel build (slub_debug)" 1
 fi
 
+echo "== page_poison=1 SMP=2: every suite with freed pages poisoned and checked when reused"
+if build_iso "page_poison=1 ktest" "$OUT/page-poison.iso"; then
+	scripts/qemu-run.sh -i "$OUT/page-poison.iso" -m 512M -s 2 -t 900 \
+		-l "$OUT/page-poison.log" >/dev/null 2>"$OUT/page-poison.err"
+	record "page_poison=1 SMP=2: boot exits with success" $?
+	log_has "page_poison=1" "$OUT/page-poison.log" '^mem auto-init: page_poison: '
+	ktap "qemu-512M-SMP=2-page_poison=1" "$OUT/page-poison.log"
+else
+	record "kernel build (page_poison)" 1
+fi
+
 echo "== fault injection: failslab=7 and fail_page_alloc=5 from the command line"
 for fi in failslab=7 fail_page_alloc=5; do
 	if build_iso "$fi ktest" "$OUT/$fi.iso"; then

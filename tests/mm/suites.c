@@ -9,6 +9,7 @@ extern const struct ktest_suite slab_suite;
 extern const struct ktest_suite slab_debug_suite;
 extern const struct ktest_suite fault_suite;
 extern const struct ktest_suite numa_suite;
+extern const struct ktest_suite page_poison_suite;
 
 const struct ktest_suite *const ktest_mm_suites[] = {
 	&memmap_suite,
@@ -19,5 +20,6 @@ const struct ktest_suite *const ktest_mm_suites[] = {
 	&slab_debug_suite,
 	&fault_suite,
 	&numa_suite,
+	&page_poison_suite,
 	NULL
 };
