@@ -16,6 +16,7 @@
 #include "lib/string.h"
 #include "mm/fault_inject.h"
 #include "mm/gfp.h"
+#include "mm/memmap.h"
 #include "mm/slab.h"
 #include "mm/zone.h"
 #include "tests/ktest.h"
@@ -29,7 +30,7 @@ static char cmdline[CMDLINE_MAX];
 static bool ktest_enabled;
 static const char *ktest_glob;
 static bool halt_requested;
-static bool bench_enabled, bench_init_only, bench_smp;
+static bool bench_enabled, bench_init_only, bench_smp, bench_bad;
 static bool replay_enabled, pagemap_enabled;
 
 /* With CMDLINE=halt: a kmalloc object left allocated and one freed, for debugger tests. */
@@ -57,7 +58,7 @@ static int set_loglevel(const char *val, void *arg)
 }
 
 /* bench (all rows), bench=init (memory set-up rows only) or bench=smp (the scaling rows:
- * several CPUs allocating at once). */
+ * several CPUs allocating at once). Any other value: one line, and the kernel runs nothing. */
 static int set_bench(const char *val, void *arg)
 {
 	(void)arg;
@@ -66,13 +67,23 @@ static int set_bench(const char *val, void *arg)
 		return 0;
 	bench_init_only = strcmp(val, "init") == 0;
 	bench_smp = strcmp(val, "smp") == 0;
-	return bench_init_only || bench_smp ? 0 : -1;
+	if (bench_init_only || bench_smp)
+		return 0;
+	printk(KERN_ERR "cmdline: bench=%s: no such benchmark (accepted: bench, bench=init, "
+	       "bench=smp): nothing is run\n", val);
+	bench_bad = true;
+	return 1;
 }
 
 static int set_slub_debug(const char *val, void *arg)
 {
 	(void)arg;
 	return slub_debug_setup(val);
+}
+
+static int set_mem(const char *val, void *arg)
+{
+	return memmap_mem_param(val, arg);
 }
 
 static int set_memmap(const char *val, void *arg)
@@ -88,7 +99,7 @@ static int set_fault_attr(const char *val, void *arg)
 }
 
 static const struct kernel_param params[] = {
-	{ "mem", param_set_size, &boot_params.mem_limit },
+	{ "mem", set_mem, &boot_params.mem_limit },
 	{ "loglevel", set_loglevel, NULL },
 	{ "ktest", set_ktest, NULL },
 	{ "halt", param_set_bool, &halt_requested },
@@ -117,11 +128,6 @@ static void parse_cmdline(const char *src)
 	cmdline[len] = '\0';
 	printk(KERN_INFO "Command line: %s\n", cmdline);
 	parse_args(cmdline, params, ARRAY_SIZE(params), NULL);
-	if (boot_params.mem_limit && boot_params.mem_limit < (4UL << 20)) {
-		printk(KERN_WARNING "cmdline: mem=%llu is below 4 MiB, ignored\n",
-		       (unsigned long long)boot_params.mem_limit);
-		boot_params.mem_limit = 0;
-	}
 }
 
 /* Free pages with every slab cache shrunk: what must come back after each test case. */
@@ -189,6 +195,8 @@ void kmain(u32 magic, u64 mbi_phys)
 	if (mb2->bootloader)
 		printk(KERN_INFO "Boot loader: %s\n", mb2->bootloader);
 	parse_cmdline(mb2->cmdline);
+	if (bench_bad)
+		finish(false);		/* a mistyped bench= runs nothing (said by set_bench) */
 	if (dump_mbi_enabled)
 		dump_mbi(phys_to_virt(mbi_phys), mb2->total_size, mbi_phys);
 	if (mm_setup(mb2, mbi_phys) < 0)

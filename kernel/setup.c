@@ -47,51 +47,24 @@ static phys_addr_t pt_alloc(void *arg)
 	return p;
 }
 
-/* Read, sanitize, cap and print the firmware map. Returns the entry count or -1. */
 /* memmap= entries from the command line (Linux's syntax), applied over the firmware map. */
-#define MAX_USER_MAP 16
-static struct mem_raw user_map[MAX_USER_MAP];
-static int nr_user_map;
-static bool user_exactmap;
+static struct memmap_user user_map;
 
 int setup_memmap_param(const char *val)
 {
-	struct mem_raw r;
-	int got = memmap_parse_param(val, &r);
-
-	if (got == 0)
-		user_exactmap = true;
-	if (got <= 0)
-		return got;
-	if (nr_user_map >= MAX_USER_MAP)
-		return -1;
-	user_map[nr_user_map++] = r;
-	return 0;
+	return memmap_user_param(&user_map, val);
 }
 
+/* Read, sanitize, cap and print the firmware map. Returns the entry count or -1. */
 static int read_e820(const struct mb2_info *mb2)
 {
-	int clamped = 0;
-	int nraw = user_exactmap ? 0 : mb2_read_mmap(mb2, raw_map, MAX_RAW_ENTRIES - MAX_USER_MAP);
-	for (int i = 0; i < nr_user_map; i++)
-		raw_map[nraw++] = user_map[i];
-	if (nr_user_map)
-		printk(KERN_INFO "e820: %d memmap= entries from the command line%s\n", nr_user_map,
-		       user_exactmap ? " (exactmap: the firmware map is ignored)" : "");
-	if (nraw == 0) {
-		printk(KERN_ERR "setup: no memory map from the boot loader\n");
+	struct memmap_built built;
+	int nfw = mb2_read_mmap(mb2, raw_map, MAX_RAW_ENTRIES - MEMMAP_USER_MAX);
+	int n = memmap_build(raw_map, nfw, &user_map, e820, (int)ARRAY_SIZE(e820), e820_scratch,
+			     &built);
+
+	if (n < 0)
 		return -1;
-	}
-	int n = memmap_sanitize(raw_map, nraw, e820, (int)ARRAY_SIZE(e820), e820_scratch, &clamped);
-	if (n < 0) {
-		printk(KERN_ERR "setup: memory map too complex to sanitize\n");
-		return -1;
-	}
-	if (clamped)
-		printk(KERN_WARNING "e820: %d entries wrapped past 2^64 and were clamped\n", clamped);
-	printk(KERN_INFO "BIOS-provided physical RAM map (%d entries, %d after sanitizing):\n",
-	       nraw, n);
-	memmap_print("BIOS-e820:", e820, n);
 	u64 limit = boot_params.mem_limit;
 	if (limit && limit < (1ULL << MAX_PHYS_BITS))
 		printk(KERN_INFO "e820: remove [mem 0x%016llx-0x%016llx] usable (mem=)\n",
@@ -141,10 +114,34 @@ static void reserve_boot_data(struct memblock *mb, const struct mb2_info *mb2, u
 			"module");
 }
 
-/* Map one struct page per frame of every present section at VMEMMAP_START. */
-static int populate_vmemmap(struct memblock *mb, unsigned long max_pfn, const u64 *sections)
+/* What populate_vmemmap() could not back with descriptors: whole sections, dropped. */
+struct vmemmap_lost {
+	unsigned long sections;
+	u64 bytes, first, end;		/* RAM removed; lowest address, highest end */
+};
+
+/* Section s has no descriptors: clear its bit and take its RAM out of memblock, so that
+ * nothing (zones, buddy, initmem) ever looks up a frame of it. */
+static void drop_section(struct memblock *mb, u64 *sections, unsigned long s,
+			 struct vmemmap_lost *lost)
+{
+	u64 base = (u64)s << (SECTION_SHIFT + PAGE_SHIFT), size = 1ULL << (SECTION_SHIFT + PAGE_SHIFT);
+	u64 before = memblock_phys_mem_size(mb);
+
+	clear_bit(s, sections);
+	memblock_remove(mb, base, size);	/* cannot fail; on a full table it takes more */
+	if (!lost->sections++)
+		lost->first = base;
+	lost->end = base + size;
+	lost->bytes += before - memblock_phys_mem_size(mb);
+}
+
+/* Map one struct page per frame of every present section at VMEMMAP_START. A section whose
+ * descriptors cannot be allocated or mapped is dropped (one line for all of them). */
+static void populate_vmemmap(struct memblock *mb, unsigned long max_pfn, u64 *sections)
 {
 	unsigned long nsec = (max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
+	struct vmemmap_lost lost = { 0, 0, 0, 0 };
 
 	for (unsigned long s = 0; s < nsec; s++) {
 		if (!test_bit(s, sections))
@@ -154,14 +151,19 @@ static int populate_vmemmap(struct memblock *mb, unsigned long max_pfn, const u6
 		size_t bytes = ALIGN_UP(frames * sizeof(struct page), PAGE_SIZE);
 		phys_addr_t p = memblock_alloc(mb, bytes, PAGE_SIZE);
 		uintptr_t va = VMEMMAP_START + first * sizeof(struct page);
+		/* after a failed map_pages() part of p may be mapped: it stays reserved */
 		if (!p || map_pages(va, p, bytes >> PAGE_SHIFT, pt_alloc, mb) < 0) {
-			printk(KERN_ERR "setup: out of memory for the frame descriptors\n");
-			return -1;
+			drop_section(mb, sections, s, &lost);
+			continue;
 		}
 		boot_params.memmap_bytes += bytes;
 		boot_params.sections++;
 	}
-	return 0;
+	if (lost.sections)
+		printk(KERN_WARNING "setup: out of memory for the frame descriptors of %lu sections in "
+		       "[mem 0x%016llx-0x%016llx]: their %lluK of RAM dropped\n", lost.sections,
+		       (unsigned long long)lost.first, (unsigned long long)lost.end - 1,
+		       (unsigned long long)(lost.bytes >> 10));
 }
 
 /* The boot allocator's own tables and the map buffers are not needed any more: give their
@@ -319,8 +321,12 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	}
 	u64 *sections = phys_to_virt(sec);
 	node_mark_sections(mb, max_pfn, sections);
-	if (populate_vmemmap(mb, max_pfn, sections) < 0)
+	populate_vmemmap(mb, max_pfn, sections);
+	boot_params.usable_bytes = memblock_phys_mem_size(mb);	/* less what had no descriptors */
+	if (!boot_params.usable_bytes) {
+		printk(KERN_ERR "setup: no usable RAM has frame descriptors\n");
 		return -1;
+	}
 
 	struct node_layout lay = {
 		.vmemmap = (struct page *)VMEMMAP_START,

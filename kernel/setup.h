@@ -32,7 +32,8 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys);
 void numa_cpus_init(void);
 
 /* memmap=<size>{@,$,#,!}<start> (usable, reserved, ACPI data, persistent) or memmap=exactmap,
- * as in Linux: laid over the firmware map before it is sanitized. 0, or -1 if malformed. */
+ * as in Linux: laid over the firmware map before it is sanitized (mm/memmap.h
+ * memmap_user_param): 0, -1 if malformed, 1 if beyond the table (reported here). */
 int setup_memmap_param(const char *val);
 
 #endif

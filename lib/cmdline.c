@@ -211,11 +211,10 @@ static int apply_word(const struct cmd_word *w, const struct kernel_param *param
 		printk(KERN_WARNING "cmdline: unknown parameter '%s' ignored\n", w->key);
 		return 1;
 	}
-	if (p->set && p->set(w->val, p->arg)) {
+	int rc = p->set ? p->set(w->val, p->arg) : 0;
+	if (rc < 0)
 		printk(KERN_WARNING "cmdline: bad value for '%s': '%s'\n", w->key, w->val);
-		return 1;
-	}
-	return 0;
+	return rc != 0;		/* rc > 0: a problem the setter reported itself */
 }
 
 /* Parse a whole command line in place against params; returns the number of problems. */

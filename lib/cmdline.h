@@ -19,7 +19,8 @@ bool memparse(const char *s, u64 *out);
 bool glob_match(const char *pattern, const char *str);
 
 /* A command-line parameter: set() parses val (NULL for a bare "key") into arg and returns 0,
- * or nonzero when the value is malformed. */
+ * a negative value when the value is malformed (parse_args reports it), or a positive value
+ * for a problem set() has reported itself in one line (a value refused for another reason). */
 struct kernel_param {
 	const char *name;
 	int (*set)(const char *val, void *arg);
@@ -29,8 +30,9 @@ struct kernel_param {
 /* Parse cmdline in place (it is modified): whitespace-separated key[=value] words, where double
  * quotes group (and are removed), e.g. key="a b". '-' and '_' are equal in names. Each key calls
  * the matching params[i].set(val, arg). A malformed value, an unterminated quote, and an unknown
- * key (when unknown is NULL, or when unknown(key, val) returns nonzero) are each one problem and
- * print a KERN_WARNING line (unknown() reports its own); parsing always goes on to the end.
+ * key (when unknown is NULL, or when unknown(key, val) returns nonzero) and a value set() refuses
+ * are each one problem and print a KERN_WARNING line (unknown() and a set() returning a positive
+ * value report their own); parsing always goes on to the end.
  * Returns the number of problems (0 = clean). cmdline may be NULL. */
 int parse_args(char *cmdline, const struct kernel_param *params, size_t nparams,
 	       int (*unknown)(const char *key, const char *val));

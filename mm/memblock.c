@@ -48,16 +48,23 @@ static int type_add(struct memblock_type *t, phys_addr_t base, phys_addr_t end)
 	return 0;
 }
 
-/* Cut [base, end) out of type, splitting a region when the hole falls inside it. */
-static int type_remove(struct memblock_type *t, phys_addr_t base, phys_addr_t end)
+/* Cut [base, end) out of type, splitting a region when the hole falls inside it. With the
+ * table full a split is impossible: then, with trim, the region loses everything from base up
+ * (counted in t->dropped), else -1. */
+static int type_remove(struct memblock_type *t, phys_addr_t base, phys_addr_t end, bool trim)
 {
 	for (int i = 0; i < t->count && base < end; i++) {
 		struct memblock_region *r = &t->regions[i];
 		if (r->end <= base || r->base >= end)
 			continue;
 		if (r->base < base && r->end > end) {		/* split in two */
-			if (t->count >= MEMBLOCK_MAX_REGIONS)
-				return -1;
+			if (t->count >= MEMBLOCK_MAX_REGIONS) {
+				if (!trim)
+					return -1;
+				t->dropped++;
+				r->end = base;
+				return 0;
+			}
 			memmove(&t->regions[i + 1], &t->regions[i],
 				(size_t)(t->count - i) * sizeof(t->regions[0]));
 			t->count++;
@@ -105,7 +112,7 @@ int memblock_remove(struct memblock *mb, phys_addr_t base, phys_addr_t size)
 {
 	phys_addr_t b, e;
 	page_bounds(base, size, false, &b, &e);
-	return type_remove(&mb->memory, b, e);
+	return type_remove(&mb->memory, b, e, true);
 }
 
 int memblock_reserve(struct memblock *mb, phys_addr_t base, phys_addr_t size)
@@ -119,7 +126,7 @@ int memblock_free(struct memblock *mb, phys_addr_t base, phys_addr_t size)
 {
 	phys_addr_t b, e;
 	page_bounds(base, size, false, &b, &e);
-	return type_remove(&mb->reserved, b, e);
+	return type_remove(&mb->reserved, b, e, false);
 }
 
 /* Walk free ranges (memory minus reserved) from the top down; stop when fn returns true. */

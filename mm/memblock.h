@@ -15,7 +15,7 @@ struct memblock_region {
 /* A sorted array of disjoint, non-touching regions. */
 struct memblock_type {
 	int count;
-	int dropped;		/* regions lost because the array was full (reported) */
+	int dropped;		/* regions lost (or cut short) because the array was full */
 	struct memblock_region regions[MEMBLOCK_MAX_REGIONS];
 };
 
@@ -30,7 +30,9 @@ struct memblock {
 void memblock_init(struct memblock *mb);
 /* Add usable RAM [base, base+size), shrunk inward to page boundaries. Returns 0 or -1 (full). */
 int memblock_add(struct memblock *mb, phys_addr_t base, phys_addr_t size);
-/* Remove [base, base+size) from usable RAM (page-expanded outward). Returns 0 or -1. */
+/* Remove [base, base+size) from usable RAM (page-expanded outward). Never fails: when the
+ * table is full and a region would have to be split, all of it from base up is removed and
+ * counted in memory.dropped. Returns 0. */
 int memblock_remove(struct memblock *mb, phys_addr_t base, phys_addr_t size);
 /* Reserve [base, base+size), expanded outward to pages. Returns 0 or -1 (array full). */
 int memblock_reserve(struct memblock *mb, phys_addr_t base, phys_addr_t size);

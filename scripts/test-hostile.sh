@@ -10,7 +10,12 @@
 #  4. a block captured from the kernel as it is now (scripts/capture-mbi.sh: a QEMU boot with
 #     CMDLINE=dump-mbi) gives the boot's own lines identically, so mb2dump cannot drift from
 #     kernel/setup.c unnoticed;
-#  5. a short pass of every libFuzzer target (FUZZ_TEST_SECONDS each, default 10), then every
+#  5. the kernel on hostile or mistaken command lines: five short boots at 512M (memmap=100G@0
+#     with mem=0 and 17 memmap= entries; exactmap over no RAM with a ktest= glob that matches
+#     nothing; exactmap alone; too little RAM for the frame descriptors; bench=xyz), each checked
+#     for its one-line messages, no panic and its exit status; ktap-check and ktest-host on a
+#     glob that matches nothing;
+#  6. a short pass of every libFuzzer target (FUZZ_TEST_SECONDS each, default 10), then every
 #     regression and corpus input once (scripts/fuzz.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -116,7 +121,102 @@ if [ -x build/host/mb2dump ]; then
 	fi
 fi
 
-# ---- 4. fuzzing ----
+# ---- 5. the kernel itself on hostile or mistaken command lines (short QEMU boots, 512M) ----
+# boot_case NAME STATUS CMDLINE PATTERN...: build an ISO with CMDLINE (write $ as $$), boot it
+# in 512M, and check: no panic or CPU exception, the exit status (0, or 1 = the kernel's own
+# "mmkern: FAILED"), and one line matching each extended regex PATTERN. The log is
+# $OUT/boot-NAME.log.
+boot_case() {
+	local name=$1 want=$2 cmdline=$3 log=$OUT/boot-$1.log problems=() t0=$SECONDS rc re
+	shift 3
+	if ! $MAKE -s all CMDLINE="$cmdline" >"$OUT/boot-$name.build" 2>&1; then
+		tail -5 "$OUT/boot-$name.build"
+		fail "boot $name: kernel build with CMDLINE='$cmdline'"
+		return 1
+	fi
+	cp build/kernel.iso "$OUT/boot-$name.iso"
+	scripts/qemu-run.sh -i "$OUT/boot-$name.iso" -m 512M -t 120 -l "$log" >/dev/null 2>&1
+	rc=$?
+	tr -d '\r' <"$log" >"$log.txt"
+	grep -qE 'Kernel panic|CPU exception' "$log.txt" && problems+=("$(grep -m1 -E 'Kernel panic|CPU exception' "$log.txt")")
+	[ "$rc" = "$want" ] || problems+=("exit status $rc, expected $want")
+	[ "$want" = 0 ] || grep -q '^mmkern: FAILED, exiting' "$log.txt" || problems+=("no 'mmkern: FAILED, exiting' line")
+	for re in "$@"; do
+		grep -qE -- "$re" "$log.txt" || problems+=("no line matching /$re/")
+	done
+	if [ "${#problems[@]}" = 0 ]; then
+		pass "boot $name: exit $rc, no panic, the $# expected lines ($((SECONDS - t0)) s; $log)"
+		return 0
+	fi
+	printf '    %s\n' "${problems[@]:0:5}"
+	fail "boot $name: CMDLINE='${cmdline:0:100}' (log $log)"
+	return 1
+}
+
+# memmap= declaring RAM the machine lacks: dropped in one line, the kernel goes on (no page
+# fault in buddy_put); mem=0 and the 17th memmap= entry get their own one-line warnings.
+seventeen=$(for i in $(seq 16); do printf ' memmap=4K$$0x9f000'; done)
+boot_case memmap-100G 0 "memmap=100G@0 mem=0$seventeen ktest=memmap" \
+	"^e820: memmap= usable RAM the boot loader's map does not have, dropped: \[mem 0x00000000000a0000-0x00000018ffffffff\]" \
+	'^cmdline: mem=0 is below 4 MiB, ignored$' \
+	'^cmdline: memmap=4K\$0x9f000 ignored: too many memmap= entries \(max 16\)$' \
+	'^direct map: \[mem 0x0-0x1ffdffff\]' '^# ktest: [0-9]+ cases, 0 failed$'
+if [ -f "$OUT/boot-memmap-100G.log.txt" ] && ! grep -q "bad value for 'memmap'" "$OUT/boot-memmap-100G.log.txt"; then
+	pass "boot memmap-100G: the 17th memmap= entry is not called a bad value"
+else
+	fail "boot memmap-100G: the 17th memmap= entry is not called a bad value"
+fi
+
+# exactmap whose only range is not RAM: dropped, the firmware map used; and a ktest= glob that
+# matches nothing fails, with a line, and scripts/ktap-check fails its log too.
+boot_case exactmap-8G 1 'memmap=exactmap memmap=64M@8G ktest=nosuch_suite' \
+	"^e820: memmap= usable RAM the boot loader's map does not have, dropped: \[mem 0x0000000200000000-0x0000000203ffffff\] \(1 range, 65536K\)" \
+	"^e820: memmap=exactmap leaves no usable RAM that the boot loader's map has: exactmap ignored" \
+	"^ktest: no test suite or case matches 'nosuch_suite': 0 tests run$"
+printf 'KTAP version 1\n1..0\n' >"$OUT/ktap-plan0.log"
+[ -f "$OUT/boot-exactmap-8G.log.txt" ] && cp "$OUT/boot-exactmap-8G.log.txt" "$OUT/ktap-plan0.log"
+scripts/ktap-check "$OUT/ktap-plan0.log" >"$OUT/ktap-plan0.out" 2>&1
+if [ $? = 1 ] && grep -q '^FAIL ktap: plan 1..0, no tests run' "$OUT/ktap-plan0.out"; then
+	pass "ktap-check: fails a log whose ktest= glob matched nothing (plan 1..0)"
+else
+	cat "$OUT/ktap-plan0.out"
+	fail "ktap-check: fails a log whose ktest= glob matched nothing (plan 1..0)"
+fi
+
+# memmap=exactmap and nothing else: ignored with a line that says so, not "no memory map".
+boot_case exactmap-alone 0 'memmap=exactmap ktest=cmdline' \
+	"^e820: memmap=exactmap without a memmap= range: ignored, the boot loader's map is used$" \
+	'^# ktest: [0-9]+ cases, 0 failed$'
+
+# Too little RAM for every section's frame descriptors: those sections are dropped in one line.
+boot_case vmemmap-oom 0 'memmap=exactmap memmap=4M@1M memmap=512K@128M memmap=512K@256M memmap=512K@384M ktest=cmdline' \
+	'^setup: out of memory for the frame descriptors of 2 sections in \[mem 0x0000000008000000-0x0000000017ffffff\]: their 1024K of RAM dropped$' \
+	'^# ktest: [0-9]+ cases, 0 failed$'
+
+# bench= with an unknown value: one line naming the accepted values, nothing run, failure.
+boot_case bench-xyz 1 'bench=xyz' \
+	'^cmdline: bench=xyz: no such benchmark \(accepted: bench, bench=init, bench=smp\): nothing is run$'
+if [ -f "$OUT/boot-bench-xyz.log.txt" ] && ! grep -qE '^(BENCH|Memory:|tour)' "$OUT/boot-bench-xyz.log.txt"; then
+	pass "boot bench-xyz: no benchmark and no memory set-up ran"
+else
+	fail "boot bench-xyz: no benchmark and no memory set-up ran"
+fi
+
+# The host runner: a glob that matches nothing fails with the same line.
+if $MAKE -s build/host/ktest-host >"$OUT/host-build.log" 2>&1; then
+	build/host/ktest-host 'nosuch*' >"$OUT/host-nomatch.log" 2>&1
+	rc=$?
+	if [ "$rc" != 0 ] && grep -q "^ktest: no test suite or case matches 'nosuch\*': 0 tests run$" "$OUT/host-nomatch.log"; then
+		pass "ktest-host 'nosuch*': exit $rc with 'no test suite or case matches'"
+	else
+		cat "$OUT/host-nomatch.log"
+		fail "ktest-host 'nosuch*': must fail with 'no test suite or case matches' (exit $rc)"
+	fi
+else
+	fail "ktest-host: build"
+fi
+
+# ---- 6. fuzzing ----
 if ! $MAKE -s fuzz-build >"$OUT/fuzz-build.log" 2>&1; then
 	tail -20 "$OUT/fuzz-build.log"
 	fail "fuzz: build (clang -fsanitize=fuzzer,address,undefined)"

@@ -87,7 +87,6 @@ static void ktest_parse_filter(struct ktest_filter *f, const char *glob)
 		glob = "*";
 	for (i = 0; glob[i] && glob[i] != '.'; i++) {
 		if (i + 1 >= sizeof(f->suite)) {
-			printk("# ktest: filter glob too long, nothing selected\n");
 			f->valid = false;
 			return;
 		}
@@ -188,7 +187,18 @@ int ktest_run(const struct ktest_suite *const *const *lists, const char *glob)
 	unsigned int nr = 0, ncases = 0, failed = 0;
 
 	ktest_parse_filter(&f, glob);
-	printk("KTAP version 1\n1..%u\n", ktest_count_suites(&f, lists));
+	nr = ktest_count_suites(&f, lists);
+	printk("KTAP version 1\n1..%u\n", nr);
+	if (nr == 0) {		/* a typo must not pass as "nothing failed" (kunit.py: no tests run) */
+		if (!f.valid)
+			printk(KERN_ERR "ktest: suite glob longer than %d characters: 0 tests run\n",
+			       KTEST_GLOB_MAX - 1);
+		else
+			printk(KERN_ERR "ktest: no test suite or case matches '%s': 0 tests run\n",
+			       glob && *glob ? glob : "*");
+		return -1;
+	}
+	nr = 0;
 	for (l = lists; l && *l; l++)
 		for (s = *l; *s; s++)
 			if (ktest_count_cases(&f, *s))

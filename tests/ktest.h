@@ -73,7 +73,8 @@ void ktest_set_leak_counter(u64 (*count)(void), const char *what);
 
 /* Run every case of every suite in the NULL-terminated lists whose name matches glob (NULL or
  * "" = all). A glob "suite.case" selects single cases, as KUnit's filter_glob does.
- * Prints one KTAP document. Returns the number of failed cases. */
+ * Prints one KTAP document. Returns the number of failed cases, or -1 when the glob selects no
+ * case at all (after a one-line error: a mistyped glob must not pass). */
 int ktest_run(const struct ktest_suite *const *const *lists, const char *glob);
 
 /* Portable suites, NULL-terminated: lib/ and kernel helpers (tests/suites.c), mm/ (tests/mm). */

@@ -38,11 +38,7 @@ static u64 sections[SECTION_WORDS];		/* present sections, as the kernel marks th
 static const u64 no_sections[SECTION_WORDS];	/* what the private node sees: no descriptors */
 static struct mm_node node;
 static u64 mem_limit;
-/* memmap= entries (kernel/setup.c setup_memmap_param(), Linux's syntax). */
-#define MAX_USER_MAP 16
-static struct mem_raw user_map[MAX_USER_MAP];
-static int nr_user_map;
-static bool user_exactmap;
+static struct memmap_user user_map;	/* memmap= (kernel/setup.c setup_memmap_param()) */
 static unsigned int pt_pool_used;	/* pages of the kernel's built-in page-table pool */
 
 static struct mb2sim_result *res;
@@ -88,21 +84,17 @@ static void print_tags(size_t len)
 		note("image load base %#x\n", info.load_base);
 }
 
-/* kernel/setup.c setup_memmap_param(): memmap_parse_param() into at most MAX_USER_MAP entries. */
+/* kernel/setup.c setup_memmap_param(). */
 static int set_memmap(const char *val, void *arg)
 {
-	struct mem_raw r;
-	int got = memmap_parse_param(val, &r);
-
 	(void)arg;
-	if (got == 0)
-		user_exactmap = true;
-	if (got <= 0)
-		return got;
-	if (nr_user_map >= MAX_USER_MAP)
-		return -1;
-	user_map[nr_user_map++] = r;
-	return 0;
+	return memmap_user_param(&user_map, val);
+}
+
+/* kernel/main.c set_mem(). */
+static int set_mem(const char *val, void *arg)
+{
+	return memmap_mem_param(val, arg);
 }
 
 /* kernel/main.c parse_cmdline(), for mem= and memmap= only (other keys are the kernel's
@@ -117,7 +109,7 @@ static int ignore_key(const char *key, const char *val)
 static void apply_cmdline(void)
 {
 	static const struct kernel_param params[] = {
-		{ "mem", param_set_size, &mem_limit },
+		{ "mem", set_mem, &mem_limit },
 		{ "memmap", set_memmap, NULL },
 	};
 	const char *src = info.cmdline;
@@ -135,15 +127,8 @@ static void apply_cmdline(void)
 	cmdline[len] = '\0';
 	printk(KERN_INFO "Command line: %s\n", cmdline);
 	mem_limit = 0;
-	nr_user_map = 0;
-	user_exactmap = false;
+	memset(&user_map, 0, sizeof(user_map));
 	res->warnings += parse_args(cmdline, params, ARRAY_SIZE(params), ignore_key);
-	if (mem_limit && mem_limit < (4UL << 20)) {
-		printk(KERN_WARNING "cmdline: mem=%llu is below 4 MiB, ignored\n",
-		       (unsigned long long)mem_limit);
-		res->warnings++;
-		mem_limit = 0;
-	}
 	res->mem_limit = mem_limit;
 }
 
@@ -230,37 +215,27 @@ static int read_e820(const struct mb2sim_opts *o)
 	unsigned int bits = o->phys_bits && o->phys_bits < MB2SIM_PHYS_BITS ? o->phys_bits
 									     : MB2SIM_PHYS_BITS;
 	u64 phys_limit = 1ULL << bits;
-	int clamped = 0;
-	int nraw = user_exactmap ? 0 : mb2_read_mmap(&info, raw_map, MB2SIM_MAX_RAW - MAX_USER_MAP);
+	struct memmap_built built;
+	int nfw = mb2_read_mmap(&info, raw_map, MB2SIM_MAX_RAW - MEMMAP_USER_MAX);
 
-	if (!user_exactmap && info.mmap_count > MB2SIM_MAX_RAW - MAX_USER_MAP)
+	if (info.mmap_count > MB2SIM_MAX_RAW - MEMMAP_USER_MAX)
 		res->warnings++;		/* mb2_read_mmap() said so */
-	res->nfirmware = nraw;
-	res->nuser = nr_user_map;
-	res->exactmap = user_exactmap;
-	for (int i = 0; i < nr_user_map; i++)
-		raw_map[nraw++] = user_map[i];
-	res->nraw = nraw;
-	if (nr_user_map)
-		printk(KERN_INFO "e820: %d memmap= entries from the command line%s\n", nr_user_map,
-		       user_exactmap ? " (exactmap: the firmware map is ignored)" : "");
-	if (nraw == 0) {
-		fatal("setup: no memory map from the boot loader");
+	res->nfirmware = nfw;
+	res->nuser = user_map.n;
+	res->nraw = nfw + user_map.n;
+	int n = memmap_build(raw_map, nfw, &user_map, e820, (int)ARRAY_SIZE(e820), e820_scratch,
+			     &built);
+	if (n < 0) {		/* memmap_build() printed the kernel's line */
+		res->fatal = nfw ? "setup: memory map too complex to sanitize"
+				 : "setup: no memory map from the boot loader";
 		return -1;
 	}
-	int n = memmap_sanitize(raw_map, nraw, e820, (int)ARRAY_SIZE(e820), e820_scratch, &clamped);
-	if (n < 0) {
-		fatal("setup: memory map too complex to sanitize");
-		return -1;
-	}
-	res->clamped = clamped;
-	if (clamped) {
-		printk(KERN_WARNING "e820: %d entries wrapped past 2^64 and were clamped\n", clamped);
-		res->warnings++;
-	}
-	printk(KERN_INFO "BIOS-provided physical RAM map (%d entries, %d after sanitizing):\n",
-	       nraw, n);
-	memmap_print("BIOS-e820:", e820, n);
+	res->exactmap = built.exactmap;
+	res->clamped = built.clamped;
+	res->dropped = built.dropped;
+	res->warnings += (built.clamped > 0) + (built.dropped.ranges > 0) +
+			 (user_map.exactmap && !built.exactmap);
+	int nraw = res->nraw;
 	report_raw(nraw);
 	u64 limit = mem_limit;
 	if (limit && limit < phys_limit)
@@ -393,11 +368,13 @@ static bool vmemmap_tables(u64 va, u64 bytes, struct pt_cursor *c)
 	return true;
 }
 
-/* kernel/setup.c populate_vmemmap(). */
-static bool populate_vmemmap(unsigned long max_pfn)
+/* kernel/setup.c drop_section() and populate_vmemmap(): a section without descriptors is
+ * dropped (its bit cleared, its RAM out of memblock), with one line for all of them. */
+static void populate_vmemmap(unsigned long max_pfn)
 {
 	unsigned long nsec = (max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
 	struct pt_cursor cur = { { false, false, false }, { 0, 0, 0 } };
+	u64 lost_bytes = 0, lost_first = 0, lost_end = 0;
 
 	for (unsigned long s = 0; s < nsec; s++) {
 		if (!test_bit(s, sections))
@@ -405,14 +382,28 @@ static bool populate_vmemmap(unsigned long max_pfn)
 		unsigned long first = s << SECTION_SHIFT;
 		unsigned long frames = MIN(PAGES_PER_SECTION, max_pfn - first);
 		u64 bytes = ALIGN_UP((u64)frames * sizeof(struct page), PAGE_SIZE);
-		if (!memblock_alloc(&mb, bytes, PAGE_SIZE))
-			return false;
-		if (!vmemmap_tables(SIM_VMEMMAP + (u64)first * sizeof(struct page), bytes, &cur))
-			return false;
+		if (!memblock_alloc(&mb, bytes, PAGE_SIZE) ||
+		    !vmemmap_tables(SIM_VMEMMAP + (u64)first * sizeof(struct page), bytes, &cur)) {
+			u64 base = (u64)s << (SECTION_SHIFT + PAGE_SHIFT);
+			u64 size = 1ULL << (SECTION_SHIFT + PAGE_SHIFT), before = memblock_phys_mem_size(&mb);
+			clear_bit(s, sections);
+			memblock_remove(&mb, base, size);
+			if (!res->lost_sections++)
+				lost_first = base;
+			lost_end = base + size;
+			lost_bytes += before - memblock_phys_mem_size(&mb);
+			continue;
+		}
 		res->memmap_bytes += bytes;
 		res->sections++;
 	}
-	return true;
+	if (res->lost_sections) {
+		printk(KERN_WARNING "setup: out of memory for the frame descriptors of %lu sections in "
+		       "[mem 0x%016llx-0x%016llx]: their %lluK of RAM dropped\n", res->lost_sections,
+		       (unsigned long long)lost_first, (unsigned long long)lost_end - 1,
+		       (unsigned long long)(lost_bytes >> 10));
+		res->warnings++;
+	}
 }
 
 /* ---- zones ---- */
@@ -558,8 +549,10 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 	if (!memblock_alloc(&mb, words * sizeof(u64), PAGE_SIZE))
 		return fatal("setup: out of memory for the section map");
 	node_mark_sections(&mb, max_pfn, sections);
-	if (!populate_vmemmap(max_pfn))
-		return fatal("setup: out of memory for the frame descriptors");
+	populate_vmemmap(max_pfn);
+	r->usable_bytes = memblock_phys_mem_size(&mb);	/* less what had no descriptors */
+	if (!r->usable_bytes)
+		return fatal("setup: no usable RAM has frame descriptors");
 
 	/* free_initmem() gives the init section's frames that are usable RAM to the buddy after
 	 * node_free_memblock(); the buddy then holds exactly the blocks it would hold had they

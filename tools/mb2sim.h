@@ -41,7 +41,10 @@ struct mb2sim_result {
 	int warnings;			/* "mb2dump: warning:" lines printed */
 	int nraw, nmap, clamped;	/* raw entries read, sanitized entries (after caps) */
 	int nfirmware, nuser;		/* raw entries from the block and from memmap= */
-	bool exactmap;			/* memmap=exactmap: the block's map was ignored */
+	bool exactmap;			/* memmap=exactmap honoured: the block's map gave only
+					 * where RAM is, not the types */
+	struct memmap_dropped dropped;	/* memmap= usable ranges without RAM behind them */
+	unsigned long lost_sections;	/* sections dropped: no memory for their descriptors */
 	u64 mem_limit;			/* mem= from the block's command line (0 = none) */
 	u64 usable_bytes, max_phys;
 	u64 memmap_bytes, pgtable_bytes, section_bytes, init_bytes;

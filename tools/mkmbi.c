@@ -531,13 +531,16 @@ int main(int argc, char **argv)
 		emit("long-cmdline", "a 3000-byte command line (mem=256M first)", 0, -1);
 
 		start();
-		tag_string(1, "mem=1k mem=0xZZ mem=\"12 G\"");
+		tag_string(1, "mem=256M mem=1k mem=0xZZ mem=\"12 G\" mem=0");
 		tag_mmap(qemu512, 6);
 		tag_end();
 		want("cmdline: bad value for 'mem': '0xZZ'");
 		want("cmdline: bad value for 'mem': '12 G'");
-		want("cmdline: mem=1024 is below 4 MiB, ignored");
-		emit("bad-mem", "mem= values: too small, not a number, with a space", 0, -1);
+		want("cmdline: mem=1k is below 4 MiB, ignored");
+		want("cmdline: mem=0 is below 4 MiB, ignored");
+		want("user: [mem 0x0000000000100000-0x000000000fffffff] usable");	/* 256M kept */
+		emit("bad-mem", "mem= values: zero, too small, not a number, with a space, after a good "
+		     "one", 0, -1);
 	}
 
 	/* memmap= on the command line: exactmap, entries of each kind, malformed ones, too many. */
@@ -550,16 +553,68 @@ int main(int argc, char **argv)
 			      "memmap=1@8 memmap=1@9 memmap=1@10 memmap=1@11 memmap=1@12 memmap=1@13");
 		tag_mmap(qemu512, 6);
 		tag_end();
-		want("e820: 16 memmap= entries from the command line (exactmap: the firmware map is "
-		     "ignored)");
+		want("e820: 16 memmap= entries from the command line (exactmap: they replace the boot "
+		     "loader's map)");
 		want("cmdline: bad value for 'memmap': 'junk'");
 		want("cmdline: bad value for 'memmap': '0@1M'");
 		want("cmdline: bad value for 'memmap': '1M'");
-		want("cmdline: bad value for 'memmap': '1@13'");
+		want("cmdline: memmap=1@13 ignored: too many memmap= entries (max 16)");
 		want("BIOS-e820: [mem 0x0000000000200000-0x0000000000200fff] reserved");
 		want("BIOS-e820: [mem 0x0000000003000000-0x00000000030fffff] ACPI data");
 		emit("memmap", "memmap=exactmap and 21 memmap= values: 16 kept, malformed ones, one too "
 		     "many", 0, -1);
+
+		/* Usable RAM the machine does not have: only what the firmware calls RAM is kept. */
+		start();
+		head("memmap=100G@0");
+		tag_mmap(qemu512, 6);
+		tag_end();
+		want("e820: memmap= usable RAM the boot loader's map does not have, dropped: [mem "
+		     "0x00000000000a0000-0x00000018ffffffff] (3 ranges, 104333376K)");
+		want("BIOS-e820: [mem 0x0000000000100000-0x000000001ffdffff] usable");
+		want("direct map: [mem 0x0-0x1ffdffff]");
+		emit("memmap-beyond-ram", "memmap=100G@0 on 512 MiB: all but the real RAM dropped", 0,
+		     -1);
+
+		start();
+		head("memmap=exactmap memmap=64M@8G memmap=4K$0x200000");
+		tag_mmap(qemu512, 6);
+		tag_end();
+		want("e820: memmap= usable RAM the boot loader's map does not have, dropped: [mem "
+		     "0x0000000200000000-0x0000000203ffffff] (1 range, 65536K)");
+		want("e820: memmap=exactmap leaves no usable RAM that the boot loader's map has: "
+		     "exactmap ignored, the boot loader's map is used");
+		want("BIOS-e820: [mem 0x0000000000200000-0x0000000000200fff] reserved");
+		want("direct map: [mem 0x0-0x1ffdffff]");
+		emit("memmap-exactmap-no-ram", "memmap=exactmap whose only usable range is not RAM: the "
+		     "firmware map (with the other memmap= entries)", 0, -1);
+
+		start();
+		head("memmap=exactmap");
+		tag_mmap(qemu512, 6);
+		tag_end();
+		want("e820: memmap=exactmap without a memmap= range: ignored, the boot loader's map is "
+		     "used");
+		want("BIOS-e820: [mem 0x0000000000100000-0x000000001ffdffff] usable");
+		emit("memmap-exactmap-alone", "memmap=exactmap and nothing else", 0, -1);
+	}
+
+	/* Too little memory for every section's frame descriptors (1 MiB per 128 MiB section):
+	 * the sections left without them are dropped, the rest boots. */
+	{
+		const struct ent e[] = {
+			{ 0x100000, 0x400000, E_USABLE }, { 128 * MiB, 512 * KiB, E_USABLE },
+			{ 256 * MiB, 512 * KiB, E_USABLE }, { 384 * MiB, 512 * KiB, E_USABLE },
+		};
+		start();
+		head("vmemmap");
+		tag_mmap(e, 4);
+		tag_end();
+		args = "--image=0x100000-0x242000 --mbi-at=0x330000";
+		want("setup: out of memory for the frame descriptors of 2 sections in [mem "
+		     "0x0000000008000000-0x0000000017ffffff]: their 1024K of RAM dropped");
+		want("memmap 1028 KiB for 2 sections of 128 MiB");
+		emit("vmemmap-oom", "RAM in four sections, memory for the descriptors of two", 0, -1);
 	}
 
 	/* Odd entries: zero lengths, type 0 (a hole), unknown types, unaligned usable ranges. */

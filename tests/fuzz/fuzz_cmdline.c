@@ -1,8 +1,8 @@
 /* tests/fuzz/fuzz_cmdline.c - libFuzzer target: the kernel command line through parse_args()
  * with a parameter table like kernel/main.c's (mem=, loglevel=, ktest[=glob], halt, slub_debug=,
- * bench[=init], replay, pagemap, dump-mbi, fail_page_alloc=, failslab=, memmap=), and the
+ * bench[=init|smp], replay, pagemap, dump-mbi, fail_page_alloc=, failslab=, memmap=), and the
  * parsers behind it (kstrtou64, memparse, glob_match, slub_debug_parse, setup_fault_attr,
- * memmap_parse_param).
+ * memmap_parse_param, memmap_user_param, memmap_mem_param).
  *
  * The input is the command line (up to its first NUL). Checks beyond the sanitizers:
  *  - words: a second parse with an empty table and a catch-all unknown() must see exactly the
@@ -192,7 +192,7 @@ static int see_word(const char *key, const char *val)
 /* ---- the kernel's table ---- */
 
 static u64 mem_limit;
-static bool ktest, halt, bench, bench_init, replay, pagemap, dump_mbi;
+static bool ktest, halt, bench, bench_init, bench_smp, replay, pagemap, dump_mbi;
 static const char *ktest_glob;
 static struct slub_debug_opts slub;
 static struct fault_attr fail_pages = { "fail_page_alloc", 0, -1, 0, 0 };
@@ -207,10 +207,17 @@ static void note_val(const char *val)
 		vals[nvals++] = val;
 }
 
-static int set_size(const char *val, void *arg)
+/* kernel/main.c set_mem(): memmap_mem_param(), which refuses mem= below its minimum itself. */
+static int set_mem(const char *val, void *arg)
 {
+	u64 before = *(u64 *)arg, v;
 	note_val(val);
-	return param_set_size(val, arg);
+	int rc = memmap_mem_param(val, arg);
+	FUZZ_CHECK(rc >= -1 && rc <= 1, "memmap_mem_param returned %d", rc);
+	FUZZ_CHECK(rc == 0 ? *(u64 *)arg >= MEMMAP_MEM_MIN : *(u64 *)arg == before,
+		   "mem=%s: rc %d, limit %llu", val, rc, (unsigned long long)*(u64 *)arg);
+	FUZZ_CHECK((rc >= 0) == (val && memparse(val, &v)), "mem=%s: rc %d", val, rc);
+	return rc;
 }
 
 static int set_loglevel(const char *val, void *arg)
@@ -244,7 +251,12 @@ static int set_bench(const char *val, void *arg)
 	if (!val)
 		return 0;
 	bench_init = strcmp(val, "init") == 0;
-	return bench_init ? 0 : -1;
+	bench_smp = strcmp(val, "smp") == 0;
+	if (bench_init || bench_smp)
+		return 0;
+	printk(KERN_ERR "cmdline: bench=%s: no such benchmark (accepted: bench, bench=init, "
+	       "bench=smp): nothing is run\n", val);	/* as kernel/main.c set_bench() */
+	return 1;
 }
 
 static int set_slub(const char *val, void *arg)
@@ -278,6 +290,9 @@ static int set_fault(const char *val, void *arg)
 	return rc;
 }
 
+static struct memmap_user user_map;
+
+/* kernel/setup.c setup_memmap_param(): memmap_user_param(), which reports a full table itself. */
 static int set_memmap(const char *val, void *arg)
 {
 	struct mem_raw r = { 0, 0, 0 };
@@ -290,11 +305,20 @@ static int set_memmap(const char *val, void *arg)
 		FUZZ_CHECK(r.len > 0 && (r.type == E820_USABLE || r.type == E820_RESERVED ||
 					 r.type == E820_ACPI || r.type == E820_PMEM),
 			   "memmap=%s: length %llu type %u", val, (unsigned long long)r.len, r.type);
-	return got < 0 ? -1 : 0;
+	int before = user_map.n;
+	int rc = memmap_user_param(&user_map, val);
+	FUZZ_CHECK(rc == (got < 0 ? -1 : got == 1 && before == MEMMAP_USER_MAX ? 1 : 0),
+		   "memmap=%s: memmap_user_param %d, parse %d, %d entries", val, rc, got, before);
+	FUZZ_CHECK(user_map.n == before + (rc == 0 && got == 1), "memmap=%s: %d entries, then %d",
+		   val, before, user_map.n);
+	if (rc == 0 && got == 1)
+		FUZZ_CHECK(user_map.map[before].base == r.base && user_map.map[before].len == r.len &&
+			   user_map.map[before].type == r.type, "memmap=%s stored differently", val);
+	return rc;
 }
 
 static const struct kernel_param params[] = {
-	{ "mem", set_size, &mem_limit },
+	{ "mem", set_mem, &mem_limit },
 	{ "loglevel", set_loglevel, NULL },
 	{ "ktest", set_ktest, NULL },
 	{ "halt", set_bool, &halt },
@@ -362,6 +386,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* 1. The kernel's table, no unknown(): problems == warning lines. */
 	warning_lines = 0;
+	mem_limit = 0;
+	memset(&user_map, 0, sizeof(user_map));
 	fuzz_console_hook = count_warnings;
 	int problems = parse_copy(src, len, params, ARRAY_SIZE(params), NULL);
 	fuzz_console_hook = NULL;

@@ -1,6 +1,7 @@
 /* tests/fuzz/fuzz_mb2.c - libFuzzer target: a multiboot2 information block through everything
  * the kernel does with it before touching memory: mb2_parse, mb2_read_mmap, memmap_sanitize,
- * mem= from its command line, memmap_cap_usable, memblock (load, reservations, the boot
+ * mem= and memmap= from its command line (memmap_build, memmap_sanitize_user), memmap_cap_usable,
+ * memblock (load, reservations, the boot
  * allocations) and the zone sizing, as build/host/mb2dump runs them (tools/mb2sim.c).
  *
  * The input is the raw block (tests/data/mbi files are seeds as they are). Beyond the
@@ -10,6 +11,9 @@
  *  - the sanitized map: sorted, disjoint, non-empty ranges of non-zero type, touching ranges of
  *    one type merged; and (up to 256 entries) the type at every entry's edges equals the
  *    largest type of the raw entries covering that address (a brute-force model);
+ *  - memmap=: memmap_sanitize_user() (both with and without exactmap) against a brute-force model
+ *    of its rule at every entry's edges, and memblock's memory all RAM by the firmware's own
+ *    entries (memmap= cannot create RAM);
  *  - memblock: both arrays sorted, page aligned, disjoint, non-touching; memory inside the
  *    map's usable ranges;
  *  - zones: spans in order, present <= span, managed == free == the sum of the blocks counted in
@@ -82,11 +86,11 @@ static void check_map(const struct mem_range *m, int n, const char *what)
 	}
 }
 
-/* The type the raw entries give addr: the largest among those covering it (0: none). */
-static u32 model_type(const struct mem_raw *raw, int n, u64 addr)
+/* The type the raw entries [lo, n) give addr: the largest among those covering it (0: none). */
+static u32 model_type_from(const struct mem_raw *raw, int lo, int n, u64 addr)
 {
 	u32 t = 0;
-	for (int i = 0; i < n; i++) {
+	for (int i = lo; i < n; i++) {
 		if (raw[i].len == 0 || raw[i].base >= RANGE_MAX_END)
 			continue;
 		u64 end = raw[i].len > RANGE_MAX_END - raw[i].base ? RANGE_MAX_END
@@ -95,6 +99,22 @@ static u32 model_type(const struct mem_raw *raw, int n, u64 addr)
 			t = raw[i].type;
 	}
 	return t;
+}
+
+static u32 model_type(const struct mem_raw *raw, int n, u64 addr)
+{
+	return model_type_from(raw, 0, n, addr);
+}
+
+/* The type memmap_sanitize_user() must give addr, by its contract: the winner of the entries
+ * that give types (with exactmap the memmap= ones only), except that usable without firmware
+ * RAM (memmap_type_is_ram of the firmware entries' winner) is nothing. */
+static u32 model_user_type(const struct mem_raw *raw, int nfw, int n, bool exactmap, u64 addr)
+{
+	u32 fw = model_type_from(raw, 0, nfw, addr), user = model_type_from(raw, nfw, n, addr);
+	u32 t = exactmap ? user : MAX(fw, user);
+	bool ram = fw == E820_USABLE || fw == E820_ACPI || fw == E820_NVS || fw == E820_PMEM;
+	return t == E820_USABLE && !ram ? 0 : t;
 }
 
 static u32 map_type(const struct mem_range *m, int n, u64 addr)
@@ -129,6 +149,55 @@ static void oracle(const struct mem_raw *raw, int n)
 			u32 want = model_type(raw, n, probes[p]), got = map_type(out, k, probes[p]);
 			FUZZ_CHECK(want == got, "address %#llx: raw entries say type %u, the sanitized "
 				   "map %u", (unsigned long long)probes[p], want, got);
+		}
+	}
+}
+
+/* memmap_sanitize_user() over the firmware's nfw entries and the memmap= ones, both ways
+ * (exactmap or not), against model_user_type() at every entry's edges; and what it reports
+ * dropped lies inside the reported span. */
+static void oracle_user(const struct mem_raw *raw, int nfw, int n)
+{
+	static struct mem_range out[2 * ORACLE_MAX + 1], scratch[2 * ORACLE_MAX];
+
+	for (int x = 0; x < 2; x++) {
+		struct memmap_dropped d;
+		int k = memmap_sanitize_user(raw, nfw, n - nfw, x, out, (int)ARRAY_SIZE(out), scratch,
+					     NULL, &d);
+		FUZZ_CHECK(k >= 0, "sanitize_user failed with room for 2n+1 entries");
+		check_map(out, k, "sanitized with memmap=");
+		FUZZ_CHECK(d.ranges >= 0 && (d.ranges == 0) == (d.bytes == 0) &&
+			   (d.ranges == 0 || (d.first < d.end && d.bytes <= d.end - d.first)),
+			   "dropped %d ranges, %llu bytes in [%#llx, %#llx)", d.ranges,
+			   (unsigned long long)d.bytes, (unsigned long long)d.first,
+			   (unsigned long long)d.end);
+		for (int i = 0; i < n; i++) {
+			if (raw[i].len == 0 || raw[i].base >= RANGE_MAX_END)
+				continue;
+			u64 end = raw[i].len > RANGE_MAX_END - raw[i].base ? RANGE_MAX_END
+									    : raw[i].base + raw[i].len;
+			const u64 probes[3] = { raw[i].base, end - 1, raw[i].base / 2 + (end - 1) / 2 };
+			for (int p = 0; p < 3; p++) {
+				u32 want = model_user_type(raw, nfw, n, x, probes[p]);
+				u32 got = map_type(out, k, probes[p]);
+				FUZZ_CHECK(want == got, "address %#llx (exactmap %d): the memmap= rule says "
+					   "type %u, the sanitized map %u", (unsigned long long)probes[p],
+					   x, want, got);
+			}
+		}
+	}
+}
+
+/* Every byte of memblock's memory is RAM by the firmware's own entries (probed at each
+ * region's edges): memmap= never makes usable what the machine does not have. */
+static void check_memory_backed(const struct mb2sim_result *r)
+{
+	for (int i = 0; i < r->mb->memory.count; i++) {
+		const u64 probes[2] = { r->mb->memory.regions[i].base, r->mb->memory.regions[i].end - 1 };
+		for (int p = 0; p < 2; p++) {
+			u32 fw = model_type(r->raw, r->nfirmware, probes[p]);
+			FUZZ_CHECK(memmap_type_is_ram(fw), "memblock memory at %#llx: the firmware says "
+				   "type %u", (unsigned long long)probes[p], fw);
 		}
 	}
 }
@@ -240,12 +309,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	blk_lo = data;
 	blk_hi = data + r.info->total_size;
 	check_info(r.info, size);
-	FUZZ_CHECK(r.nuser >= 0 && r.nuser <= 16 && r.nraw == r.nfirmware + r.nuser &&
-		   (u32)r.nfirmware == (r.exactmap ? 0 : MIN(r.info->mmap_count, (u32)MB2SIM_MAX_RAW - 16)),
+	FUZZ_CHECK(r.nuser >= 0 && r.nuser <= MEMMAP_USER_MAX && r.nraw == r.nfirmware + r.nuser &&
+		   (u32)r.nfirmware == MIN(r.info->mmap_count, (u32)(MB2SIM_MAX_RAW - MEMMAP_USER_MAX)),
 		   "%d raw entries read (%d from the block, %d from memmap=) of %u", r.nraw,
 		   r.nfirmware, r.nuser, r.info->mmap_count);
-	if (r.nraw > 0 && r.nraw <= ORACLE_MAX)
+	if (r.nfirmware == 0)
+		FUZZ_CHECK(r.fatal, "no firmware map, and no fatal line");
+	if (r.nraw > 0 && r.nraw <= ORACLE_MAX && r.nfirmware > 0) {
 		oracle(r.raw, r.nraw);
+		oracle_user(r.raw, r.nfirmware, r.nraw);
+	}
+	if (r.nraw > 0 && r.nraw <= ORACLE_MAX && r.nfirmware > 0 && r.nmap > 0)
+		check_memory_backed(&r);
 	if (r.nmap > 0)
 		check_map(r.map, r.nmap, "capped");
 	check_memblock_type(&r.mb->memory, "memory");

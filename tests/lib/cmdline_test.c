@@ -50,12 +50,22 @@ static int record_unknown(const char *key, const char *val)
 	return seen.unknown_ret;
 }
 
+/* A setter that refuses every value with its own report (a positive return). */
+static int set_refuses(const char *val, void *arg)
+{
+	(void)val;
+	(void)arg;
+	seen.custom_calls++;
+	return 1;
+}
+
 static const struct kernel_param test_params[] = {
 	{ "mem", param_set_size, &seen.mem },
 	{ "num_pages", param_set_u64, &seen.num },
 	{ "debug", param_set_bool, &seen.debug },
 	{ "name", param_set_charp, &seen.name },
 	{ "custom-opt", set_custom, NULL },
+	{ "refuses", set_refuses, NULL },
 };
 
 /* Reset the recorded state. */
@@ -354,6 +364,18 @@ static void parse_malformed_values(struct ktest *t)
 	KT_EXPECT(t, seen.name == NULL);
 }
 
+/* A setter's own refusal (positive return) counts as one problem per word, and parsing goes
+ * on; the words after it are still applied. */
+static void parse_setter_refuses(struct ktest *t)
+{
+	char cmd[] = "refuses=x mem=2M refuses";
+
+	reset_seen();
+	KT_EXPECT_EQ(t, quiet_parse(cmd, NULL), 2);
+	KT_EXPECT_EQ(t, seen.custom_calls, 2);
+	KT_EXPECT_EQ(t, seen.mem, 2ULL << 20);
+}
+
 /* Empty and whitespace-only lines, NULL and an empty table are all fine. */
 static void parse_empty(struct ktest *t)
 {
@@ -428,6 +450,7 @@ static const struct ktest_case cmdline_cases[] = {
 	KTEST_CASE(parse_dash_underscore),
 	KTEST_CASE(parse_unknown_keys),
 	KTEST_CASE(parse_malformed_values),
+	KTEST_CASE(parse_setter_refuses),
 	KTEST_CASE(parse_empty),
 	KTEST_CASE(parse_hostile),
 	KTEST_CASE(parse_huge),

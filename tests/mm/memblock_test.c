@@ -98,12 +98,30 @@ static void table_full(struct ktest *t)
 	KT_EXPECT_EQ(t, mb.memory.dropped, 1);
 }
 
+/* With the table full, removing the middle of a region cannot split it: the region loses
+ * everything from the hole up (counted), never more regions than the table holds. */
+static void remove_table_full(struct ktest *t)
+{
+	memblock_init(&mb);
+	for (int i = 0; i < MEMBLOCK_MAX_REGIONS; i++)
+		memblock_add(&mb, (phys_addr_t)i * 0x10000, 0x8000);
+	KT_ASSERT_EQ(t, mb.memory.count, MEMBLOCK_MAX_REGIONS);
+	KT_EXPECT_EQ(t, memblock_remove(&mb, 0x52000, 0x2000), 0);	/* inside region 5 */
+	KT_EXPECT_EQ(t, mb.memory.count, MEMBLOCK_MAX_REGIONS);
+	KT_EXPECT_EQ(t, mb.memory.dropped, 1);
+	KT_EXPECT_EQ(t, mb.memory.regions[5].base, 0x50000);
+	KT_EXPECT_EQ(t, mb.memory.regions[5].end, 0x52000);
+	KT_EXPECT(t, !memblock_is_memory(&mb, 0x54000, 0x1000));
+	KT_EXPECT_EQ(t, mb.memory.regions[6].base, 0x60000);
+}
+
 static const struct ktest_case memblock_cases[] = {
 	KTEST_CASE(add_merges),
 	KTEST_CASE(remove_splits),
 	KTEST_CASE(alloc_top_down),
 	KTEST_CASE(free_ranges),
 	KTEST_CASE(table_full),
+	KTEST_CASE(remove_table_full),
 	KTEST_END,
 };
 

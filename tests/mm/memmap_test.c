@@ -2,6 +2,7 @@
 #include "tests/ktest.h"
 #include "mm/mb2.h"
 #include "mm/memmap.h"
+#include "lib/kernel.h"
 #include "lib/string.h"
 
 static struct mem_range out[64];
@@ -112,6 +113,167 @@ static void memmap_param(struct ktest *t)
 	KT_EXPECT_EQ(t, memmap_parse_param("x$4G", &r), (u64)-1);
 	KT_EXPECT_EQ(t, memmap_parse_param(NULL, &r), (u64)-1);
 	KT_EXPECT_EQ(t, memmap_parse_param("1111111111111111111111111111111111111111111111111111111111111111111$0", &r), (u64)-1);
+}
+
+/* QEMU's 512 MiB map as GRUB passes it (firmware entries for the memmap= rule). */
+static const struct mem_raw qemu512[] = {
+	{ 0x0, 0x9fc00, E820_USABLE }, { 0x9fc00, 0x400, E820_RESERVED },
+	{ 0xf0000, 0x10000, E820_RESERVED }, { 0x100000, 0x1fee0000, E820_USABLE },
+	{ 0x1ffe0000, 0x20000, E820_RESERVED }, { 0xfffc0000, 0x40000, E820_RESERVED },
+};
+
+/* qemu512 followed by the memmap= entries user[0..nuser), in raw[]. */
+static struct mem_raw raw_fw_user[16];
+
+static int with_user(const struct mem_raw *user, int nuser)
+{
+	memcpy(raw_fw_user, qemu512, sizeof(qemu512));
+	memcpy(raw_fw_user + ARRAY_SIZE(qemu512), user, (size_t)nuser * sizeof(*user));
+	return (int)ARRAY_SIZE(qemu512);
+}
+
+/* memmap=100G@0 on 512 MiB: usable only where the firmware has usable RAM; every hole and
+ * everything past the end of RAM dropped and accounted; reserved ranges stay reserved. */
+static void user_usable_beyond_ram(struct ktest *t)
+{
+	const struct mem_raw user[] = { { 0, 100ULL << 30, E820_USABLE } };
+	struct memmap_dropped d;
+	int nfw = with_user(user, 1);
+	int n = memmap_sanitize_user(raw_fw_user, nfw, 1, false, out, (int)ARRAY_SIZE(out), scratch,
+				     NULL, &d);
+
+	KT_ASSERT_EQ(t, n, 6);
+	EXPECT_RANGE(t, 0, 0x0, 0x9fc00, E820_USABLE);
+	EXPECT_RANGE(t, 1, 0x9fc00, 0xa0000, E820_RESERVED);
+	EXPECT_RANGE(t, 2, 0xf0000, 0x100000, E820_RESERVED);
+	EXPECT_RANGE(t, 3, 0x100000, 0x1ffe0000, E820_USABLE);
+	EXPECT_RANGE(t, 4, 0x1ffe0000, 0x20000000, E820_RESERVED);
+	EXPECT_RANGE(t, 5, 0xfffc0000, 0x100000000ULL, E820_RESERVED);
+	KT_EXPECT_EQ(t, d.ranges, 3);	/* [a0000, f0000), [512M, fffc0000), [4G, 100G) */
+	KT_EXPECT_EQ(t, d.first, 0xa0000);
+	KT_EXPECT_EQ(t, d.end, 100ULL << 30);
+	KT_EXPECT_EQ(t, d.bytes, 0x50000 + (0xfffc0000 - 0x20000000) + (96ULL << 30));
+	KT_EXPECT_EQ(t, memmap_usable_bytes(out, n), 0x9f000 + 0x1fee0000);
+}
+
+/* With exactmap the memmap= entries give the types, the firmware only says where RAM is:
+ * usable over firmware usable or ACPI stays; over reserved, a hole or past RAM it goes. */
+static void user_exactmap_backing(struct ktest *t)
+{
+	const struct mem_raw user[] = {
+		{ 0x100000, 0xf00000, E820_USABLE },		/* 1M..16M: RAM */
+		{ 0x1ffd0000, 0x40000, E820_USABLE },		/* half RAM, half reserved, a hole */
+		{ 0x200000000ULL, 64ULL << 20, E820_USABLE },	/* 8G: nothing there */
+		{ 0x400000, 0x1000, E820_RESERVED },		/* types still come from memmap= */
+	};
+	struct mem_raw fw_acpi[] = { { 0x0, 0x1000000, E820_USABLE },
+				     { 0x1000000, 0x1000000, E820_ACPI } };
+	struct memmap_dropped d;
+	int nfw = with_user(user, 4);
+	int n = memmap_sanitize_user(raw_fw_user, nfw, 4, true, out, (int)ARRAY_SIZE(out), scratch,
+				     NULL, &d);
+
+	KT_ASSERT_EQ(t, n, 4);
+	EXPECT_RANGE(t, 0, 0x100000, 0x400000, E820_USABLE);
+	EXPECT_RANGE(t, 1, 0x400000, 0x401000, E820_RESERVED);
+	EXPECT_RANGE(t, 2, 0x401000, 0x1000000, E820_USABLE);
+	EXPECT_RANGE(t, 3, 0x1ffd0000, 0x1ffe0000, E820_USABLE);
+	KT_EXPECT_EQ(t, d.ranges, 2);
+	KT_EXPECT_EQ(t, d.first, 0x1ffe0000);
+	KT_EXPECT_EQ(t, d.end, 0x204000000ULL);
+	KT_EXPECT_EQ(t, d.bytes, 0x30000 + (64ULL << 20));
+
+	/* ACPI data (reclaimable) is RAM: exactmap may make it usable. */
+	const struct mem_raw acpi_user[] = { { 0x0, 0x2000000, E820_USABLE } };
+	memcpy(raw_fw_user, fw_acpi, sizeof(fw_acpi));
+	memcpy(raw_fw_user + 2, acpi_user, sizeof(acpi_user));
+	n = memmap_sanitize_user(raw_fw_user, 2, 1, true, out, (int)ARRAY_SIZE(out), scratch, NULL,
+				 &d);
+	KT_ASSERT_EQ(t, n, 1);
+	EXPECT_RANGE(t, 0, 0x0, 0x2000000, E820_USABLE);
+	KT_EXPECT_EQ(t, d.ranges, 0);
+}
+
+/* Without memmap= entries the rule changes nothing: usable firmware RAM is its own backing. */
+static void user_none_is_plain_sanitize(struct ktest *t)
+{
+	static struct mem_range plain[64];
+	struct memmap_dropped d;
+	int n = memmap_sanitize(qemu512, (int)ARRAY_SIZE(qemu512), plain, 64, scratch, NULL);
+	int m = memmap_sanitize_user(qemu512, (int)ARRAY_SIZE(qemu512), 0, false, out,
+				     (int)ARRAY_SIZE(out), scratch, NULL, &d);
+
+	KT_ASSERT_EQ(t, n, m);
+	KT_EXPECT(t, memcmp(plain, out, (size_t)n * sizeof(out[0])) == 0);
+	KT_EXPECT_EQ(t, d.ranges, 0);
+}
+
+/* Parse with the warnings of a deliberately bad value hidden from the KTAP output. */
+#define QUIET(expr) ({ int _saved = console_loglevel, _r; console_loglevel = LOGLEVEL_DEFAULT; \
+	_r = (expr); console_loglevel = _saved; _r; })
+
+/* The 17th memmap= entry is refused for the table limit (reported as such, not as malformed);
+ * exactmap alone is recorded; malformed values are -1. */
+static void user_param_table_full(struct ktest *t)
+{
+	static struct memmap_user u;
+
+	memset(&u, 0, sizeof(u));
+	KT_EXPECT_EQ(t, memmap_user_param(&u, "exactmap"), 0);
+	KT_EXPECT(t, u.exactmap && u.n == 0);
+	for (int i = 0; i < MEMMAP_USER_MAX; i++)
+		KT_EXPECT_EQ(t, memmap_user_param(&u, "4K$0x100000"), 0);
+	KT_EXPECT_EQ(t, QUIET(memmap_user_param(&u, "4K$0x200000")), 1);
+	KT_EXPECT_EQ(t, u.n, MEMMAP_USER_MAX);
+	KT_EXPECT_EQ(t, memmap_user_param(&u, "junk"), (u64)-1);
+	KT_EXPECT_EQ(t, u.map[MEMMAP_USER_MAX - 1].base, 0x100000);
+}
+
+/* mem=0 and mem= below the 4 MiB minimum are refused with a line (1), the limit unchanged;
+ * a good value is taken; garbage is malformed (-1). */
+static void mem_param_minimum(struct ktest *t)
+{
+	u64 limit = 256ULL << 20;
+
+	KT_EXPECT_EQ(t, QUIET(memmap_mem_param("0", &limit)), 1);
+	KT_EXPECT_EQ(t, QUIET(memmap_mem_param("1K", &limit)), 1);
+	KT_EXPECT_EQ(t, QUIET(memmap_mem_param("4095K", &limit)), 1);
+	KT_EXPECT_EQ(t, limit, 256ULL << 20);
+	KT_EXPECT_EQ(t, memmap_mem_param("4M", &limit), 0);
+	KT_EXPECT_EQ(t, limit, 4ULL << 20);
+	KT_EXPECT_EQ(t, memmap_mem_param("lots", &limit), (u64)-1);
+	KT_EXPECT_EQ(t, memmap_mem_param(NULL, &limit), (u64)-1);
+	KT_EXPECT_EQ(t, limit, 4ULL << 20);
+}
+
+/* memmap_build(): exactmap alone is ignored (the firmware map, not "no map"); exactmap whose
+ * ranges are not RAM falls back to the firmware map plus the other memmap= entries; no
+ * firmware map at all is an error whatever memmap= says. */
+static void build_exactmap_fallbacks(struct ktest *t)
+{
+	static struct memmap_user u;
+	struct memmap_built b;
+	int n;
+
+	memset(&u, 0, sizeof(u));
+	memmap_user_param(&u, "exactmap");
+	memcpy(raw_fw_user, qemu512, sizeof(qemu512));
+	n = QUIET(memmap_build(raw_fw_user, 6, &u, out, (int)ARRAY_SIZE(out), scratch, &b));
+	KT_ASSERT_EQ(t, n, 6);
+	KT_EXPECT(t, !b.exactmap);
+	KT_EXPECT_EQ(t, memmap_usable_bytes(out, n), 0x9f000 + 0x1fee0000);
+
+	memmap_user_param(&u, "64M@8G");
+	memmap_user_param(&u, "4K$0x200000");
+	n = QUIET(memmap_build(raw_fw_user, 6, &u, out, (int)ARRAY_SIZE(out), scratch, &b));
+	KT_ASSERT_EQ(t, n, 8);
+	KT_EXPECT(t, !b.exactmap);
+	KT_EXPECT_EQ(t, b.dropped.ranges, 1);
+	EXPECT_RANGE(t, 4, 0x200000, 0x201000, E820_RESERVED);
+	KT_EXPECT_EQ(t, memmap_usable_bytes(out, n), 0x9f000 + 0x1fee0000 - 0x1000);
+
+	KT_EXPECT_EQ(t, QUIET(memmap_build(raw_fw_user, 0, &u, out, (int)ARRAY_SIZE(out), scratch,
+					   &b)), (u64)-1);
 }
 
 /* A multiboot2 block under construction. */
@@ -240,6 +402,12 @@ static const struct ktest_case memmap_cases[] = {
 	KTEST_CASE(cap_usable),
 	KTEST_CASE(sanitize_output_full),
 	KTEST_CASE(memmap_param),
+	KTEST_CASE(user_usable_beyond_ram),
+	KTEST_CASE(user_exactmap_backing),
+	KTEST_CASE(user_none_is_plain_sanitize),
+	KTEST_CASE(user_param_table_full),
+	KTEST_CASE(mem_param_minimum),
+	KTEST_CASE(build_exactmap_fallbacks),
 	KTEST_CASE(mb2_well_formed),
 	KTEST_CASE(mb2_truncated_tag),
 	KTEST_CASE(mb2_malformed),
