@@ -1,6 +1,6 @@
 /* tests/fuzz/fuzz_cmdline.c - libFuzzer target: the kernel command line through parse_args()
  * with a parameter table like kernel/main.c's (mem=, loglevel=, ktest[=glob], halt, slub_debug=,
- * bench[=init|smp], replay, pagemap, dump-mbi, fail_page_alloc=, failslab=, memmap=), and the
+ * page_poison=, init_on_free=, bench[=init|smp], replay, pagemap, dump-mbi, fail_page_alloc=, failslab=, memmap=), and the
  * parsers behind it (kstrtou64, memparse, glob_match, slub_debug_parse, setup_fault_attr,
  * memmap_parse_param, memmap_user_param, memmap_mem_param).
  *
@@ -193,6 +193,7 @@ static int see_word(const char *key, const char *val)
 
 static u64 mem_limit;
 static bool ktest, halt, bench, bench_init, bench_smp, replay, pagemap, dump_mbi;
+static bool page_poison, init_on_free;
 static const char *ktest_glob;
 static struct slub_debug_opts slub;
 static struct fault_attr fail_pages = { "fail_page_alloc", 0, -1, 0, 0 };
@@ -323,6 +324,8 @@ static const struct kernel_param params[] = {
 	{ "ktest", set_ktest, NULL },
 	{ "halt", set_bool, &halt },
 	{ "slub_debug", set_slub, NULL },
+	{ "page_poison", set_bool, &page_poison },
+	{ "init_on_free", set_bool, &init_on_free },
 	{ "bench", set_bench, NULL },
 	{ "replay", set_bool, &replay },
 	{ "pagemap", set_bool, &pagemap },
