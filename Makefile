@@ -71,13 +71,21 @@ GRUB_MODULES := multiboot2 normal serial terminal terminfo configfile iso9660 bi
 # shq: single-quote a make value for the shell.
 shq = '$(subst ','\'',$(1))'
 
-.PHONY: all run test host-test debug gdb bench pagemap clean help tools FORCE
+.PHONY: all run test host-test debug gdb bench pagemap clean help tools host-tools gdb-tools FORCE
 
 all: $(KERNEL) $(ISO)
 
 # Install missing build/boot tools (order-only prerequisite: never forces a rebuild).
 tools:
 	$(Q)scripts/ensure-tools.sh
+
+# The C library headers and the ASan/UBSan runtimes HOSTCC needs (compile and link probes).
+host-tools:
+	$(Q)HOSTCC=$(call shq,$(HOSTCC)) HOSTCFLAGS=$(call shq,$(HOSTCFLAGS)) scripts/ensure-tools.sh host
+
+# gdb with Python (the mm-* commands).
+gdb-tools:
+	$(Q)GDB=$(call shq,$(GDB)) scripts/ensure-tools.sh gdb
 
 # Rewrite a stamp file only when its content changes, so targets depending on it rebuild
 # exactly when the toolchain/flags or the ISO configuration change.
@@ -146,7 +154,7 @@ debug: all | tools
 
 # Attach to make debug with the mm-* commands (scripts/gdb/mmkern.py) and stop at kmain: a
 # hardware breakpoint, since a software one set before GRUB loads the kernel is lost under KVM.
-gdb:
+gdb: | gdb-tools
 	@test -f $(BUILD)/gdb-port || { echo "gdb: no $(BUILD)/gdb-port: run make debug first"; exit 1; }
 	$(GDB) -q $(KERNEL) -x scripts/gdb/mmkern.py -ex "target remote :$$(cat $(BUILD)/gdb-port)" \
 		-ex "hbreak kmain" -ex "continue"
@@ -180,12 +188,12 @@ test:
 	@if [ -f scripts/test.sh ]; then bash scripts/test.sh; \
 	else echo "make test: not yet (scripts/test.sh missing)"; exit 1; fi
 
-$(BUILD)/host/%.o: %.c $(BUILD)/hostflags.stamp
+$(BUILD)/host/%.o: %.c $(BUILD)/hostflags.stamp | host-tools
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $<")
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
 
-$(HOSTBIN): $(HOBJ) $(BUILD)/hostflags.stamp
+$(HOSTBIN): $(HOBJ) $(BUILD)/hostflags.stamp | host-tools
 	@$(if $(Q),echo "  HOSTLD  $@")
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(HOBJ)
 
@@ -199,11 +207,11 @@ MKMBI := $(BUILD)/host/mkmbi
 MB2DUMP_OBJ := $(patsubst %.c,$(BUILD)/host/%.o,tools/mb2dump.c tools/mb2sim.c tests/host/percpu_host.c \
 	$(filter-out lib/string.c,$(wildcard lib/*.c)) $(wildcard mm/*.c))
 
-$(MB2DUMP): $(MB2DUMP_OBJ) $(BUILD)/hostflags.stamp
+$(MB2DUMP): $(MB2DUMP_OBJ) $(BUILD)/hostflags.stamp | host-tools
 	@$(if $(Q),echo "  HOSTLD  $@")
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(MB2DUMP_OBJ)
 
-$(MKMBI): $(BUILD)/host/tools/mkmbi.o $(BUILD)/hostflags.stamp
+$(MKMBI): $(BUILD)/host/tools/mkmbi.o $(BUILD)/hostflags.stamp | host-tools
 	@$(if $(Q),echo "  HOSTLD  $@")
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $<
 

@@ -150,9 +150,8 @@ same() {
 	fi
 }
 
-if ! command -v "$GDB" >/dev/null 2>&1; then
-	echo "gdb: $GDB is not installed (Debian: apt-get install gdb)"
-	check "gdb is installed" 1
+if ! GDB=$GDB scripts/ensure-tools.sh gdb; then
+	check "$GDB with Python is installed (scripts/ensure-tools.sh gdb)" 1
 	exit 1
 fi
 
