@@ -113,12 +113,12 @@ fuzz)
 		-fsanitize=fuzzer,address,undefined
 	;;
 gdb)
-	gdb=${GDB:-gdb}
-	command -v "$gdb" >/dev/null 2>&1 || apt_install gdb
-	"$gdb" -nx -batch -ex 'python import gdb' >/dev/null 2>&1 || {
+	read -r -a gdb <<<"${GDB:-gdb}"	# GDB may carry options: GDB="gdb -nx"
+	command -v "${gdb[0]}" >/dev/null 2>&1 || apt_install gdb
+	"${gdb[@]}" -nx -batch -ex 'python import gdb' >/dev/null 2>&1 || {
 		apt_install gdb	# Debian's gdb has Python (gdb-minimal has not)
-		"$gdb" -nx -batch -ex 'python import gdb' >/dev/null 2>&1 ||
-			{ echo "make: $gdb has no Python support (needed by scripts/gdb/mmkern.py)" >&2; exit 1; }
+		"${gdb[@]}" -nx -batch -ex 'python import gdb' >/dev/null 2>&1 ||
+			{ echo "make: ${gdb[0]} has no Python support (needed by scripts/gdb/mmkern.py)" >&2; exit 1; }
 	}
 	;;
 plot)
