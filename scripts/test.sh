@@ -17,7 +17,7 @@ fail=0
 . scripts/test-lib.sh	# record NAME STATUS
 
 # stage TITLE SECONDS: announce the next stage as "[ k/N] TITLE (about SECONDS s)"; N counts
-# this script's own stage lines, SECONDS is what the stage took on a 2-core machine.
+# this script's own stage lines, SECONDS is what the stage took on a shared 2-core machine.
 STAGES=$(grep -c '^stage "' "$0")
 STAGE=0
 stage() {
@@ -63,7 +63,7 @@ boot() {
 	return $rc
 }
 
-stage "host suites (ASan + UBSan), twice: plain and MMKERN_SLUB_DEBUG=FZPU" 25
+stage "host suites (ASan + UBSan), twice: plain and MMKERN_SLUB_DEBUG=FZPU" 35
 if $MAKE -s build/host/ktest-host >"$OUT/host-build.log" 2>&1; then
 	build/host/ktest-host >"$OUT/host.log" 2>&1
 	record "host: ktest-host exit status" $?
@@ -76,7 +76,7 @@ else
 	record "host: build" 1
 fi
 
-stage "in-kernel suites (CMDLINE=ktest) at 6 memory sizes, 32M to 64G" 50
+stage "in-kernel suites (CMDLINE=ktest) at 6 memory sizes, 32M to 64G" 60
 if build_iso "ktest" "$OUT/ktest.iso"; then
 	for mem in 32M 128M 1G 3G 6G 64G; do
 		boot "ktest-$mem" "$OUT/ktest.iso" "$mem"
@@ -87,7 +87,7 @@ else
 	record "kernel build (CMDLINE=ktest)" 1
 fi
 
-stage "SMP=4: every suite with four CPUs online (multi-threaded TCG)" 25
+stage "SMP=4: every suite with four CPUs online (multi-threaded TCG)" 30
 if [ -f "$OUT/ktest.iso" ]; then
 	scripts/qemu-run.sh -i "$OUT/ktest.iso" -m 512M -s 4 -t 900 -l "$OUT/smp4.log" >/dev/null 2>"$OUT/smp4.err"
 	record "SMP=4: boot exits with success" $?
@@ -97,7 +97,7 @@ if [ -f "$OUT/ktest.iso" ]; then
 		'^ *# 4 CPUs: [0-9]+ ops, [1-9][0-9]* remote frees'
 fi
 
-stage "NUMA: SMP=4 NUMA=2 (two nodes of 256 MiB), SMP=2 NUMA=2 MEM=6G with a SLIT (distance 21)" 35
+stage "NUMA: SMP=4 NUMA=2 (two nodes of 256 MiB), SMP=2 NUMA=2 MEM=6G with a SLIT (distance 21)" 50
 if [ -f "$OUT/ktest.iso" ]; then
 	scripts/qemu-run.sh -i "$OUT/ktest.iso" -m 512M -s 4 -n 2 -t 900 -l "$OUT/numa2.log" \
 		>/dev/null 2>"$OUT/numa2.err"
@@ -115,7 +115,7 @@ if [ -f "$OUT/ktest.iso" ]; then
 	ktap "qemu-6G-SMP=2-NUMA=2" "$OUT/numa6g.log"
 fi
 
-stage "slub_debug=FZPU: every suite with every slab debug check on, 1 and 4 CPUs" 45
+stage "slub_debug=FZPU: every suite with every slab debug check on, 1 and 4 CPUs" 50
 if build_iso "slub_debug=FZPU ktest" "$OUT/slub-debug.iso"; then
 	boot "slub-debug" "$OUT/slub-debug.iso" 512M
 	record "slub_debug=FZPU: boot exits with success" $?
@@ -129,7 +129,7 @@ else
 	record "kernel build (slub_debug)" 1
 fi
 
-stage "fault injection: failslab=7 and fail_page_alloc=5 from the command line" 15
+stage "fault injection: failslab=7 and fail_page_alloc=5 from the command line" 12
 for fi in failslab=7 fail_page_alloc=5; do
 	if build_iso "$fi ktest" "$OUT/$fi.iso"; then
 		boot "$fi" "$OUT/$fi.iso" 128M
@@ -223,7 +223,7 @@ else
 fi
 
 # ---- gdb (scripts/test-gdb.sh): the mm-* commands against a kernel halted with CMDLINE=halt ----
-stage "gdb: the mm-* commands of scripts/gdb/mmkern.py read the state the kernel prints" 10
+stage "gdb: the mm-* commands of scripts/gdb/mmkern.py read the state the kernel prints" 15
 gdb_res=$(MAKE=$MAKE bash scripts/test-gdb.sh 2>&1)
 gdb_rc=$?
 echo "$gdb_res"
@@ -233,7 +233,7 @@ fail=$((fail + $(grep -c '^FAIL' <<<"$gdb_res")))
 # ---- end gdb ----
 
 # ---- replay (scripts/test-replay.sh): traces replayed in QEMU, broken ones, pagemap ----
-stage "replay: traces in QEMU, broken traces, pagemap (scripts/test-replay.sh)" 30
+stage "replay: traces in QEMU, broken traces, pagemap (scripts/test-replay.sh)" 10
 replay_res=$(MAKE=$MAKE bash scripts/test-replay.sh 2>&1)
 replay_rc=$?
 echo "$replay_res"
@@ -243,7 +243,7 @@ fail=$((fail + $(grep -c '^FAIL' <<<"$replay_res")))
 # ---- end replay ----
 
 # ---- hostile input (scripts/test-hostile.sh): mb2dump over tests/data/mbi, fuzz pass, regressions ----
-stage "hostile input: mb2dump, a capture, 10 s per fuzz target (scripts/test-hostile.sh)" 90
+stage "hostile input: mb2dump, a capture, 10 s per fuzz target (scripts/test-hostile.sh)" 95
 hostile_res=$(MAKE=$MAKE FUZZ_TEST_SECONDS=10 bash scripts/test-hostile.sh 2>&1)
 hostile_rc=$?
 echo "$hostile_res"
@@ -253,7 +253,7 @@ fail=$((fail + $(grep -c '^FAIL' <<<"$hostile_res")))
 # ---- end hostile input ----
 
 # ---- runner (scripts/test-runner.sh): bad MEM/SMP/ACCEL/TIMEOUT refused, GRUB's out of memory ----
-stage "runner: bad MEM, SMP, ACCEL, TIMEOUT refused before QEMU starts; GRUB out of memory" 15
+stage "runner: bad MEM, SMP, ACCEL, TIMEOUT refused before QEMU starts; GRUB out of memory" 10
 runner_res=$(MAKE=$MAKE bash scripts/test-runner.sh 2>&1)
 runner_rc=$?
 echo "$runner_res"
