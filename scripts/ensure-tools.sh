@@ -52,20 +52,22 @@ trap 'rm -rf "$PROBE_DIR"' EXIT
 # probe STAGE CC FLAGS...: compile (STAGE=cc) or also link (STAGE=ld) $PROBE_DIR/probe.c with
 # CC and FLAGS; the compiler's messages are kept in $PROBE_DIR/log.
 probe() {
-	local stage=$1 cc=$2
+	local stage=$1 words
+	read -r -a words <<<"$2"	# CC may carry options: HOSTCC="gcc -m64"
 	shift 2
 	if [ "$stage" = cc ]; then
-		"$cc" "$@" -c "$PROBE_DIR/probe.c" -o "$PROBE_DIR/probe.o" >"$PROBE_DIR/log" 2>&1
+		"${words[@]}" "$@" -c "$PROBE_DIR/probe.c" -o "$PROBE_DIR/probe.o" >"$PROBE_DIR/log" 2>&1
 	else
-		"$cc" "$@" "$PROBE_DIR/probe.c" -o "$PROBE_DIR/probe" >"$PROBE_DIR/log" 2>&1
+		"${words[@]}" "$@" "$PROBE_DIR/probe.c" -o "$PROBE_DIR/probe" >"$PROBE_DIR/log" 2>&1
 	fi
 }
 
 # runtime_pkg CC: the Debian package with CC's sanitizer (and libFuzzer) runtimes.
 runtime_pkg() {
-	local major
-	major=$("$1" -dumpversion | cut -d. -f1)
-	if "$1" --version 2>/dev/null | grep -q clang; then
+	local major words
+	read -r -a words <<<"$1"
+	major=$("${words[@]}" -dumpversion | cut -d. -f1)
+	if "${words[@]}" --version 2>/dev/null | grep -q clang; then
 		echo "libclang-rt-$major-dev"
 	else
 		echo "libgcc-$major-dev"
@@ -79,12 +81,14 @@ runtime_pkg() {
 ensure_cc() {
 	local what=$1 cc=$2 pkg=$3
 	shift 3
-	command -v "$cc" >/dev/null 2>&1 || apt_install "$pkg"
+	command -v "${cc%% *}" >/dev/null 2>&1 || apt_install "$pkg"
 	probe ld "$cc" "$@" && return 0
 	if ! probe cc "$cc" "$@"; then
-		apt_install libc6-dev
+		# a missing header (gcc: "No such file or directory", clang: "file not found")
+		grep -qE 'No such file or directory|file not found' "$PROBE_DIR/log" &&
+			apt_install libc6-dev
 		probe cc "$cc" "$@" || {
-			echo "make: $cc cannot compile the $what (after installing libc6-dev):" >&2
+			echo "make: $cc cannot compile the $what:" >&2
 			head -5 "$PROBE_DIR/log" >&2
 			exit 1
 		}
@@ -100,10 +104,12 @@ ensure_cc() {
 
 case ${1:-} in
 host)
-	# shellcheck disable=SC2086 # HOSTCFLAGS is a list of flags
 	{ host_headers; echo 'int main(void) { return 0; }'; } >"$PROBE_DIR/probe.c"
-	ensure_cc "host programs' headers" "${HOSTCC:-gcc}" gcc $(printf '%s\n' ${HOSTCFLAGS:-} |
-		grep -vxE -- '-MMD|-MP')
+	flags=()
+	for f in ${HOSTCFLAGS:-}; do	# word-split: a list of flags; no -MMD -MP here
+		case $f in -MMD|-MP) ;; *) flags+=("$f") ;; esac
+	done
+	ensure_cc "host programs' headers" "${HOSTCC:-gcc}" gcc "${flags[@]}"
 	;;
 fuzz)
 	{ host_headers; echo '#include <stddef.h>'

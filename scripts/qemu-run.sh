@@ -269,7 +269,7 @@ build_cmd() {
 		# Without huge pages, a large guest costs the host only the 4 KiB pages it touches.
 		local nothp=build/host/nothp
 		if [ ! -x "$nothp" ] || [ scripts/nothp.c -nt "$nothp" ]; then
-			HOSTCC=${HOSTCC:-cc} HOSTCFLAGS= "$(dirname "$0")/ensure-tools.sh" host || exit 3
+			HOSTCC=${HOSTCC:-cc} HOSTCFLAGS='' "$(dirname "$0")/ensure-tools.sh" host || exit 3
 			mkdir -p build/host && ${HOSTCC:-cc} -O2 -o "$nothp" scripts/nothp.c || exit 3
 		fi
 		QEMU_CMD=("$nothp" "${QEMU_CMD[@]}")

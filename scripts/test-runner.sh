@@ -10,7 +10,7 @@
 # One "PASS runner: ..." / "FAIL runner: ..." line per check; exit status 1 on any failure.
 # Used by scripts/test.sh.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 OUT=build/test/runner
 MAKE=${MAKE:-make}
