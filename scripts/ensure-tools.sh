@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# scripts/ensure-tools.sh - make sure the tools to build and boot the kernel are installed.
-# Checks nasm, qemu-system-x86_64, grub-mkrescue, xorriso, mformat, gdb, python3 and GRUB's
-# i386-pc files;
-# installs the missing Debian packages with apt-get (sudo when not root). Silent when all ok.
-# With the argument "plot" it checks python3-matplotlib instead (for make pagemap); with "fuzz",
-# clang and its libFuzzer runtime (for make fuzz).
+# scripts/ensure-tools.sh - make sure the tools to build, boot, test and debug the kernel are
+# installed; installs the missing Debian packages with apt-get (sudo when not root). Silent when
+# all is there. Every compiler check is a probe (compile and link a small program the way the
+# build will), not a guess from file names.
+#   (no argument)  nasm, qemu-system-x86_64, grub-mkrescue, xorriso, mformat, gdb, python3 and
+#                  GRUB's i386-pc files (make all/run/debug)
+#   host           $HOSTCC (default gcc) builds and links, with $HOSTCFLAGS, a program including
+#                  every <header> the host programs include (libc6-dev; the ASan/UBSan runtimes
+#                  of libgcc-N-dev or libclang-rt-N-dev)
+#   fuzz           $FUZZCC (default clang) links a libFuzzer target with ASan and UBSan
+#                  (clang, libclang-rt-N-dev, libc6-dev)
+#   gdb            $GDB (default gdb) runs Python (the mm-* commands are Python)
+#   plot           python3-matplotlib for $PYTHON (default python3; make pagemap)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 # missing_packages: print the Debian package of every missing tool, one per line.
 missing_packages() {
@@ -22,6 +30,7 @@ missing_packages() {
 # apt_install PKG...: apt-get install, retrying after apt-get update when the first try fails.
 apt_install() {
 	local sudo=()
+	echo "make: installing missing packages: $*"
 	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
 	export DEBIAN_FRONTEND=noninteractive
 	"${sudo[@]}" apt-get install -y --no-install-recommends "$@" && return 0
@@ -29,32 +38,104 @@ apt_install() {
 	"${sudo[@]}" apt-get install -y --no-install-recommends "$@"
 }
 
-# "ensure-tools.sh plot" (make pagemap only): matplotlib for $PYTHON (default python3).
-if [ "${1:-}" = plot ]; then
-	"${PYTHON:-python3}" -c 'import matplotlib, numpy' >/dev/null 2>&1 && exit 0
-	echo "make: installing missing packages: python3-matplotlib"
-	apt_install python3-matplotlib
-	exit 0
-fi
+# host_headers: every "#include <...>" line of the programs built for the host, sorted once.
+host_headers() {
+	local f
+	for f in lib/*.[ch] mm/*.[ch] tests/*.c tests/*/*.[ch] tools/*.[ch] scripts/*.c; do
+		[ -f "$f" ] && grep -E '^#include <[^>]+>' "$f" || true
+	done | sort -u
+}
 
-# "ensure-tools.sh fuzz" (make fuzz only): clang ($FUZZCC) and its libFuzzer runtime, which
-# Debian ships apart from clang (libclang-rt-<major>-dev).
-if [ "${1:-}" = fuzz ]; then
-	cc=${FUZZCC:-clang}
-	has_libfuzzer() { [ -f "$("$cc" --print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-x86_64.a" ]; }
-	if ! command -v "$cc" >/dev/null 2>&1; then
-		echo "make: installing missing packages: clang"
-		apt_install clang
+PROBE_DIR=$(mktemp -d)
+trap 'rm -rf "$PROBE_DIR"' EXIT
+
+# probe STAGE CC FLAGS...: compile (STAGE=cc) or also link (STAGE=ld) $PROBE_DIR/probe.c with
+# CC and FLAGS; the compiler's messages are kept in $PROBE_DIR/log.
+probe() {
+	local stage=$1 words
+	read -r -a words <<<"$2"	# CC may carry options: HOSTCC="gcc -m64"
+	shift 2
+	if [ "$stage" = cc ]; then
+		"${words[@]}" "$@" -c "$PROBE_DIR/probe.c" -o "$PROBE_DIR/probe.o" >"$PROBE_DIR/log" 2>&1
+	else
+		"${words[@]}" "$@" "$PROBE_DIR/probe.c" -o "$PROBE_DIR/probe" >"$PROBE_DIR/log" 2>&1
 	fi
-	has_libfuzzer && exit 0
-	rtpkg="libclang-rt-$("$cc" -dumpversion | cut -d. -f1)-dev"
-	echo "make: installing missing packages: $rtpkg"
-	apt_install "$rtpkg"
-	has_libfuzzer || { echo "make: $cc still has no libFuzzer runtime after installing $rtpkg" >&2; exit 1; }
-	exit 0
-fi
+}
 
-mapfile -t pkgs < <(missing_packages | sort -u)
-[ "${#pkgs[@]}" -eq 0 ] && exit 0
-echo "make: installing missing packages: ${pkgs[*]}"
-apt_install "${pkgs[@]}"
+# runtime_pkg CC: the Debian package with CC's sanitizer (and libFuzzer) runtimes.
+runtime_pkg() {
+	local major words
+	read -r -a words <<<"$1"
+	major=$("${words[@]}" -dumpversion | cut -d. -f1)
+	if "${words[@]}" --version 2>/dev/null | grep -q clang; then
+		echo "libclang-rt-$major-dev"
+	else
+		echo "libgcc-$major-dev"
+	fi
+}
+
+# ensure_cc WHAT CC PKG FLAGS...: CC (installed from PKG when missing) compiles
+# $PROBE_DIR/probe.c (the C library headers from libc6-dev when not) and links it with FLAGS
+# (the compiler's runtime package when not). Exits 1 with the compiler's message when a probe
+# still fails after the install.
+ensure_cc() {
+	local what=$1 cc=$2 pkg=$3
+	shift 3
+	command -v "${cc%% *}" >/dev/null 2>&1 || apt_install "$pkg"
+	probe ld "$cc" "$@" && return 0
+	if ! probe cc "$cc" "$@"; then
+		# a missing header (gcc: "No such file or directory", clang: "file not found")
+		grep -qE 'No such file or directory|file not found' "$PROBE_DIR/log" &&
+			apt_install libc6-dev
+		probe cc "$cc" "$@" || {
+			echo "make: $cc cannot compile the $what:" >&2
+			head -5 "$PROBE_DIR/log" >&2
+			exit 1
+		}
+		probe ld "$cc" "$@" && return 0
+	fi
+	apt_install "$(runtime_pkg "$cc")"
+	probe ld "$cc" "$@" || {
+		echo "make: $cc cannot link the $what with $* (after installing $(runtime_pkg "$cc")):" >&2
+		head -5 "$PROBE_DIR/log" >&2
+		exit 1
+	}
+}
+
+case ${1:-} in
+host)
+	{ host_headers; echo 'int main(void) { return 0; }'; } >"$PROBE_DIR/probe.c"
+	flags=()
+	for f in ${HOSTCFLAGS:-}; do	# word-split: a list of flags; no -MMD -MP here
+		case $f in -MMD|-MP) ;; *) flags+=("$f") ;; esac
+	done
+	ensure_cc "host programs' headers" "${HOSTCC:-gcc}" gcc "${flags[@]}"
+	;;
+fuzz)
+	{ host_headers; echo '#include <stddef.h>'
+	  echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, size_t n) { return d && n; }'
+	} >"$PROBE_DIR/probe.c"
+	ensure_cc "libFuzzer target" "${FUZZCC:-clang}" clang -I. \
+		-fsanitize=fuzzer,address,undefined
+	;;
+gdb)
+	read -r -a gdb <<<"${GDB:-gdb}"	# GDB may carry options: GDB="gdb -nx"
+	command -v "${gdb[0]}" >/dev/null 2>&1 || apt_install gdb
+	"${gdb[@]}" -nx -batch -ex 'python import gdb' >/dev/null 2>&1 || {
+		apt_install gdb	# Debian's gdb has Python (gdb-minimal has not)
+		"${gdb[@]}" -nx -batch -ex 'python import gdb' >/dev/null 2>&1 ||
+			{ echo "make: ${gdb[0]} has no Python support (needed by scripts/gdb/mmkern.py)" >&2; exit 1; }
+	}
+	;;
+plot)
+	"${PYTHON:-python3}" -c 'import matplotlib, numpy' >/dev/null 2>&1 || apt_install python3-matplotlib
+	;;
+"")
+	mapfile -t pkgs < <(missing_packages | sort -u)
+	[ "${#pkgs[@]}" -eq 0 ] || apt_install "${pkgs[@]}"
+	;;
+*)
+	echo "usage: scripts/ensure-tools.sh [host|fuzz|gdb|plot]" >&2
+	exit 2
+	;;
+esac

@@ -24,8 +24,10 @@ usage: scripts/qemu-run.sh [options] [-- extra QEMU arguments]
   -P FILE     write the gdb port to FILE (with -g)
   -c          check only: print the QEMU command line (or what is wrong with the options)
               and exit without starting QEMU
+  -V          validate the options only (one line on stderr and status 3 if one is wrong)
 exit status: 0 success, 1 kernel reported failure, 2 triple fault/reset, 3 other QEMU
-status, 124 timeout, 125 RSS limit hit, 130 interrupted
+status or a bad option, 4 GRUB failed to load the kernel or a module (its message shown), 124
+timeout, 125 RSS limit hit, 130 interrupted
 USAGE
 }
 
@@ -40,9 +42,10 @@ LOG=${SERIAL_LOG:-build/serial.log}
 GDB_PORT=
 PORT_FILE=
 CHECK_ONLY=0
+VALIDATE_ONLY=0
 RSS_LIMIT_KIB=$((${QEMU_RSS_LIMIT_MIB:-12288} * 1024))	# env override for testing the watchdog
 
-while getopts "i:m:s:n:d:a:t:l:g:P:ch" opt; do
+while getopts "i:m:s:n:d:a:t:l:g:P:cVh" opt; do
 	case $opt in
 	i) ISO=$OPTARG ;;
 	m) MEM=$OPTARG ;;
@@ -55,6 +58,7 @@ while getopts "i:m:s:n:d:a:t:l:g:P:ch" opt; do
 	g) GDB_PORT=$OPTARG ;;
 	P) PORT_FILE=$OPTARG ;;
 	c) CHECK_ONLY=1 ;;
+	V) VALIDATE_ONLY=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 3 ;;
 	esac
@@ -62,18 +66,63 @@ done
 shift $((OPTIND - 1))
 [ "${1:-}" = "--" ] && shift
 
-# mem_mib SIZE: print SIZE (QEMU -m syntax: plain number = MiB, or K/M/G/T suffix) in MiB.
-mem_mib() {
-	local s=${1%[bB]} num unit
-	num=${s%[kKmMgGtT]}
-	unit=${s#"$num"}
-	[[ $num =~ ^[0-9]+$ ]] || { echo "qemu-run: cannot parse MEM=$1" >&2; return 1; }
+# mem_kib SIZE: print SIZE (QEMU -m syntax: a number, decimals allowed, in MiB or with a K, M, G
+# or T suffix) in KiB, rounded down; a one-line message and status 1 when it is not a size.
+mem_kib() {
+	local num=${1%[kKmMgGtT]} unit
+	unit=${1#"$num"}
+	[[ $num =~ ^[0-9]{1,9}(\.[0-9]{1,6})?$ ]] || {
+		echo "qemu-run: MEM=$1: expected a size such as 512M, 4G or 1536 (MiB)" >&2
+		return 1
+	}
 	case $unit in
-	k|K) echo $((num / 1024)) ;;
-	""|m|M) echo "$num" ;;
-	g|G) echo $((num * 1024)) ;;
-	t|T) echo $((num * 1024 * 1024)) ;;
+	k|K) unit=1 ;;
+	""|m|M) unit=1024 ;;
+	g|G) unit=1048576 ;;
+	t|T) unit=1073741824 ;;
 	esac
+	awk -v n="$num" -v u="$unit" 'BEGIN { printf "%d\n", n * u }'
+}
+
+# mem_mib SIZE: SIZE in MiB, rounded down.
+mem_mib() {
+	local kib
+	kib=$(mem_kib "$1") || return 1
+	echo $((kib / 1024))
+}
+
+# The least RAM that boots: below it GRUB prints "error: out of memory." and cannot load the
+# kernel (measured with the tour's ISO: 5632K boots, 5376K and 5M do not; 1M hangs in the BIOS).
+# QEMU_MIN_MEM_MIB overrides it, for testing what happens below it.
+MIN_MEM_MIB=${QEMU_MIN_MEM_MIB:-6}
+
+# check_options: exit 3 with a one-line message, before anything else happens, when a runner
+# option cannot work (NUMA and NUMA_DIST are checked by numa_args).
+check_options() {
+	local kib cpus=${SMP%%,*}
+	kib=$(mem_kib "$MEM") || exit 3
+	[ "$kib" -ge $((MIN_MEM_MIB * 1024)) ] || {
+		echo "qemu-run: MEM=$MEM is too small to boot: GRUB needs ${MIN_MEM_MIB}M to load" \
+			"the kernel (use MEM=${MIN_MEM_MIB}M or more)" >&2
+		exit 3
+	}
+	[[ $cpus =~ ^[0-9]{1,4}$ ]] && [ "$cpus" -ge 1 ] && [ "$cpus" -le 255 ] || {
+		echo "qemu-run: SMP=$SMP: expected a number of CPUs from 1 to 255, optionally" \
+			"followed by QEMU -smp options (SMP=4,sockets=2)" >&2
+		exit 3
+	}
+	case $ACCEL in
+	tcg) ;;
+	kvm) [ -w /dev/kvm ] || {
+		echo "qemu-run: ACCEL=kvm: /dev/kvm is missing or not writable here (use ACCEL=tcg)" >&2
+		exit 3
+	} ;;
+	*) echo "qemu-run: ACCEL=$ACCEL: expected tcg or kvm" >&2; exit 3 ;;
+	esac
+	[[ $TIMEOUT =~ ^[0-9]{1,7}$ ]] || {
+		echo "qemu-run: TIMEOUT=$TIMEOUT: expected a whole number of seconds (0 = none)" >&2
+		exit 3
+	}
 }
 
 NUMA_MIN_NODE_MIB=16	# the least RAM a node may get
@@ -155,14 +204,36 @@ free_port() {
 	return 1
 }
 
+# shell_word WORD: WORD as the shell reads it back: bare when safe, else in single quotes.
+shell_word() {
+	if [[ $1 =~ ^[A-Za-z0-9_./:=,+@%-]+$ ]]; then
+		printf '%s' "$1"
+	else
+		printf "'%s'" "${1//\'/\'\\\'\'}"
+	fi
+}
+
 # setup_gdb: resolve GDB_PORT=auto, save it to PORT_FILE and tell how to attach.
 setup_gdb() {
 	[ "$GDB_PORT" = auto ] && { GDB_PORT=$(free_port 12345) || exit 3; }
 	[ -n "$PORT_FILE" ] && echo "$GDB_PORT" > "$PORT_FILE"
 	TIMEOUT=0
+	local elf dir load
+	elf=$(realpath -m "${ISO%.iso}.elf")
+	dir=$(dirname "$elf")
+	# the mm-* commands: auto-loaded from kernel.elf-gdb.py beside the ELF (the Makefile
+	# writes it) once its directory is a safe path, else sourced by hand
+	if [ -f "$elf-gdb.py" ]; then
+		load="-iex $(shell_word "add-auto-load-safe-path $dir")"
+	else
+		load="-x $(shell_word "$(realpath -m "$(dirname "$0")/gdb/mmkern.py")")"
+	fi
 	echo "qemu-run: QEMU is halted, waiting for gdb on port $GDB_PORT; attach with: make gdb"
-	echo "qemu-run:   or: gdb ${ISO%.iso}.elf -ex 'target remote :$GDB_PORT'" \
+	echo "qemu-run:   or: gdb $load $(shell_word "$elf") -ex 'target remote :$GDB_PORT'" \
 		"-ex 'hbreak kmain' -ex continue"
+	[ -f "$elf-gdb.py" ] && echo "qemu-run:   (or add the line \"add-auto-load-safe-path $dir\"" \
+		"to ~/.gdbinit: then plain \"gdb $elf\" has the mm-* commands)"
+	return 0
 }
 
 # build_cmd: fill the array QEMU_CMD with the full QEMU command line.
@@ -198,6 +269,7 @@ build_cmd() {
 		# Without huge pages, a large guest costs the host only the 4 KiB pages it touches.
 		local nothp=build/host/nothp
 		if [ ! -x "$nothp" ] || [ scripts/nothp.c -nt "$nothp" ]; then
+			HOSTCC=${HOSTCC:-cc} HOSTCFLAGS='' "$(dirname "$0")/ensure-tools.sh" host || exit 3
 			mkdir -p build/host && ${HOSTCC:-cc} -O2 -o "$nothp" scripts/nothp.c || exit 3
 		fi
 		QEMU_CMD=("$nothp" "${QEMU_CMD[@]}")
@@ -215,9 +287,18 @@ print_cmd() {
 	echo "$out"
 }
 
-# watch_rss: every second, kill QEMU (pid from PIDFILE) if its RSS passes the limit.
-watch_rss() {
-	local pid="" rss
+# grub_error: GRUB's first "error: ..." line on the serial console, before the kernel's first
+# line ("mmkern: ..."), if any.
+grub_error() {
+	tr -d '\r' <"$LOG" 2>/dev/null | awk '/^mmkern: / { exit } /^error: / { print; exit }'
+}
+
+# watch_qemu: every second, kill QEMU (pid from PIDFILE) if its RSS passes the limit, or
+# GRUB_GRACE seconds after GRUB reported an error: the run has failed then (GRUB resets at once
+# when it cannot load the kernel, or boots it without a module it could not load).
+GRUB_GRACE=5
+watch_qemu() {
+	local pid="" rss stuck=0
 	while sleep 1; do
 		[ -n "$pid" ] || pid=$(cat "$PIDFILE" 2>/dev/null) || continue
 		rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
@@ -225,6 +306,11 @@ watch_rss() {
 		if [ "$rss" -gt "$RSS_LIMIT_KIB" ]; then
 			echo "qemu-run: QEMU RSS ${rss} KiB is above $((RSS_LIMIT_KIB / 1024)) MiB: killing it" >&2
 			touch "$RSS_MARK"
+			kill -KILL "$pid"
+			return 0
+		fi
+		[ -n "$(grub_error)" ] && stuck=$((stuck + 1))
+		if [ "$stuck" -gt "$GRUB_GRACE" ]; then
 			kill -KILL "$pid"
 			return 0
 		fi
@@ -239,6 +325,19 @@ explain() {
 	elif [ "$INTERRUPTED" = 1 ]; then
 		echo "qemu-run: interrupted" >&2; exit 130
 	fi
+	local grub
+	grub=$(grub_error)
+	if [ -n "$grub" ]; then
+		case $grub in
+		*"out of memory"*) grub+=" (MEM=$MEM: the kernel and its modules must fit)" ;;
+		esac
+		if grep -aq '^mmkern: ' "$LOG"; then
+			echo "qemu-run: GRUB started the kernel without what it could not load: $grub" >&2
+		else
+			echo "qemu-run: GRUB could not boot the kernel: $grub" >&2
+		fi
+		exit 4
+	fi
 	case $rc in
 	33) exit 0 ;;
 	35) echo "qemu-run: kernel reported failure (QEMU exited 35)" >&2; exit 1 ;;
@@ -251,6 +350,11 @@ explain() {
 	esac
 }
 
+check_options
+if [ "$VALIDATE_ONLY" = 1 ]; then
+	numa_args "$(mem_mib "$MEM")" ""
+	exit 0
+fi
 PIDFILE=$LOG.qemu.pid
 if [ "$CHECK_ONLY" = 1 ]; then
 	build_cmd "$@"
@@ -268,7 +372,7 @@ build_cmd "$@"
 
 print_cmd "${QEMU_CMD[@]}"
 echo "qemu-run: serial log: $LOG, timeout: $([ "$TIMEOUT" = 0 ] && echo none || echo "${TIMEOUT}s")"
-watch_rss &
+watch_qemu &
 WATCHER=$!
 trap 'INTERRUPTED=1' INT TERM
 

@@ -19,7 +19,7 @@ failed=0
 RUNNERS=()
 PIDFILES=()
 
-# check NAME STATUS: one PASS/FAIL line.
+# check NAME STATUS: one PASS/FAIL line; returns STATUS.
 check() {
 	if [ "$2" = 0 ]; then
 		echo "PASS gdb: $1"
@@ -27,6 +27,7 @@ check() {
 		echo "FAIL gdb: $1"
 		failed=1
 	fi
+	return "$2"
 }
 
 # Stop every QEMU this script started (by the pid QEMU wrote), then its runner.
@@ -150,9 +151,8 @@ same() {
 	fi
 }
 
-if ! command -v "$GDB" >/dev/null 2>&1; then
-	echo "gdb: $GDB is not installed (Debian: apt-get install gdb)"
-	check "gdb is installed" 1
+if ! GDB=$GDB scripts/ensure-tools.sh gdb; then
+	check "$GDB with Python is installed (scripts/ensure-tools.sh gdb)" 1
 	exit 1
 fi
 
@@ -216,6 +216,71 @@ if build track "halt slub_debug=U" && session track; then
 	fi
 else
 	check "CMDLINE=\"halt slub_debug=U\": build and boot under gdb" 1
+fi
+
+# listening PORT: true once something listens on TCP PORT here (read from /proc, not probed:
+# a probe connection would be QEMU's one gdb client).
+listening() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { found = 1 } END { exit !found }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# make_debug NAME: start make debug CMDLINE=halt in the background (serial log $OUT/gdb-NAME.log,
+# its output in $OUT/gdb-NAME.make) and wait until QEMU's gdb stub listens; the port in $port.
+make_debug() {
+	local d=$OUT/gdb-$1 i
+	rm -f "$d".* build/gdb-port
+	port=
+	$MAKE -s debug CMDLINE=halt SERIAL_LOG="$d.log" >"$d.make" 2>&1 </dev/null &
+	RUNNERS+=($!)
+	PIDFILES+=("$d.log.qemu.pid")
+	for ((i = 0; i < 600; i++)); do	# the build comes first
+		port=$(cat build/gdb-port 2>/dev/null)
+		[ -n "$port" ] && listening "$port" && return 0
+		sleep 0.1
+	done
+	echo "gdb: make debug did not start: $(tail -3 "$d.make")"
+	return 1
+}
+
+# stop_debug NAME: end that QEMU (and so its make debug) if it still runs.
+stop_debug() {
+	local f=$OUT/gdb-$1.log.qemu.pid
+	[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	wait "${RUNNERS[-1]}" 2>/dev/null
+}
+
+# The attach command make debug prints, run as printed (plus -batch and the steps to reach
+# mm_halted): gdb must auto-load build/kernel.elf-gdb.py, so the mm-* commands work without -x.
+echo "gdb: make debug CMDLINE=halt, then the attach command it prints, as printed"
+D=$OUT/gdb-printed
+if make_debug printed && attach=$(sed -n 's/^qemu-run: *or: //p' "$D.make") && [ -n "$attach" ]; then
+	echo "gdb: printed: $attach"
+	eval "timeout 300 $attach -batch -ex delete -ex 'hbreak mm_halted' -ex continue" \
+		"-ex mm-buddyinfo -ex mm-check -ex kill" >"$D.gdb-out" 2>&1 </dev/null
+	kernel=$(printed "$D.log")
+	[ -n "$(grep '^Node ' <<<"$kernel")" ] &&
+		[ "$(grep '^Node ' <<<"$kernel")" = "$(grep '^Node ' "$D.gdb-out")" ] &&
+		grep -q '^mm-check: 0 problems' "$D.gdb-out"
+	check "the attach command make debug prints has the mm-* commands (auto-loaded)" $? ||
+		grep -v '^Node ' "$D.gdb-out" | head -5
+	stop_debug printed
+else
+	check "make debug prints an attach command" 1
+fi
+
+# make gdb against make debug: gdb in batch mode stops at kmain, then detaches.
+echo "gdb: make debug CMDLINE=halt, then make gdb GDB=\"$GDB -batch\""
+D=$OUT/gdb-make
+if make_debug make; then
+	timeout 300 $MAKE -s gdb GDB="$GDB -batch" >"$D.gdb-out" 2>&1 </dev/null
+	grep -q '^mmkern: gdb commands mm-meminfo' "$D.gdb-out" && grep -q '^Breakpoint 1, kmain ' "$D.gdb-out"
+	check "make gdb loads the mm-* commands and stops at kmain" $? || head -5 "$D.gdb-out"
+	stop_debug make
+else
+	check "make debug starts for make gdb" 1
 fi
 
 exit "$failed"

@@ -16,6 +16,15 @@ fail=0
 
 . scripts/test-lib.sh	# record NAME STATUS
 
+# stage TITLE SECONDS: announce the next stage as "[ k/N] TITLE (about SECONDS s)"; N counts
+# this script's own stage lines, SECONDS is what the stage took on a shared 2-core machine.
+STAGES=$(grep -c '^stage "' "$0")
+STAGE=0
+stage() {
+	STAGE=$((STAGE + 1))
+	printf '[%2d/%d] %s (about %d s; %d s so far)\n' "$STAGE" "$STAGES" "$1" "$2" "$SECONDS"
+}
+
 # ktap NAME LOG: count every case result of a KTAP log.
 ktap() {
 	local res
@@ -54,7 +63,7 @@ boot() {
 	return $rc
 }
 
-echo "== host suites (ASan + UBSan)"
+stage "host suites (ASan + UBSan), twice: plain and MMKERN_SLUB_DEBUG=FZPU" 35
 if $MAKE -s build/host/ktest-host >"$OUT/host-build.log" 2>&1; then
 	build/host/ktest-host >"$OUT/host.log" 2>&1
 	record "host: ktest-host exit status" $?
@@ -67,7 +76,7 @@ else
 	record "host: build" 1
 fi
 
-echo "== in-kernel suites"
+stage "in-kernel suites (CMDLINE=ktest) at 6 memory sizes, 32M to 64G" 60
 if build_iso "ktest" "$OUT/ktest.iso"; then
 	for mem in 32M 128M 1G 3G 6G 64G; do
 		boot "ktest-$mem" "$OUT/ktest.iso" "$mem"
@@ -78,7 +87,7 @@ else
 	record "kernel build (CMDLINE=ktest)" 1
 fi
 
-echo "== SMP=4: every suite with four CPUs online (multi-threaded TCG)"
+stage "SMP=4: every suite with four CPUs online (multi-threaded TCG)" 30
 if [ -f "$OUT/ktest.iso" ]; then
 	scripts/qemu-run.sh -i "$OUT/ktest.iso" -m 512M -s 4 -t 900 -l "$OUT/smp4.log" >/dev/null 2>"$OUT/smp4.err"
 	record "SMP=4: boot exits with success" $?
@@ -88,7 +97,7 @@ if [ -f "$OUT/ktest.iso" ]; then
 		'^ *# 4 CPUs: [0-9]+ ops, [1-9][0-9]* remote frees'
 fi
 
-echo "== NUMA: SMP=4 NUMA=2 (two nodes of 256 MiB), SMP=2 NUMA=2 MEM=6G with a SLIT (distance 21)"
+stage "NUMA: SMP=4 NUMA=2 (two nodes of 256 MiB), SMP=2 NUMA=2 MEM=6G with a SLIT (distance 21)" 50
 if [ -f "$OUT/ktest.iso" ]; then
 	scripts/qemu-run.sh -i "$OUT/ktest.iso" -m 512M -s 4 -n 2 -t 900 -l "$OUT/numa2.log" \
 		>/dev/null 2>"$OUT/numa2.err"
@@ -106,7 +115,7 @@ if [ -f "$OUT/ktest.iso" ]; then
 	ktap "qemu-6G-SMP=2-NUMA=2" "$OUT/numa6g.log"
 fi
 
-echo "== slub_debug=FZPU: every suite with every slab debug check on"
+stage "slub_debug=FZPU: every suite with every slab debug check on, 1 and 4 CPUs" 50
 if build_iso "slub_debug=FZPU ktest" "$OUT/slub-debug.iso"; then
 	boot "slub-debug" "$OUT/slub-debug.iso" 512M
 	record "slub_debug=FZPU: boot exits with success" $?
@@ -120,7 +129,7 @@ else
 	record "kernel build (slub_debug)" 1
 fi
 
-echo "== page_poison=1 SMP=2: every suite with freed pages poisoned and checked when reused"
+stage "page_poison=1 SMP=2: every suite with freed pages poisoned and checked when reused" 40
 if build_iso "page_poison=1 ktest" "$OUT/page-poison.iso"; then
 	scripts/qemu-run.sh -i "$OUT/page-poison.iso" -m 512M -s 2 -t 900 \
 		-l "$OUT/page-poison.log" >/dev/null 2>"$OUT/page-poison.err"
@@ -131,7 +140,7 @@ else
 	record "kernel build (page_poison)" 1
 fi
 
-echo "== fault injection: failslab=7 and fail_page_alloc=5 from the command line"
+stage "fault injection: failslab=7 and fail_page_alloc=5 from the command line" 12
 for fi in failslab=7 fail_page_alloc=5; do
 	if build_iso "$fi ktest" "$OUT/$fi.iso"; then
 		boot "$fi" "$OUT/$fi.iso" 128M
@@ -142,7 +151,7 @@ for fi in failslab=7 fail_page_alloc=5; do
 	fi
 done
 
-echo "== a hostile map: memmap=4G\$0 leaves no usable RAM below 4 GiB"
+stage "a hostile map: memmap=4G\$0 leaves no usable RAM below 4 GiB" 5
 if build_iso 'memmap=4G$$0' "$OUT/nolow.iso"; then
 	boot "nolow" "$OUT/nolow.iso" 6G
 	record "memmap=4G\$0: the tour runs and exits with success" $?
@@ -152,7 +161,7 @@ else
 	record "kernel build (memmap=4G\$0)" 1
 fi
 
-echo "== mem=1G on a 3G machine"
+stage "mem=1G on a 3G machine" 5
 if build_iso "mem=1G ktest" "$OUT/mem1g.iso"; then
 	boot "mem1g" "$OUT/mem1g.iso" 3G
 	record "mem=1G: boot exits with success" $?
@@ -190,7 +199,7 @@ check_tour() {
 	}' "$1"
 }
 
-echo "== make run (the tour)"
+stage "make run (the tour) at 512M and 6G" 5
 if build_iso "" "$OUT/run.iso"; then
 	boot "run-512M" "$OUT/run.iso" 512M
 	record "make run: exits with success" $?
@@ -206,7 +215,7 @@ else
 	record "kernel build (run)" 1
 fi
 
-echo "== make bench: boots, prints every row of the anchor, and repeats exactly"
+stage "make bench --quick, twice: every row of the anchor, the same figures" 10
 if scripts/bench.sh --quick >"$OUT/bench1.txt" 2>&1 && scripts/bench.sh --quick >"$OUT/bench2.txt" 2>&1; then
 	record "make bench: two runs print identical figures" \
 		"$(diff <(grep '^BENCH' "$OUT/bench1.txt") <(grep '^BENCH' "$OUT/bench2.txt") >/dev/null; echo $?)"
@@ -225,7 +234,7 @@ else
 fi
 
 # ---- gdb (scripts/test-gdb.sh): the mm-* commands against a kernel halted with CMDLINE=halt ----
-echo "== gdb: mm-* commands of scripts/gdb/mmkern.py read the same state the kernel prints"
+stage "gdb: the mm-* commands of scripts/gdb/mmkern.py read the state the kernel prints" 15
 gdb_res=$(MAKE=$MAKE bash scripts/test-gdb.sh 2>&1)
 gdb_rc=$?
 echo "$gdb_res"
@@ -235,7 +244,7 @@ fail=$((fail + $(grep -c '^FAIL' <<<"$gdb_res")))
 # ---- end gdb ----
 
 # ---- replay (scripts/test-replay.sh): traces replayed in QEMU, broken ones, pagemap ----
-echo "== replay"
+stage "replay: traces in QEMU, broken traces, pagemap (scripts/test-replay.sh)" 10
 replay_res=$(MAKE=$MAKE bash scripts/test-replay.sh 2>&1)
 replay_rc=$?
 echo "$replay_res"
@@ -245,7 +254,7 @@ fail=$((fail + $(grep -c '^FAIL' <<<"$replay_res")))
 # ---- end replay ----
 
 # ---- hostile input (scripts/test-hostile.sh): mb2dump over tests/data/mbi, fuzz pass, regressions ----
-echo "== hostile input"
+stage "hostile input: mb2dump, a capture, 10 s per fuzz target (scripts/test-hostile.sh)" 95
 hostile_res=$(MAKE=$MAKE FUZZ_TEST_SECONDS=10 bash scripts/test-hostile.sh 2>&1)
 hostile_rc=$?
 echo "$hostile_res"
@@ -254,5 +263,16 @@ fail=$((fail + $(grep -c '^FAIL' <<<"$hostile_res")))
 [ "$hostile_rc" = 0 ] || grep -q '^FAIL' <<<"$hostile_res" || record "hostile input: scripts/test-hostile.sh exit status" 1
 # ---- end hostile input ----
 
+# ---- runner (scripts/test-runner.sh): bad MEM/SMP/ACCEL/TIMEOUT refused, GRUB's out of memory ----
+stage "runner: bad MEM, SMP, ACCEL, TIMEOUT refused before QEMU starts; GRUB out of memory" 10
+runner_res=$(MAKE=$MAKE bash scripts/test-runner.sh 2>&1)
+runner_rc=$?
+echo "$runner_res"
+pass=$((pass + $(grep -c '^PASS' <<<"$runner_res")))
+fail=$((fail + $(grep -c '^FAIL' <<<"$runner_res")))
+[ "$runner_rc" = 0 ] || grep -q '^FAIL' <<<"$runner_res" || record "runner: scripts/test-runner.sh exit status" 1
+# ---- end runner ----
+
+echo "make test: $STAGES stages in $SECONDS s"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
