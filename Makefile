@@ -306,7 +306,7 @@ help:
 	@echo "  LD             kernel linker (default \$$(CROSS_COMPILE)ld)"
 	@echo "  KCFLAGS        extra flags for the kernel C compiler (e.g. KCFLAGS=-DDEBUG)"
 	@echo "  HOSTCC         compiler for the host tests (default gcc)"
-	@echo "  MEM            guest RAM, QEMU -m syntax, at least 6M (default 512M; >8G uses a reserve=off"
+	@echo "  MEM            guest RAM, QEMU -m syntax, at least 8M (default 512M; >8G uses a reserve=off"
 	@echo "                 backend)"
 	@echo "  SMP            number of guest CPUs, 1 to 255 (default 1)"
 	@echo "  NUMA           NUMA nodes (default 1: none); MEM and the SMP CPUs are split evenly between"

@@ -5,7 +5,7 @@
 #     qemu-system-x86_64 first in PATH records any start), from qemu-run.sh and from make;
 #  2. the smallest MEM accepted, and the other good forms, pass the check;
 #  3. GRUB's own "out of memory" is reported, fast and as a failure: a 3 MiB module at MEM=8M
-#     (GRUB boots the kernel without it), and the kernel itself at MEM=5M (with the minimum
+#     (GRUB boots the kernel without it), and the kernel itself at MEM=3M (with the minimum
 #     lowered by QEMU_MIN_MEM_MIB=1, so GRUB really runs out).
 # One "PASS runner: ..." / "FAIL runner: ..." line per check; exit status 1 on any failure.
 # Used by scripts/test.sh.
@@ -47,7 +47,7 @@ refused() {
 		cut -c1-60)..." "${#problems[@]}"
 }
 
-for bad in MEM=abc MEM=512MB MEM=5M MEM=1M SMP=0 SMP=abc SMP=300 ACCEL=foo TIMEOUT=x TIMEOUT=-1; do
+for bad in MEM=abc MEM=512MB MEM=7M MEM=5M MEM=1M SMP=0 SMP=abc SMP=300 ACCEL=foo TIMEOUT=x TIMEOUT=-1; do
 	var=${bad%%=*}
 	flag=$(case $var in MEM) echo -m ;; SMP) echo -s ;; ACCEL) echo -a ;; TIMEOUT) echo -t ;; esac)
 	# the value both ways: as an option, and as the variable qemu-run.sh reads by default
@@ -63,11 +63,11 @@ done
 refused "make bench" SMP=0 $MAKE -s bench SMP=0
 
 ok=0
-for good in "-m 6M" "-m 6144K" "-m 1.5G" "-s 4,sockets=2 -a tcg -t 0" "-m 4G -s 2 -n 2 -t 30"; do
+for good in "-m 8M" "-m 8192K" "-m 1.5G" "-s 4,sockets=2 -a tcg -t 0" "-m 4G -s 2 -n 2 -t 30"; do
 	# shellcheck disable=SC2086 # the options are words
 	scripts/qemu-run.sh -V $good 2>"$OUT/out" || { echo "    refused: $good: $(cat "$OUT/out")"; ok=1; }
 done
-record "runner: MEM=6M (the least that boots) and other good values pass the check" $ok
+record "runner: MEM=8M (the least allowed) and other good values pass the check" $ok
 
 # grub_oom LABEL ISO MEM STATUS-TEXT: boots ISO at MEM; GRUB's own out-of-memory line must be
 # reported with status 4, in seconds rather than at the timeout.
@@ -88,7 +88,7 @@ head -c 3M /dev/zero >"$OUT/3M.module"
 if $MAKE -s all CMDLINE= MODULES="$OUT/3M.module" >"$OUT/build.log" 2>&1; then
 	cp build/kernel.iso "$OUT/module.iso"
 	grub_oom module "$OUT/module.iso" 8M "GRUB started the kernel without what it could not load"
-	QEMU_MIN_MEM_MIB=1 grub_oom kernel "$OUT/module.iso" 5M "GRUB could not boot the kernel"
+	QEMU_MIN_MEM_MIB=1 grub_oom kernel "$OUT/module.iso" 3M "GRUB could not boot the kernel"
 else
 	tail -5 "$OUT/build.log"
 	record "runner: kernel build with a 3 MiB module" 1

@@ -78,9 +78,9 @@ else
 	record "host: build" 1
 fi
 
-stage "in-kernel suites (CMDLINE=ktest) at 6 memory sizes, 32M to 64G" 60
+stage "in-kernel suites (CMDLINE=ktest) at 7 memory sizes, 8M to 64G" 60
 if build_iso "ktest" "$OUT/ktest.iso"; then
-	for mem in 32M 128M 1G 3G 6G 64G; do
+	for mem in 8M 32M 128M 1G 3G 6G 64G; do
 		boot "ktest-$mem" "$OUT/ktest.iso" "$mem"
 		record "mem=$mem: boot exits with success" $?
 		ktap "qemu-$mem" "$OUT/ktest-$mem.log"

@@ -2,6 +2,7 @@
  * exhaustion, zone constraints, misuse detection, exact and zeroed allocations.
  * Runs on the global node: the real machine in the kernel, a malloc'd node on the host. */
 #include "tests/ktest.h"
+#include "tests/mm/fixture.h"
 #include "mm/gfp.h"
 #include "mm/zone.h"
 #include "lib/prandom.h"
@@ -45,6 +46,8 @@ static bool block_in_zone(const struct page *p, unsigned int order)
 /* Each order 0..10 is allocated aligned, usable end to end, and freed back. */
 static void alloc_every_order(struct ktest *t)
 {
+	if (!fixture_enough_ram(t))
+		return;
 	for (unsigned int order = 0; order <= MAX_PAGE_ORDER; order++) {
 		unsigned long free0 = nr_free_pages();
 		struct page *p = alloc_pages(GFP_KERNEL, order);
@@ -82,6 +85,8 @@ static void split_and_merge(struct ktest *t)
 /* 4096 single frames freed in random order coalesce back to the original blocks. */
 static void coalesce_random_free_order(struct ktest *t)
 {
+	if (!fixture_enough_ram(t))
+		return;
 	enum { N = 4096 };
 	struct prandom r;
 	struct page **v = alloc_pages_exact(N * sizeof(*v), GFP_KERNEL);

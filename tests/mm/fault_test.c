@@ -4,6 +4,7 @@
  * compares free pages around each case). Then exhaustion: every API until NULL, all freed, and
  * exactly the free pages, zones and watermarks of before. */
 #include "tests/ktest.h"
+#include "tests/mm/fixture.h"
 #include "mm/fault_inject.h"
 #include "mm/gfp.h"
 #include "mm/slab.h"
@@ -244,6 +245,8 @@ static unsigned long exhaust_pages(unsigned int order, gfp_t gfp)
 /* Every API and a spread of sizes to NULL and back: same free pages, watermarks, invariants. */
 static void exhaustion_every_api(struct ktest *t)
 {
+	if (!fixture_enough_ram(t))
+		return;
 	static const size_t sizes[] = { 8, 96, 1000, 8192, 20000, 1UL << 20 };
 	unsigned long wm[MAX_ZONES][NR_WMARK];
 

@@ -21,6 +21,14 @@ int fixture_numa_build(struct mm_node *n, void *buf, size_t size, const struct m
 		       int nraw, const unsigned long zone_end[MAX_NR_ZONES],
 		       const struct node_layout *numa);
 
+/* RAM a suite with big private buffers (4 MiB blocks, whole-zone exhaustion) needs: below it,
+ * as at MEM=6M..16M, fixture_enough_ram() skips the case instead of failing it. */
+#define FIXTURE_MIN_RAM (24UL << 20)
+
+struct ktest;
+/* Does the machine manage FIXTURE_MIN_RAM? false after marking t skipped with the reason. */
+bool fixture_enough_ram(struct ktest *t);
+
 /* The boot allocator the last fixture_node_build used (for inspection by tests). */
 extern struct memblock fixture_memblock;
 

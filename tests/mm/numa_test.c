@@ -124,6 +124,8 @@ static const struct zone *zone_of(const struct page *p)
 /* The node's zones and zonelists are as the layout says. */
 static void three_node_layout(struct ktest *t)
 {
+	if (!fixture_enough_ram(t))
+		return;
 	void *buf = alloc_pages_exact((size_t)PRIV_FRAMES << PAGE_SHIFT, GFP_KERNEL);
 	KT_ASSERT(t, buf != NULL);
 	KT_ASSERT_EQ(t, build_priv(buf), 0);
@@ -152,6 +154,8 @@ static void three_node_layout(struct ktest *t)
  * straight to node 0's DMA32 and DMA; freeing everything gives every node its frames back. */
 static void fallback_by_distance(struct ktest *t)
 {
+	if (!fixture_enough_ram(t))
+		return;
 	unsigned int cpu = smp_processor_id();
 	void *buf = alloc_pages_exact((size_t)PRIV_FRAMES << PAGE_SHIFT, GFP_KERNEL);
 	KT_ASSERT(t, buf != NULL);

@@ -20,6 +20,8 @@ static bool priv_build(struct ktest *t, enum page_free_mode mode)
 {
 	static const unsigned long zone_end[MAX_NR_ZONES] = { 64, 256, ~0UL };
 
+	if (!fixture_enough_ram(t))
+		return false;
 	priv = alloc_pages_exact(sizeof(*priv), GFP_KERNEL);
 	priv_buf = alloc_pages_exact((size_t)PRIV_FRAMES << PAGE_SHIFT, GFP_KERNEL);
 	if (!priv || !priv_buf) {

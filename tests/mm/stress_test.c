@@ -125,6 +125,8 @@ static void random_ops_shadow_model(struct ktest *t)
  * zones, coalesces fully, and the memory goes back to the global node untouched. */
 static void private_node_hostile_map(struct ktest *t)
 {
+	if (!fixture_enough_ram(t))
+		return;
 	/* a node is large (every CPU's page lists of every zone): from the allocator */
 	struct mm_node *priv = alloc_pages_exact(sizeof(*priv), GFP_KERNEL);
 	const size_t size = 4UL << 20;
