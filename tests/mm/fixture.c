@@ -2,7 +2,6 @@
 #include "tests/mm/fixture.h"
 #include "lib/kernel.h"
 #include "lib/string.h"
-#include "tests/ktest.h"
 
 struct memblock fixture_memblock;	/* static: 32 KiB is too large for a kernel stack */
 
@@ -75,12 +74,4 @@ int fixture_numa_build(struct mm_node *n, void *buf, size_t size, const struct m
 	node_init(n, &lay, mb);
 	node_free_memblock(n, mb);
 	return 0;
-}
-
-bool fixture_enough_ram(struct ktest *t)
-{
-	if ((node_managed_pages(&contig_node, -1) << PAGE_SHIFT) >= FIXTURE_MIN_RAM)
-		return true;
-	ktest_skip(t, "needs 24 MiB of RAM (FIXTURE_MIN_RAM): this machine is smaller");
-	return false;
 }
