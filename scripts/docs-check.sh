@@ -22,7 +22,7 @@ check() {
 		echo "PASS docs: $name"
 	else
 		echo "FAIL docs: $name"
-		printf '  %s\n' "$@"
+		[ $# -gt 0 ] && printf '%s\n' "$@" | head -10 | sed 's/^/  /'
 		failed=1
 	fi
 }

@@ -70,7 +70,8 @@ gen_run() {
 		/^Node / && !nodes_done { keep(); in_nodes = 1; next }
 		in_nodes { nodes_done = 1; in_nodes = 0 }
 		/^tour: one page/ { keep(); one = 1; next }
-		one && /^  alloc_page / { keep(); one = 0; next }
+		one && /^  (alloc_page |buddyinfo with the page taken)/ { keep(); next }
+		one && /^tour:/ { one = 0 }
 		/^tour: buddyinfo back where it started/ || /^slab tour: (kmem_cache_create|everything freed)/ { keep(); next }
 		{ gap = 1 }' "$OUT/run.txt")
 	replace_block README.md run-sample "$ME" "$(gen_stamp "$ME run" "\`make run\` at 512 MiB, $took s with the kernel built")
