@@ -16,7 +16,8 @@
 #   bench   SMP=4 scripts/bench.sh (minutes: boots up to 64G) through scripts/bench-table.sh:
 #           docs/benchmarks.md bench; --bench FILE uses that saved output instead
 #   png     make pagemap with the whole trace (installs python3-matplotlib when missing): copies
-#           the frame map at the trace's peak to docs/replay-pagemap-sqlite3.png
+#           the frame map at the trace's peak to docs/replay-pagemap-sqlite3.png and dates it in
+#           docs/replay.md pagemap-png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/docs-lib.sh
@@ -201,7 +202,9 @@ gen_png() {
 		{ tail -3 "$OUT/pagemap.out" >&2; return 1; }
 	png=$(ls build/pagemap-sqlite3-inserts.trace@op*.png | head -1)
 	cp "$png" docs/replay-pagemap-sqlite3.png
-	echo "docs-gen: docs/replay-pagemap-sqlite3.png from $png"
+	replace_block docs/replay.md pagemap-png "$ME" "$(gen_stamp "$ME png" "\`make pagemap MODULES=$trace\`: $(basename "$png")")
+
+![frame map of the sqlite3 trace at its peak](replay-pagemap-sqlite3.png)"
 }
 
 rc=0
