@@ -275,6 +275,16 @@ fail=$((fail + $(grep -c '^FAIL' <<<"$runner_res")))
 [ "$runner_rc" = 0 ] || grep -q '^FAIL' <<<"$runner_res" || record "runner: scripts/test-runner.sh exit status" 1
 # ---- end runner ----
 
+# ---- docs (scripts/docs-check.sh): README.md's length, generated blocks dated, layout complete ----
+stage "docs: README.md at most 250 lines, generated figure blocks dated, layout names every file" 1
+docs_res=$(bash scripts/docs-check.sh 2>&1)
+docs_rc=$?
+echo "$docs_res"
+pass=$((pass + $(grep -c '^PASS' <<<"$docs_res")))
+fail=$((fail + $(grep -c '^FAIL' <<<"$docs_res")))
+[ "$docs_rc" = 0 ] || grep -q '^FAIL' <<<"$docs_res" || record "docs: scripts/docs-check.sh exit status" 1
+# ---- end docs ----
+
 echo "make test: $STAGES stages in $SECONDS s"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
