@@ -214,8 +214,9 @@ static bool poison_ok(struct kmem_cache *s, struct page *slab, void *obj, unsign
 			   "Poison overwritten (use after free)", caller);
 }
 
-/* Keep obj out of circulation; remember it for kmem_cache_release_isolated(). */
-static void isolate(struct kmem_cache *s, void *obj)
+/* Under slab_debug_lock: keep obj out of circulation; remember it for
+ * kmem_cache_release_isolated(). */
+static void isolate_locked(struct kmem_cache *s, void *obj)
 {
 	s->nr_isolated++;
 	for (int i = 0; i < MAX_ISOLATED; i++) {
@@ -241,7 +242,7 @@ void freepointer_corrupt(struct kmem_cache *s, struct page *slab, void *obj, voi
 bool debug_alloc_locked(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
 {
 	if (!redzones_ok(s, slab, obj, RED_INACTIVE, caller) || !poison_ok(s, slab, obj, caller)) {
-		isolate(s, obj);		/* just taken off the freelist */
+		isolate_locked(s, obj);		/* just taken off the freelist */
 		return false;
 	}
 	set_redzones(s, obj, RED_ACTIVE);
@@ -253,7 +254,7 @@ bool debug_alloc_locked(struct kmem_cache *s, struct page *slab, void *obj, unsi
 
 /* Is obj on one of the freelists of slab (its own, or a CPU's when it is that CPU's active
  * slab)? slab_debug_lock keeps every CPU freelist of a debug cache still. */
-static bool already_free(struct kmem_cache *s, struct page *slab, void *obj)
+static bool already_free_locked(struct kmem_cache *s, struct page *slab, void *obj)
 {
 	unsigned int limit = s->objects;
 	void *p;
@@ -275,7 +276,7 @@ static bool already_free(struct kmem_cache *s, struct page *slab, void *obj)
 
 bool debug_object_free_locked(struct kmem_cache *s, struct page *slab, const void *obj)
 {
-	return already_free(s, slab, (void *)obj);
+	return already_free_locked(s, slab, (void *)obj);
 }
 
 /* Do both red zones of obj hold the free pattern (what a double free finds)? */
@@ -330,7 +331,7 @@ size_t debug_kmalloc_size(struct kmem_cache *s, void *obj, unsigned long caller,
  * free is taken (refusing it would leak it). */
 static bool double_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
 {
-	bool listed = already_free(s, slab, obj);
+	bool listed = already_free_locked(s, slab, obj);
 
 	report(s, slab, obj, "Object already free (double free)", caller);
 	printk(KERN_ERR "  %s\n", listed ? "free refused" : "it was on no freelist: freed");
@@ -346,7 +347,7 @@ bool debug_free_locked(struct kmem_cache *s, struct page *slab, void *obj, unsig
 			return false;
 		}
 	}
-	if (((s->flags & SLAB_CONSISTENCY_CHECKS) && already_free(s, slab, obj)) ||
+	if (((s->flags & SLAB_CONSISTENCY_CHECKS) && already_free_locked(s, slab, obj)) ||
 	    redzones_say_free(s, obj)) {
 		if (!double_free(s, slab, obj, caller))
 			return false;
@@ -354,8 +355,8 @@ bool debug_free_locked(struct kmem_cache *s, struct page *slab, void *obj, unsig
 	}
 	if (!redzones_ok(s, slab, obj, RED_ACTIVE, caller) ||
 	    (kmalloc_redzone(s) && !kmalloc_redzone_ok(s, slab, obj, caller))) {
-		if (!already_free(s, slab, obj))	/* known allocated: safe to isolate */
-			isolate(s, obj);
+		if (!already_free_locked(s, slab, obj))	/* known allocated: safe to isolate */
+			isolate_locked(s, obj);
 		return false;
 	}
 freed:
