@@ -143,8 +143,9 @@ void kmem_cache_init(struct mm_node *n, u64 seed, unsigned int nr_cpus);
 /* A private kmalloc context over node n (after kmem_cache_init()). Returns 0, or -1 after a
  * message with nothing left allocated. */
 int kmalloc_ctx_init(struct kmalloc_ctx *ctx, struct mm_node *n);
-/* Give every page of ctx back to its node. Refused (reported, -1) while a kmalloc object of
- * ctx is live; the caches created in ctx must be destroyed first. */
+/* Give every page of ctx back to its node; no CPU may use ctx any more. The caches created in
+ * ctx must be destroyed first. Refused (reported, -1, ctx still usable) while a kmalloc object
+ * of ctx is live. */
 int kmalloc_ctx_destroy(struct kmalloc_ctx *ctx);
 /* kmalloc(), kfree(), krealloc(), ksize() and kmem_cache_create() of context ctx. */
 void *kmalloc_in(struct kmalloc_ctx *ctx, size_t size, gfp_t gfp);
