@@ -205,7 +205,7 @@ void kmain(u32 magic, u64 mbi_phys)
 	smp_init(mb2, mbi_phys);	/* start the other CPUs: they idle until smp_call_*() */
 	node_set_nr_cpus(&contig_node, nr_cpu_ids());	/* per-CPU page lists shared among them */
 	numa_cpus_init();	/* each CPU allocates from its own node first */
-	kmem_cache_init(rdtsc(), nr_cpu_ids());	/* no CPU comes online later */
+	kmem_cache_init(&contig_node, rdtsc(), nr_cpu_ids());	/* no CPU comes online later */
 	node_print_meminfo(&contig_node);
 	node_print_buddyinfo(&contig_node);
 

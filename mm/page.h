@@ -16,13 +16,19 @@
 /* Any of these makes a frame unfit for __free_pages(). */
 #define PG_ANY_OWNER_FLAGS (PG_reserved | PG_buddy | PG_slab | PG_head | PG_tail)
 
-/* A slab's state, one 32-bit word (struct page's counters). */
+/* A slab's state, one 32-bit word (struct page's counters). The fast free path reads the word
+ * whole, through the SLAB_CTR_* masks below (their agreement with the bit-fields is asserted
+ * here and tested by slab_test's counters_layout). */
 struct slab_counters {
 	u16 inuse : 15;		/* objects allocated (all of them while frozen, less those
 				 * other CPUs freed since) */
 	u16 frozen : 1;		/* some CPU's active slab */
 	u16 freelist;		/* index of the first free object, SLAB_FREELIST_END if none */
 };
+#define SLAB_CTR_INUSE_MASK     0x7fffu		/* bits 0-14: inuse */
+#define SLAB_CTR_FROZEN         0x8000u		/* bit 15: frozen */
+#define SLAB_CTR_LOW_MASK       (SLAB_CTR_FROZEN | SLAB_CTR_INUSE_MASK)	/* frozen | inuse */
+#define SLAB_CTR_FREELIST_SHIFT 16		/* bits 16-31: freelist */
 
 /* The descriptor. Linux's is 64 bytes; ours is 32 (0.78% of RAM), asserted below.
  *   free block head:      PG_buddy, order = block order, lru on zone->free_area[order]
@@ -47,7 +53,13 @@ struct page {
 };
 
 #define SLAB_FREELIST_END 0xffffu
-#define SLAB_MAX_OBJECTS  0x7fffu	/* inuse has 15 bits */
+#define SLAB_MAX_OBJECTS  SLAB_CTR_INUSE_MASK	/* inuse has 15 bits */
+
+_Static_assert(SLAB_CTR_FROZEN == SLAB_CTR_INUSE_MASK + 1 &&
+	       SLAB_CTR_LOW_MASK >> SLAB_CTR_FREELIST_SHIFT == 0 &&
+	       (0xffffffffu >> SLAB_CTR_FREELIST_SHIFT) == SLAB_FREELIST_END &&
+	       sizeof(struct slab_counters) == 4,
+	       "struct slab_counters: inuse in bits 0-14, frozen bit 15, freelist in bits 16-31");
 
 _Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
 

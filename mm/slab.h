@@ -1,5 +1,8 @@
 /* mm/slab.h - the slab allocator: object caches (kmem_cache_*) and kmalloc, in Linux's shape.
- * Memory comes from the page allocator of contig_node. */
+ * A cache takes its slabs from the page allocator of its node (s->node); kmalloc is an instance
+ * too (struct kmalloc_ctx over one node), and the Linux-style functions (kmalloc, kfree,
+ * kmem_cache_create, ...) use the default one, kmalloc_default, which kmem_cache_init() sets
+ * up over the node its caller names. */
 #ifndef MM_SLAB_H
 #define MM_SLAB_H
 
@@ -8,6 +11,9 @@
 #include "mm/gfp.h"
 #include "lib/percpu.h"
 #include "lib/spinlock.h"
+
+struct mm_node;
+struct kmalloc_ctx;
 
 /* Cache flags (Linux's values). The four debug flags are also set by slub_debug=. */
 #define SLAB_CONSISTENCY_CHECKS 0x100u	/* F: check every free (any double free, bad pointers) */
@@ -64,7 +70,9 @@ struct kmem_cache {
 	unsigned long slab_mask;	/* (PAGE_SIZE << order) - 1: slabs are naturally aligned
 					 * blocks, so obj & slab_mask is obj's offset in its slab */
 	unsigned int flags;
+	unsigned int nr_cpus;		/* entries of cpu[] (kmem_cache_init's nr_cpus) */
 	void (*ctor)(void *);
+	struct mm_node *node;		/* slabs come from its page allocator */
 	u64 random;			/* freelist-pointer hardening secret */
 	unsigned long min_partial;	/* empty slabs kept on the partial list */
 	struct list_head list;		/* on the list of all caches */
@@ -74,19 +82,79 @@ struct kmem_cache {
 	 * copies of flags, offset or random (false sharing). */
 	spinlock_t list_lock __attribute__((aligned(PERCPU_LINE)));	/* partial, nr_partial, full;
 							 * see mm/slab.c "Locking" */
+	unsigned int nr_isolated;	/* corrupted objects kept out of circulation (under
+					 * slab_debug_lock) */
 	struct list_head partial;	/* slabs with free objects, not active on a CPU */
 	unsigned long nr_partial;
 	unsigned long nr_slabs;		/* slabs allocated (atomic) */
-	unsigned long nr_isolated;	/* corrupted objects kept out of circulation */
 	struct list_head full;		/* full slabs, tracked only for debug caches */
-	/* Indexed by smp_processor_id(): one line per CPU id that can run slab code, as many as
-	 * kmem_cache_init() was told (not NR_CPUS: a cache on a 1-CPU machine is 4 KiB smaller). */
+	struct kmalloc_ctx *ctx;	/* the context whose cache of struct kmem_cache holds this
+					 * one (NULL: that cache itself) */
+	/* Indexed by smp_processor_id(): one line per CPU id that can run slab code, nr_cpus of
+	 * them (not NR_CPUS: a cache on a 1-CPU machine is 4 KiB smaller). */
 	struct kmem_cache_cpu cpu[];
 };
 
-/* Initialise the slab layer (the kmem_cache and kmalloc caches); seed hardens freelists.
- * nr_cpus (1..NR_CPUS): every CPU id that will ever call the allocator is below it. */
-void kmem_cache_init(u64 seed, unsigned int nr_cpus);
+#define NR_KMALLOC 64		/* kmalloc size classes (mm/kmalloc.c) */
+
+/* Per CPU: the kmalloc cache this CPU allocated from last; kfree() tries its active slab first
+ * (kmalloc caches live as long as their context, so the hint never dangles). */
+struct kmalloc_hint {
+	struct kmem_cache *s;
+} __attribute__((aligned(PERCPU_LINE)));
+
+/* A node's addressing fields (struct mm_node's, which never change after node_init()), copied
+ * into a kmalloc context so that kfree() reads each with one load, as when the node was a
+ * global. */
+struct kmalloc_node_map {
+	struct page *vmemmap;
+	uintptr_t virt_base;
+	unsigned long max_pfn;
+	const u64 *sections;
+};
+
+/* A kmalloc instance: size classes, their caches (normal and dma) and the cache of struct
+ * kmem_cache for the caches created in it, every slab and large kmalloc from one node.
+ * Fields the fast paths read come first. */
+struct kmalloc_ctx {
+	struct kmem_cache *caches[NR_KMALLOC];		/* by class */
+	u8 size_index[KMALLOC_MAX_CACHE_SIZE / 8];	/* (size - 1) / 8 -> class */
+	struct mm_node *node;
+	struct kmalloc_node_map map;			/* node's, for kfree() */
+	struct kmem_cache *dma_caches[NR_KMALLOC];	/* GFP_DMA, by class */
+	unsigned int sizes[NR_KMALLOC];			/* class -> object size */
+	char names[2][NR_KMALLOC][20];			/* kmalloc-N, dma-kmalloc-N */
+	struct kmalloc_hint last[NR_CPUS];
+	/* The cache of struct kmem_cache, with room for the largest cpu[] (a struct with a
+	 * flexible array member, given its room by a union: a GNU C extension). */
+	union {
+		struct kmem_cache s;
+		char room[sizeof(struct kmem_cache) + NR_CPUS * sizeof(struct kmem_cache_cpu)];
+	} kmem_cache;
+};
+
+/* The context of kmalloc(), kfree(), kmem_cache_create() and the rest of the Linux-style API. */
+extern struct kmalloc_ctx kmalloc_default;
+
+/* Initialise the slab layer and kmalloc_default over node n (its page allocator set up); seed
+ * hardens freelists. nr_cpus (1..NR_CPUS): every CPU id that will ever call the allocator is
+ * below it. Panics when the kmalloc caches cannot be made. */
+void kmem_cache_init(struct mm_node *n, u64 seed, unsigned int nr_cpus);
+/* A private kmalloc context over node n (after kmem_cache_init()). Returns 0, or -1 after a
+ * message with nothing left allocated. */
+int kmalloc_ctx_init(struct kmalloc_ctx *ctx, struct mm_node *n);
+/* Give every page of ctx back to its node; no CPU may use ctx any more. The caches created in
+ * ctx must be destroyed first. Refused (reported, -1, ctx still usable) while a kmalloc object
+ * of ctx is live. */
+int kmalloc_ctx_destroy(struct kmalloc_ctx *ctx);
+/* kmalloc(), kfree(), krealloc(), ksize() and kmem_cache_create() of context ctx. */
+void *kmalloc_in(struct kmalloc_ctx *ctx, size_t size, gfp_t gfp);
+void kfree_in(struct kmalloc_ctx *ctx, const void *p);
+void *krealloc_in(struct kmalloc_ctx *ctx, const void *p, size_t size, gfp_t gfp);
+size_t ksize_in(struct kmalloc_ctx *ctx, const void *p);
+struct kmem_cache *kmem_cache_create_in(struct kmalloc_ctx *ctx, const char *name,
+					unsigned int size, unsigned int align, unsigned int flags,
+					void (*ctor)(void *));
 
 /* A cache of objects of size bytes aligned to align (0 = 8); NULL on failure. The name is
  * copied (the caller's buffer may go); kmem_cache_destroy() frees the copy. */
@@ -149,9 +217,9 @@ size_t ksize(const void *p);
 /* The kmalloc size class (ksize) a request of size bytes gets, 0 when above the classes. */
 unsigned int kmalloc_class_size(size_t size);
 
-/* Print /proc/slabinfo (version 2.1) for every cache. */
+/* Print /proc/slabinfo (version 2.1) for every cache of every context (mm/show.c). */
 void slabinfo_print(void);
-/* Pages held by all slab caches. */
+/* Pages held by all slab caches of every context. */
 unsigned long slab_pages(void);
 /* Shrink every cache (what a test calls before counting free pages). */
 void kmem_cache_shrink_all(void);

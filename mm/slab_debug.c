@@ -12,6 +12,11 @@
  * free is refused. Only an object known to be allocated (on no freelist) is ever isolated: a
  * report must not corrupt the bookkeeping it reports on. None of this runs for a cache without
  * debug flags (but freepointer_corrupt() serves every cache).
+ *
+ * Dependencies: mm/slab.c and mm/kmalloc.c call the entry points declared at the bottom of
+ * mm/slab_internal.h; this file calls back into neither (it uses only that header's inline
+ * helpers), so the dependency is one way. kmem_cache_release_isolated() lives in mm/slab.c and
+ * takes objects off the isolation table through debug_take_isolated().
  */
 #include "mm/slab_internal.h"
 #include "lib/cmdline.h"
@@ -25,6 +30,7 @@
 
 unsigned long slab_op_clock;
 unsigned long slab_last_bad_caller;
+DEFINE_SPINLOCK(slab_debug_lock);
 static struct slub_debug_opts debug_opts;	/* what slub_debug= asked for */
 
 static struct {
@@ -160,12 +166,12 @@ static void report(struct kmem_cache *s, struct page *slab, void *obj, const cha
 		   unsigned long caller)
 {
 	__atomic_fetch_add(&s->nr_bad, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&contig_node.nr_bad, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->node->nr_bad, 1, __ATOMIC_RELAXED);
 	slab_last_bad_caller = caller;
 	printk(KERN_ERR "=============================================================================\n");
 	printk(KERN_ERR "BUG %s: %s\n", s->name, what);
 	printk(KERN_ERR "  object %p (index %u of the slab at pfn %#lx, %u objects), caller %#lx\n",
-	       obj, obj ? obj_to_idx(s, slab, obj) : 0, node_page_to_pfn(&contig_node, slab),
+	       obj, obj ? obj_to_idx(s, slab, obj) : 0, node_page_to_pfn(s->node, slab),
 	       s->objects, caller);
 	if (obj && (s->flags & SLAB_STORE_USER)) {
 		struct slab_track *t = tracks(s, obj);
@@ -208,8 +214,9 @@ static bool poison_ok(struct kmem_cache *s, struct page *slab, void *obj, unsign
 			   "Poison overwritten (use after free)", caller);
 }
 
-/* Keep obj out of circulation; remember it for kmem_cache_release_isolated(). */
-static void isolate(struct kmem_cache *s, void *obj)
+/* Under slab_debug_lock: keep obj out of circulation; remember it for
+ * kmem_cache_release_isolated(). */
+static void isolate_locked(struct kmem_cache *s, void *obj)
 {
 	s->nr_isolated++;
 	for (int i = 0; i < MAX_ISOLATED; i++) {
@@ -232,10 +239,10 @@ void freepointer_corrupt(struct kmem_cache *s, struct page *slab, void *obj, voi
 	       "this freelist is dropped (its objects are leaked)\n", next);
 }
 
-bool debug_alloc(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
+bool debug_alloc_locked(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
 {
 	if (!redzones_ok(s, slab, obj, RED_INACTIVE, caller) || !poison_ok(s, slab, obj, caller)) {
-		isolate(s, obj);		/* just taken off the freelist */
+		isolate_locked(s, obj);		/* just taken off the freelist */
 		return false;
 	}
 	set_redzones(s, obj, RED_ACTIVE);
@@ -247,12 +254,12 @@ bool debug_alloc(struct kmem_cache *s, struct page *slab, void *obj, unsigned lo
 
 /* Is obj on one of the freelists of slab (its own, or a CPU's when it is that CPU's active
  * slab)? slab_debug_lock keeps every CPU freelist of a debug cache still. */
-static bool already_free(struct kmem_cache *s, struct page *slab, void *obj)
+static bool already_free_locked(struct kmem_cache *s, struct page *slab, void *obj)
 {
 	unsigned int limit = s->objects;
 	void *p;
 
-	for (unsigned int cpu = 0; cpu < slab_nr_cpus; cpu++) {
+	for (unsigned int cpu = 0; cpu < s->nr_cpus; cpu++) {
 		if (s->cpu[cpu].slab != slab)
 			continue;
 		p = s->cpu[cpu].freelist;
@@ -267,9 +274,9 @@ static bool already_free(struct kmem_cache *s, struct page *slab, void *obj)
 	return false;
 }
 
-bool debug_object_free(struct kmem_cache *s, struct page *slab, const void *obj)
+bool debug_object_free_locked(struct kmem_cache *s, struct page *slab, const void *obj)
 {
-	return already_free(s, slab, (void *)obj);
+	return already_free_locked(s, slab, (void *)obj);
 }
 
 /* Do both red zones of obj hold the free pattern (what a double free finds)? */
@@ -305,7 +312,7 @@ size_t debug_kmalloc_size(struct kmem_cache *s, void *obj, unsigned long caller,
 
 	if (caller) {
 		spin_lock(&slab_debug_lock);
-		kmalloc_redzone_ok(s, head_page(obj), obj, caller);
+		kmalloc_redzone_ok(s, head_page(s->node, obj), obj, caller);
 		spin_unlock(&slab_debug_lock);
 		gfp |= m->zeroed ? __GFP_ZERO : 0;
 	} else {
@@ -324,14 +331,14 @@ size_t debug_kmalloc_size(struct kmem_cache *s, void *obj, unsigned long caller,
  * free is taken (refusing it would leak it). */
 static bool double_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
 {
-	bool listed = already_free(s, slab, obj);
+	bool listed = already_free_locked(s, slab, obj);
 
 	report(s, slab, obj, "Object already free (double free)", caller);
 	printk(KERN_ERR "  %s\n", listed ? "free refused" : "it was on no freelist: freed");
 	return !listed;
 }
 
-bool debug_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
+bool debug_free_locked(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
 {
 	for (int i = 0; i < MAX_ISOLATED; i++) {
 		if (isolated[i].obj == obj) {
@@ -340,7 +347,7 @@ bool debug_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned lon
 			return false;
 		}
 	}
-	if (((s->flags & SLAB_CONSISTENCY_CHECKS) && already_free(s, slab, obj)) ||
+	if (((s->flags & SLAB_CONSISTENCY_CHECKS) && already_free_locked(s, slab, obj)) ||
 	    redzones_say_free(s, obj)) {
 		if (!double_free(s, slab, obj, caller))
 			return false;
@@ -348,8 +355,8 @@ bool debug_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned lon
 	}
 	if (!redzones_ok(s, slab, obj, RED_ACTIVE, caller) ||
 	    (kmalloc_redzone(s) && !kmalloc_redzone_ok(s, slab, obj, caller))) {
-		if (!already_free(s, slab, obj))	/* known allocated: safe to isolate */
-			isolate(s, obj);
+		if (!already_free_locked(s, slab, obj))	/* known allocated: safe to isolate */
+			isolate_locked(s, obj);
 		return false;
 	}
 freed:
@@ -359,25 +366,21 @@ freed:
 	return true;
 }
 
-unsigned long kmem_cache_release_isolated(struct kmem_cache *s)
+void *debug_take_isolated(struct kmem_cache *s)
 {
-	unsigned long n = 0;
+	void *obj = NULL;
 
-	for (int i = 0; i < MAX_ISOLATED; i++) {
-		spin_lock(&slab_debug_lock);
-		void *obj = isolated[i].s == s ? isolated[i].obj : NULL;
-		if (obj) {
-			isolated[i].obj = NULL;
-			set_redzones(s, obj, RED_ACTIVE);	/* as if allocated, then freed */
-			if (kmalloc_redzone(s))
-				kmalloc_meta(s, obj)->size = s->object_size;
-			s->nr_isolated--;
-		}
-		spin_unlock(&slab_debug_lock);
-		if (obj) {
-			kmem_cache_free(s, obj);
-			n++;
-		}
+	spin_lock(&slab_debug_lock);
+	for (int i = 0; i < MAX_ISOLATED && !obj; i++) {
+		if (isolated[i].s != s || !isolated[i].obj)
+			continue;
+		obj = isolated[i].obj;
+		isolated[i].obj = NULL;
+		set_redzones(s, obj, RED_ACTIVE);	/* as if allocated, then freed */
+		if (kmalloc_redzone(s))
+			kmalloc_meta(s, obj)->size = s->object_size;
+		s->nr_isolated--;
 	}
-	return n;
+	spin_unlock(&slab_debug_lock);
+	return obj;
 }

@@ -803,7 +803,7 @@ static void setup(void)
 				       zone_end) < 0)
 		fuzz_fail("cannot build the node");
 	tracing = getenv("MMKERN_FUZZ_TRACE") != NULL;
-	kmem_cache_init(0x5eed1234abcdULL, NR_CPUS);
+	kmem_cache_init(&contig_node, 0x5eed1234abcdULL, NR_CPUS);
 	kmem_cache_shrink_all();
 	base_free = nr_free_pages();
 	base_slab = slab_pages();

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	const char *dbg = getenv("MMKERN_SLUB_DEBUG");
 	if (dbg && slub_debug_setup(*dbg ? dbg : NULL) < 0)
 		fprintf(stderr, "ktest-host: bad MMKERN_SLUB_DEBUG value '%s'\n", dbg);
-	kmem_cache_init(0x1234abcdULL, NR_CPUS);	/* any thread may be any CPU */
+	kmem_cache_init(&contig_node, 0x1234abcdULL, NR_CPUS);	/* any thread may be any CPU */
 	printk("# host node: %lu frames managed, %lu free\n", totalram_pages(), nr_free_pages());
 	ktest_set_leak_counter(free_pages_counter, "free pages");
 	const struct ktest_suite *const *const lists[] = { ktest_common_suites, ktest_mm_suites, NULL };

@@ -36,6 +36,22 @@ static inline bool fixture_enough_ram(struct ktest *t)
 	return false;
 }
 
+/* A kmalloc context over a private node (the slab suites' private runs). */
+struct fixture_slab {
+	struct mm_node *node;
+	struct kmalloc_ctx *ctx;
+	void *buf;
+	unsigned long frames;
+	unsigned long free0;		/* the node's free frames before the context was made */
+};
+/* Build f: a node over frames frames taken from the page allocator, and a kmalloc context over
+ * it. false after marking t skipped (too little RAM) or failed. */
+bool fixture_slab_build(struct ktest *t, struct fixture_slab *f, unsigned long frames);
+/* Destroy f's context (it must have no live object), check that every frame of the node came
+ * back and that the node is consistent, and give the memory back. A context that refuses to
+ * go is failed and left allocated (its caches stay listed: freeing them would dangle). */
+void fixture_slab_destroy(struct ktest *t, struct fixture_slab *f);
+
 /* The boot allocator the last fixture_node_build used (for inspection by tests). */
 extern struct memblock fixture_memblock;
 

@@ -1,7 +1,10 @@
 /* tests/mm/slab_debug_test.c - SLUB debugging: each kind of corruption and misuse is caught,
  * reported once, and the bad object isolated or the bad free refused. The caches here carry
- * their debug flags explicitly, so the suite means the same with or without slub_debug=. */
+ * their debug flags explicitly, so the suite means the same with or without slub_debug=.
+ * The cases on debug_cache() also run (priv_*) over a private kmalloc context on a private
+ * node, which must give every frame back (isolated objects included) when destroyed. */
 #include "tests/ktest.h"
+#include "tests/mm/fixture.h"
 #include "mm/slab.h"
 #include "mm/zone.h"
 #include "lib/string.h"
@@ -9,14 +12,34 @@
 #define OBJ 40
 
 static unsigned long bad0;
+/* The kmalloc context the debug caches are made in; reports are counted on its node. */
+static struct kmalloc_ctx *kc = &kmalloc_default;
+
+static unsigned long node_bad(void)
+{
+	return kc->node->nr_bad;
+}
 
 static struct kmem_cache *debug_cache(struct ktest *t, const char *name, unsigned int flags)
 {
-	struct kmem_cache *s = kmem_cache_create(name, OBJ, 0, flags, NULL);
+	struct kmem_cache *s = kmem_cache_create_in(kc, name, OBJ, 0, flags, NULL);
 	if (!s)
 		ktest_fail(t, __FILE__, __LINE__, "cannot create %s", name);
-	bad0 = contig_node.nr_bad;
+	bad0 = node_bad();
 	return s;
+}
+
+/* Run body over a private context on a private node, then check every frame came back. */
+static void on_private(struct ktest *t, void (*body)(struct ktest *t))
+{
+	struct fixture_slab f;
+
+	if (!fixture_slab_build(t, &f, 1024))
+		return;
+	kc = f.ctx;
+	body(t);
+	kc = &kmalloc_default;
+	fixture_slab_destroy(t, &f);
 }
 
 /* Release what a test isolated and destroy the cache: every page must come back. */
@@ -36,7 +59,7 @@ static void right_redzone(struct ktest *t)
 	KT_ASSERT(t, o != NULL);
 	o[OBJ] = 'x';
 	kmem_cache_free(s, o);
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, node_bad(), bad0 + 1);
 	KT_EXPECT_EQ(t, s->nr_isolated, 1);
 	finish(t, s, 1);
 }
@@ -50,7 +73,7 @@ static void left_redzone(struct ktest *t)
 	KT_ASSERT(t, o != NULL);
 	o[-1] = 'x';
 	kmem_cache_free(s, o);
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, node_bad(), bad0 + 1);
 	finish(t, s, 1);
 }
 
@@ -68,7 +91,7 @@ static void use_after_free(struct ktest *t)
 	char *n = kmem_cache_alloc(s, GFP_KERNEL);
 	KT_ASSERT(t, n != NULL);
 	KT_EXPECT(t, n != o);
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, node_bad(), bad0 + 1);
 	kmem_cache_free(s, n);
 	finish(t, s, 1);
 }
@@ -83,7 +106,7 @@ static void double_free_anywhere(struct ktest *t)
 	kmem_cache_free(s, a);
 	kmem_cache_free(s, b);
 	kmem_cache_free(s, a);					/* a is second on the list */
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, node_bad(), bad0 + 1);
 	finish(t, s, 0);
 }
 
@@ -103,16 +126,16 @@ static void freepointer_corrupt(struct ktest *t)
 	memset(b + s->offset, 0x41, 8);				/* smash b's free pointer */
 	char *c = kmem_cache_alloc(s, GFP_KERNEL);
 	KT_EXPECT(t, c == b);
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, node_bad(), bad0 + 1);
 	char *d = kmem_cache_alloc(s, GFP_KERNEL);		/* a was dropped: a new slab */
 	KT_ASSERT(t, d != NULL);
 	KT_EXPECT(t, d != a);
 	/* a is free but off every list (counted in use): ours to free. Under slub_debug=Z its
 	 * red zone says "free", so that free is reported as a double free, and taken (a is on
 	 * no freelist: refusing it would leak it, isolating it would too). */
-	unsigned long bad1 = contig_node.nr_bad;
+	unsigned long bad1 = node_bad();
 	kmem_cache_free(s, a);
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad1 + ((s->flags & SLAB_RED_ZONE) ? 1 : 0));
+	KT_EXPECT_EQ(t, node_bad(), bad1 + ((s->flags & SLAB_RED_ZONE) ? 1 : 0));
 	kmem_cache_free(s, d);
 	for (unsigned int i = 1; i < s->objects; i++)
 		kmem_cache_free(s, o[i]);
@@ -134,7 +157,7 @@ static void double_free_redzone_only(struct ktest *t)
 	kmem_cache_free(s, a);
 	kmem_cache_free(s, b);
 	kmem_cache_free(s, a);					/* a is second on the list */
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, node_bad(), bad0 + 1);
 	KT_EXPECT_EQ(t, s->nr_isolated, 0);
 	unsigned int n = s->objects, dup = 0;
 	for (unsigned int i = 0; i < n; i++) {
@@ -147,7 +170,7 @@ static void double_free_redzone_only(struct ktest *t)
 	for (unsigned int i = 0; i < n; i++)
 		kmem_cache_free(s, o[i]);
 	kmem_cache_free(s, c);
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, node_bad(), bad0 + 1);
 	finish(t, s, 0);
 }
 
@@ -164,9 +187,9 @@ static struct kmem_cache *cache_of(const void *p)
  * then released. */
 static void free_expect_redzone(struct ktest *t, struct kmem_cache *s, void *p, bool report)
 {
-	unsigned long bad = contig_node.nr_bad, iso = s->nr_isolated;
+	unsigned long bad = node_bad(), iso = s->nr_isolated;
 	kfree(p);
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad + report);
+	KT_EXPECT_EQ(t, node_bad(), bad + report);
 	KT_EXPECT_EQ(t, s->nr_isolated, iso + report);
 	if (report)
 		KT_EXPECT_EQ(t, kmem_cache_release_isolated(s), 1);
@@ -279,6 +302,15 @@ static void bulk(struct ktest *t)
 	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
 }
 
+#define PRIVATE_CASE(name) \
+	static void priv_##name(struct ktest *t) { on_private(t, name); }
+PRIVATE_CASE(right_redzone)
+PRIVATE_CASE(use_after_free)
+PRIVATE_CASE(double_free_anywhere)
+PRIVATE_CASE(freepointer_corrupt)
+PRIVATE_CASE(double_free_redzone_only)
+PRIVATE_CASE(store_user)
+
 static const struct ktest_case slab_debug_cases[] = {
 	KTEST_CASE(right_redzone),
 	KTEST_CASE(left_redzone),
@@ -291,6 +323,12 @@ static const struct ktest_case slab_debug_cases[] = {
 	KTEST_CASE(kmalloc_alignment_debug),
 	KTEST_CASE(slub_debug_syntax),
 	KTEST_CASE(bulk),
+	KTEST_CASE(priv_right_redzone),
+	KTEST_CASE(priv_use_after_free),
+	KTEST_CASE(priv_double_free_anywhere),
+	KTEST_CASE(priv_freepointer_corrupt),
+	KTEST_CASE(priv_double_free_redzone_only),
+	KTEST_CASE(priv_store_user),
 	KTEST_END,
 };
 

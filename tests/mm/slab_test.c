@@ -1,13 +1,33 @@
 /* tests/mm/slab_test.c - the slab allocator: caches, kmalloc classes and waste, constructors,
  * krealloc, large kmalloc, shrink and destroy, misuse detection, and a randomized stress over
  * many caches checked against a shadow model. Every case ends with the caches shrunk and every
- * page back in the buddy allocator (the runner's leak check shrinks all caches first). */
+ * page back in the buddy allocator (the runner's leak check shrinks all caches first).
+ * The cases written against kc run twice: over the machine's kmalloc context, and (priv_*) over
+ * a private context on a private node, which must give every frame back when destroyed. */
 #include "tests/ktest.h"
+#include "tests/mm/fixture.h"
 #include "mm/slab.h"
 #include "mm/zone.h"
 #include "mm/fault_inject.h"
 #include "lib/prandom.h"
 #include "lib/string.h"
+
+/* The kmalloc context (and so the node) the cases below run over. */
+static struct kmalloc_ctx *kc = &kmalloc_default;
+
+/* Run body over a private context on a private node of 1024 frames (4 MiB, the largest alloc_pages_exact), then destroy both and
+ * check that every frame came back. */
+static void on_private(struct ktest *t, void (*body)(struct ktest *t))
+{
+	struct fixture_slab f;
+
+	if (!fixture_slab_build(t, &f, 1024))
+		return;
+	kc = f.ctx;
+	body(t);
+	kc = &kmalloc_default;
+	fixture_slab_destroy(t, &f);
+}
 
 /* Fill p with a pattern derived from tag; check_fill counts bytes that differ. */
 static void fill(void *p, size_t n, u64 tag)
@@ -29,11 +49,12 @@ static size_t check_fill(const void *p, size_t n, u64 tag)
 /* Create, allocate, free and destroy a cache; objects are distinct and aligned. */
 static void cache_lifecycle(struct ktest *t)
 {
-	struct kmem_cache *s = kmem_cache_create("test-100", 100, 32, 0, NULL);
+	struct kmem_cache *s = kmem_cache_create_in(kc, "test-100", 100, 32, 0, NULL);
 	void *o[50];
 
 	KT_ASSERT(t, s != NULL);
 	KT_EXPECT(t, s->size >= 100 && s->size % 32 == 0);
+	KT_EXPECT(t, s->node == kc->node);
 	for (int i = 0; i < 50; i++) {
 		o[i] = kmem_cache_alloc(s, GFP_KERNEL);
 		KT_ASSERT(t, o[i] != NULL);
@@ -113,11 +134,11 @@ static void kmalloc_every_size(struct ktest *t)
 		if (live[w]) {
 			if (check_fill(live[w], sizes[w], sizes[w]))
 				ktest_fail(t, __FILE__, __LINE__, "object of %zu bytes overwritten", sizes[w]);
-			kfree(live[w]);
+			kfree_in(kc, live[w]);
 		}
-		void *p = kmalloc(size, GFP_KERNEL);
+		void *p = kmalloc_in(kc, size, GFP_KERNEL);
 		KT_ASSERT(t, p != NULL);
-		size_t ks = ksize(p);
+		size_t ks = ksize_in(kc, p);
 		if (ks < size || ks != kmalloc_class_size(size))
 			ktest_fail(t, __FILE__, __LINE__, "kmalloc(%zu): ksize %zu", size, ks);
 		if (size < 64 ? ks - size > 8 : (ks - size) * 8 > ks)
@@ -131,7 +152,7 @@ static void kmalloc_every_size(struct ktest *t)
 			break;
 	}
 	for (unsigned int w = 0; w < WINDOW; w++)
-		kfree(live[w]);
+		kfree_in(kc, live[w]);
 }
 
 static int ctor_calls;
@@ -181,41 +202,41 @@ static void krealloc_keeps_content(struct ktest *t)
 	KT_EXPECT(t, krealloc(p, 0, GFP_KERNEL) == NULL);	/* frees */
 }
 
-/* Large kmalloc takes whole pages, not a 2^order block; kfree/ksize know it. */
+/* Large kmalloc takes whole pages of its node, not a 2^order block; kfree/ksize know it. */
 static void large_kmalloc(struct ktest *t)
 {
-	unsigned long free0 = nr_free_pages();
+	unsigned long free0 = node_nr_free_pages(kc->node);
 	size_t size = 5 * PAGE_SIZE + 10;			/* 6 pages; the block would be 8 */
-	char *p = kmalloc(size, GFP_KERNEL);
+	char *p = kmalloc_in(kc, size, GFP_KERNEL);
 
 	KT_ASSERT(t, p != NULL);
-	KT_EXPECT_EQ(t, free0 - nr_free_pages(), 6);
-	KT_EXPECT_EQ(t, ksize(p), 6 * PAGE_SIZE);
+	KT_EXPECT_EQ(t, free0 - node_nr_free_pages(kc->node), 6);
+	KT_EXPECT_EQ(t, ksize_in(kc, p), 6 * PAGE_SIZE);
 	fill(p, size, 9);
 	KT_EXPECT_EQ(t, check_fill(p, size, 9), 0);
-	kfree(p);
-	KT_EXPECT_EQ(t, nr_free_pages(), free0);
-	KT_EXPECT(t, kmalloc((size_t)8 << 30, GFP_KERNEL | __GFP_NOWARN) == NULL);
+	kfree_in(kc, p);
+	KT_EXPECT_EQ(t, node_nr_free_pages(kc->node), free0);
+	KT_EXPECT(t, kmalloc_in(kc, (size_t)8 << 30, GFP_KERNEL | __GFP_NOWARN) == NULL);
 	size_t huge = ~(size_t)0 / 2 + 1;
 	KT_EXPECT(t, kcalloc(huge, 4, GFP_KERNEL) == NULL);	/* overflow */
 	char *z = kcalloc(100, 30, GFP_KERNEL);
 	KT_ASSERT(t, z != NULL);
 	KT_EXPECT_EQ(t, z[2999], 0);
 	kfree(z);
-	kfree(NULL);
+	kfree_in(kc, NULL);
 }
 
 /* shrink returns empty slabs; destroy refuses a cache with live objects. */
 static void shrink_and_destroy(struct ktest *t)
 {
-	struct kmem_cache *s = kmem_cache_create("test-shrink", 256, 0, 0, NULL);
+	struct kmem_cache *s = kmem_cache_create_in(kc, "test-shrink", 256, 0, 0, NULL);
 	void *o[200];
 
 	KT_ASSERT(t, s != NULL);
-	unsigned long free0 = nr_free_pages();
+	unsigned long free0 = node_nr_free_pages(kc->node);
 	for (int i = 0; i < 200; i++)
 		KT_ASSERT(t, (o[i] = kmem_cache_alloc(s, GFP_KERNEL)) != NULL);
-	KT_EXPECT(t, nr_free_pages() < free0);
+	KT_EXPECT(t, node_nr_free_pages(kc->node) < free0);
 	for (int i = 1; i < 200; i++)
 		kmem_cache_free(s, o[i]);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(s), (u64)-1);	/* o[0] still live: refused */
@@ -223,42 +244,46 @@ static void shrink_and_destroy(struct ktest *t)
 	KT_EXPECT_EQ(t, s->nr_slabs, 1);			/* only o[0]'s slab remains */
 	kmem_cache_free(s, o[0]);
 	KT_EXPECT(t, kmem_cache_shrink(s) > 0);
-	KT_EXPECT_EQ(t, nr_free_pages(), free0);
+	KT_EXPECT_EQ(t, node_nr_free_pages(kc->node), free0);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
 }
 
-/* Misuse is reported and refused: double free, wrong cache, interior pointer, non-slab. */
+/* Misuse is reported and refused (counted on the context's node): double free, wrong cache,
+ * interior pointer, non-slab page, slab page freed to the page allocator. */
 static void misuse_detected(struct ktest *t)
 {
-	struct kmem_cache *a = kmem_cache_create("test-a", 64, 0, 0, NULL);
-	struct kmem_cache *b = kmem_cache_create("test-b", 64, 0, 0, NULL);
+	struct mm_node *n = kc->node;
+	struct kmem_cache *a = kmem_cache_create_in(kc, "test-a", 64, 0, 0, NULL);
+	struct kmem_cache *b = kmem_cache_create_in(kc, "test-b", 64, 0, 0, NULL);
 	KT_ASSERT(t, a && b);
-	unsigned long bad0 = contig_node.nr_bad;
+	unsigned long bad0 = n->nr_bad;
 	char *x = kmem_cache_alloc(a, GFP_KERNEL), *y = kmem_cache_alloc(a, GFP_KERNEL);
 	KT_ASSERT(t, x && y);
 
 	kmem_cache_free(b, x);				/* wrong cache */
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 1);
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 1);
 	kmem_cache_free(a, x + 8);			/* not an object start */
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 2);
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 2);
 	kmem_cache_free(a, x);
 	kmem_cache_free(a, x);				/* double free at the freelist head */
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 3);
-	unsigned long page = __get_free_pages(GFP_KERNEL, 0);
-	KT_ASSERT(t, page != 0);
-	kfree((void *)page);				/* a page-allocator page */
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 4);
-	free_pages(page, 0);
-	char *k = kmalloc(100, GFP_KERNEL);
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 3);
+	struct page *page = node_alloc_pages(n, GFP_KERNEL, 0);
+	KT_ASSERT(t, page != NULL);
+	kfree_in(kc, node_page_address(n, page));	/* a page-allocator page */
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 4);
+	node_free_pages(n, page, 0);
+	char *k = kmalloc_in(kc, 100, GFP_KERNEL);
 	KT_ASSERT(t, k != NULL);
-	kfree(k + 1);					/* interior pointer */
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 5);
-	__free_pages(virt_to_page(k), 0);		/* slab page to the page allocator */
-	KT_EXPECT_EQ(t, contig_node.nr_bad, bad0 + 6);
-	kfree(k);
+	kfree_in(kc, k + 1);				/* interior pointer */
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 5);
+	node_free_pages(n, node_virt_to_page(n, k), 0);	/* slab page to the page allocator */
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 6);
+	kfree_in(kc, k);
 	kmem_cache_free(a, y);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(a), 0);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(b), 0);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(kc->caches[0]), (u64)-1);	/* not the caller's */
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 7);
 }
 
 /* Freelist pointers are stored hardened: no free object holds a plain pointer to another. */
@@ -504,7 +529,7 @@ static void random_stress(struct ktest *t)
 
 	KT_ASSERT(t, live != NULL);
 	for (int i = 0; i < STRESS_CACHES; i++)
-		KT_ASSERT(t, (c[i] = kmem_cache_create("test-stress", csize[i], 0, 0, NULL)) != NULL);
+		KT_ASSERT(t, (c[i] = kmem_cache_create_in(kc, "test-stress", csize[i], 0, 0, NULL)) != NULL);
 	prandom_seed(&r, 77);
 	for (int op = 0; op < 40000 && !t->failed; op++, ops++) {
 		struct obj *o = &live[prandom_below(&r, STRESS_LIVE)];
@@ -512,7 +537,7 @@ static void random_stress(struct ktest *t)
 			if (check_fill(o->p, o->size, o->tag))
 				ktest_fail(t, __FILE__, __LINE__, "object %p (%zu bytes) corrupted", o->p, o->size);
 			if (o->cache < 0)
-				kfree(o->p);
+				kfree_in(kc, o->p);
 			else
 				kmem_cache_free(c[o->cache], o->p);
 			o->p = NULL;
@@ -521,7 +546,7 @@ static void random_stress(struct ktest *t)
 		o->cache = (int)prandom_below(&r, STRESS_CACHES + 1) - 1;
 		if (o->cache < 0) {
 			o->size = 1 + prandom_below(&r, prandom_below(&r, 4) ? 512 : 20000);
-			o->p = kmalloc(o->size, GFP_KERNEL);
+			o->p = kmalloc_in(kc, o->size, GFP_KERNEL);
 		} else {
 			o->size = csize[o->cache];
 			o->p = kmem_cache_alloc(c[o->cache], GFP_KERNEL);
@@ -535,7 +560,7 @@ static void random_stress(struct ktest *t)
 			continue;
 		KT_EXPECT_EQ(t, check_fill(live[i].p, live[i].size, live[i].tag), 0);
 		if (live[i].cache < 0)
-			kfree(live[i].p);
+			kfree_in(kc, live[i].p);
 		else
 			kmem_cache_free(c[live[i].cache], live[i].p);
 	}
@@ -543,7 +568,7 @@ static void random_stress(struct ktest *t)
 		KT_EXPECT_EQ(t, kmem_cache_destroy(c[i]), 0);
 	kfree(live);
 	ktest_log(t, "%lu operations", ops);
-	KT_EXPECT_EQ(t, node_check(&contig_node, true), 0);
+	KT_EXPECT_EQ(t, node_check(kc->node, true), 0);
 }
 
 /* When the page allocator has nothing left, a cache that needs a slab gets one from the empty
@@ -590,6 +615,57 @@ static void empty_slabs_reclaimed_when_short(struct ktest *t)
 	KT_EXPECT_EQ(t, kmem_cache_destroy(need), 0);
 }
 
+/* The SLAB_CTR_* masks (mm/page.h), through which the fast free path reads a slab's counters
+ * word, name the bits the struct slab_counters bit-fields use. */
+static void counters_layout(struct ktest *t)
+{
+	struct page p = { 0 };
+
+	p.slab.inuse = SLAB_MAX_OBJECTS;
+	KT_EXPECT_EQ(t, p.counters, SLAB_CTR_INUSE_MASK);
+	p.counters = 0;
+	p.slab.frozen = 1;
+	KT_EXPECT_EQ(t, p.counters, SLAB_CTR_FROZEN);
+	p.counters = 0;
+	p.slab.freelist = 0x1234;
+	KT_EXPECT_EQ(t, p.counters, 0x1234u << SLAB_CTR_FREELIST_SHIFT);
+	p.counters = SLAB_CTR_LOW_MASK;
+	KT_EXPECT(t, p.slab.inuse == SLAB_MAX_OBJECTS && p.slab.frozen && p.slab.freelist == 0);
+}
+
+/* The machine's and a private context do not take each other's objects: a kfree to the wrong
+ * one is reported (on the freeing context's node) and refused; a context with a live object
+ * refuses to be destroyed. */
+static void contexts_separate(struct ktest *t)
+{
+	struct mm_node *n = kc->node;
+	unsigned long bad0 = n->nr_bad, bad_machine = kmalloc_default.node->nr_bad;
+	void *mine = kmalloc_in(kc, 100, GFP_KERNEL), *machine = kmalloc(100, GFP_KERNEL);
+
+	KT_ASSERT(t, mine && machine);
+	KT_EXPECT_EQ(t, n->nr_bad, bad0);
+	kfree_in(kc, machine);
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 1);
+	kfree(mine);
+	KT_EXPECT_EQ(t, kmalloc_default.node->nr_bad, bad_machine + 1);
+	KT_EXPECT_EQ(t, kmalloc_ctx_destroy(kc), (u64)-1);	/* mine is live: refused */
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 2);
+	memset(mine, 0x5a, ksize_in(kc, mine));			/* still ours, still usable */
+	kfree_in(kc, mine);
+	kfree(machine);
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 2);
+}
+
+#define PRIVATE_CASE(name) \
+	static void priv_##name(struct ktest *t) { on_private(t, name); }
+PRIVATE_CASE(cache_lifecycle)
+PRIVATE_CASE(kmalloc_every_size)
+PRIVATE_CASE(large_kmalloc)
+PRIVATE_CASE(shrink_and_destroy)
+PRIVATE_CASE(misuse_detected)
+PRIVATE_CASE(random_stress)
+PRIVATE_CASE(contexts_separate)
+
 static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(cache_lifecycle),
 	KTEST_CASE(kmalloc_every_size),
@@ -608,6 +684,14 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(freelist_corruption_caught),
 	KTEST_CASE(random_stress),
 	KTEST_CASE(empty_slabs_reclaimed_when_short),
+	KTEST_CASE(counters_layout),
+	KTEST_CASE(priv_cache_lifecycle),
+	KTEST_CASE(priv_kmalloc_every_size),
+	KTEST_CASE(priv_large_kmalloc),
+	KTEST_CASE(priv_shrink_and_destroy),
+	KTEST_CASE(priv_misuse_detected),
+	KTEST_CASE(priv_random_stress),
+	KTEST_CASE(priv_contexts_separate),
 	KTEST_END,
 };
 
