@@ -7,7 +7,6 @@
 #include "mm/zone.h"
 #include "mm/memmap.h"
 #include "mm/memblock.h"
-#include "tests/ktest.h"
 
 /* Build n over [buf, buf + size) (buf page aligned, size a multiple of 4 KiB): the raw map
  * (NULL = one usable range over the whole buffer) is sanitized, page 0 reserved, descriptors
@@ -26,15 +25,9 @@ int fixture_numa_build(struct mm_node *n, void *buf, size_t size, const struct m
  * as at MEM=6M..16M, fixture_enough_ram() skips the case instead of failing it. */
 #define FIXTURE_MIN_RAM (24UL << 20)
 
-/* Does the machine manage FIXTURE_MIN_RAM? false after marking t skipped with the reason.
- * (Inline: the fuzz targets link fixture.c without the ktest runner.) */
-static inline bool fixture_enough_ram(struct ktest *t)
-{
-	if ((node_managed_pages(&contig_node, -1) << PAGE_SHIFT) >= FIXTURE_MIN_RAM)
-		return true;
-	ktest_skip(t, "needs 24 MiB of RAM (FIXTURE_MIN_RAM): this machine is smaller");
-	return false;
-}
+struct ktest;
+/* Does the machine manage FIXTURE_MIN_RAM? false after marking t skipped with the reason. */
+bool fixture_enough_ram(struct ktest *t);
 
 /* A kmalloc context over a private node (the slab suites' private runs). */
 struct fixture_slab {
