@@ -6,6 +6,11 @@
  * coalesced and boot costs one 32-byte store per frame plus O(orders) per 4 MiB block. Watermarks follow Linux's formulas
  * (min_free_kbytes = sqrt(16 * lowmem kB), spread over zones by size; lowmem_reserve ratios
  * 256/256/32) so that ordinary allocations cannot drain DMA.
+ *
+ * Layers: zone.c sits between buddy.c (below: the free lists of one zone, which boot fills
+ * through buddy_put_locked) and page_alloc.c (above: the API and the per-CPU lists). It owns the
+ * node's statistics (free frames, buddy and per-CPU; managed frames), which page_alloc.c and the
+ * printers read; it never calls up.
  */
 #include "mm/internal.h"
 #include "mm/memblock.h"
@@ -152,7 +157,7 @@ static void give_to_buddy(struct zone *z, unsigned long pfn, unsigned long count
 			order = MIN(order, __ffs64(pfn));
 		while ((1UL << order) > end - pfn)
 			order--;
-		buddy_put(z, pfn, order);
+		buddy_put_locked(z, pfn, order);
 		pfn += 1UL << order;
 	}
 	spin_unlock(&z->lock);
@@ -291,6 +296,22 @@ void node_setup_watermarks(struct mm_node *n)
 			z->lowmem_reserve[j] = above / lowmem_reserve_ratio[t];
 		}
 	}
+}
+
+/* Statistics: every count of a node's frames is read here, from the zones, and nowhere else
+ * (page_alloc.c and the printers call in; nothing here calls up). */
+
+unsigned long zone_pcp_pages(const struct zone *z)
+{
+	unsigned long sum = 0;
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		sum += z->pcp[cpu].count;
+	return sum;
+}
+
+unsigned long node_nr_free_pages(const struct mm_node *n)
+{
+	return node_free_pages_nid(n, -1);
 }
 
 unsigned long node_managed_pages(const struct mm_node *n, int nid)
