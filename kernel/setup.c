@@ -13,6 +13,7 @@
 #include "lib/kernel.h"
 #include "lib/string.h"
 #include "mm/memblock.h"
+#include "mm/boot_mem.h"
 #include "mm/zone.h"
 #include "lib/bitops.h"
 #include "lib/cmdline.h"
@@ -114,56 +115,13 @@ static void reserve_boot_data(struct memblock *mb, const struct mb2_info *mb2, u
 			"module");
 }
 
-/* What populate_vmemmap() could not back with descriptors: whole sections, dropped. */
-struct vmemmap_lost {
-	unsigned long sections;
-	u64 bytes, first, end;		/* RAM removed; lowest address, highest end */
-};
-
-/* Section s has no descriptors: clear its bit and take its RAM out of memblock, so that
- * nothing (zones, buddy, initmem) ever looks up a frame of it. */
-static void drop_section(struct memblock *mb, u64 *sections, unsigned long s,
-			 struct vmemmap_lost *lost)
+/* boot_populate_vmemmap's map: the descriptors of [first, ...) at VMEMMAP_START, mapped to
+ * the memory at phys (page tables from memblock). */
+static int vmemmap_map(void *arg, unsigned long first, phys_addr_t phys, size_t bytes)
 {
-	u64 base = (u64)s << (SECTION_SHIFT + PAGE_SHIFT), size = 1ULL << (SECTION_SHIFT + PAGE_SHIFT);
-	u64 before = memblock_phys_mem_size(mb);
+	uintptr_t va = VMEMMAP_START + first * sizeof(struct page);
 
-	clear_bit(s, sections);
-	memblock_remove(mb, base, size);	/* cannot fail; on a full table it takes more */
-	if (!lost->sections++)
-		lost->first = base;
-	lost->end = base + size;
-	lost->bytes += before - memblock_phys_mem_size(mb);
-}
-
-/* Map one struct page per frame of every present section at VMEMMAP_START. A section whose
- * descriptors cannot be allocated or mapped is dropped (one line for all of them). */
-static void populate_vmemmap(struct memblock *mb, unsigned long max_pfn, u64 *sections)
-{
-	unsigned long nsec = (max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
-	struct vmemmap_lost lost = { 0, 0, 0, 0 };
-
-	for (unsigned long s = 0; s < nsec; s++) {
-		if (!test_bit(s, sections))
-			continue;
-		unsigned long first = s << SECTION_SHIFT;
-		unsigned long frames = MIN(PAGES_PER_SECTION, max_pfn - first);
-		size_t bytes = ALIGN_UP(frames * sizeof(struct page), PAGE_SIZE);
-		phys_addr_t p = memblock_alloc(mb, bytes, PAGE_SIZE);
-		uintptr_t va = VMEMMAP_START + first * sizeof(struct page);
-		/* after a failed map_pages() part of p may be mapped: it stays reserved */
-		if (!p || map_pages(va, p, bytes >> PAGE_SHIFT, pt_alloc, mb) < 0) {
-			drop_section(mb, sections, s, &lost);
-			continue;
-		}
-		boot_params.memmap_bytes += bytes;
-		boot_params.sections++;
-	}
-	if (lost.sections)
-		printk(KERN_WARNING "setup: out of memory for the frame descriptors of %lu sections in "
-		       "[mem 0x%016llx-0x%016llx]: their %lluK of RAM dropped\n", lost.sections,
-		       (unsigned long long)lost.first, (unsigned long long)lost.end - 1,
-		       (unsigned long long)(lost.bytes >> 10));
+	return map_pages(va, phys, bytes >> PAGE_SHIFT, pt_alloc, arg) < 0 ? -1 : 0;
 }
 
 /* The boot allocator's own tables and the map buffers are not needed any more: give their
@@ -321,7 +279,11 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	}
 	u64 *sections = phys_to_virt(sec);
 	node_mark_sections(mb, max_pfn, sections);
-	populate_vmemmap(mb, max_pfn, sections);
+	struct boot_vmemmap_ops vops = { vmemmap_map, mb };
+	struct boot_vmemmap_result vres;
+	boot_populate_vmemmap(mb, max_pfn, sections, &vops, &vres);
+	boot_params.memmap_bytes += vres.bytes;
+	boot_params.sections += vres.sections;
 	boot_params.usable_bytes = memblock_phys_mem_size(mb);	/* less what had no descriptors */
 	if (!boot_params.usable_bytes) {
 		printk(KERN_ERR "setup: no usable RAM has frame descriptors\n");

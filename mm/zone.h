@@ -176,6 +176,10 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 /* Hand every free range of mb (memory minus reserved) to the buddy allocators, then compute
  * watermarks. Returns the number of frames freed. mb must not be used for allocation after. */
 unsigned long node_free_memblock(struct mm_node *n, const struct memblock *mb);
+/* node_free_memblock() on a node without descriptors (node_init with no section present):
+ * the same blocks counted into managed_pages, free_pages and free_area[].nr_free, nothing
+ * written or listed (mb2dump's view of a boot). Returns the number of frames counted. */
+unsigned long node_count_free_memblock(struct mm_node *n, const struct memblock *mb);
 
 /* Recompute watermarks and lowmem reserves from managed_pages (Linux's formulas). */
 void node_setup_watermarks(struct mm_node *n);

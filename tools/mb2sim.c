@@ -1,18 +1,21 @@
 /* tools/mb2sim.c - the kernel's boot-time view of a multiboot2 block, simulated on the host
  * (see tools/mb2sim.h). The steps follow kernel/main.c (mb2_parse, the command line's mem=) and
  * kernel/setup.c (read_e820, reserve_boot_data, the direct map's page tables, the section map,
- * populate_vmemmap, node_init, node_free_memblock, free_initmem) in the same order, with the
- * same mm/ code
- * wherever that code only does bookkeeping. Where the kernel writes memory (page tables, frame
- * descriptors, buddy lists) only the sizes and counts are computed:
+ * the vmemmap, node_init, node_free_memblock, free_initmem) in the same order. The steps that
+ * only do bookkeeping are the kernel's own code: mm/boot_mem.c's boot_populate_vmemmap (which
+ * sections get descriptors, which are dropped, the line that says so), node_init, and zone.c's
+ * node_count_free_memblock (node_free_memblock's blocks, counted per node and zone). Where the
+ * kernel writes memory only sizes and counts are computed:
  *  - page tables: one page per table the kernel's direct_map_init()/map_pages() would allocate
  *    (boot/entry.asm leaves PML4[273] -> a PDPT with page directories for 0..4 GiB);
  *  - node_init() runs on a private node whose section bitmap is all zero, so it sizes the zones
- *    and counts present frames without writing a single descriptor;
- *  - node_free_memblock() is replaced by the same decomposition into the largest aligned blocks
- *    that fit, counted into managed/free pages and free_area[].nr_free.
+ *    and counts present frames without writing a single descriptor.
+ * Still this file's own: reading the map (read_e820) and the reservations, each with reports
+ * only mb2dump makes, and NUMA: the block holds no SRAT (the ACPI tables stay in the machine's
+ * memory), so the simulated node has one NUMA node.
  */
 #include "tools/mb2sim.h"
+#include "mm/boot_mem.h"
 #include "lib/bitops.h"
 #include "lib/cmdline.h"
 #include "lib/kernel.h"
@@ -368,92 +371,28 @@ static bool vmemmap_tables(u64 va, u64 bytes, struct pt_cursor *c)
 	return true;
 }
 
-/* kernel/setup.c drop_section() and populate_vmemmap(): a section without descriptors is
- * dropped (its bit cleared, its RAM out of memblock), with one line for all of them. */
+/* boot_populate_vmemmap's map: only the page tables map_pages() would allocate. */
+static int vmemmap_count(void *arg, unsigned long first, phys_addr_t phys, size_t bytes)
+{
+	(void)phys;
+	return vmemmap_tables(SIM_VMEMMAP + (u64)first * sizeof(struct page), bytes, arg) ? 0 : -1;
+}
+
+/* kernel/setup.c's boot_populate_vmemmap(), the same code, with the page tables counted. */
 static void populate_vmemmap(unsigned long max_pfn)
 {
-	unsigned long nsec = (max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
 	struct pt_cursor cur = { { false, false, false }, { 0, 0, 0 } };
-	u64 lost_bytes = 0, lost_first = 0, lost_end = 0;
+	struct boot_vmemmap_ops ops = { vmemmap_count, &cur };
+	struct boot_vmemmap_result vr;
 
-	for (unsigned long s = 0; s < nsec; s++) {
-		if (!test_bit(s, sections))
-			continue;
-		unsigned long first = s << SECTION_SHIFT;
-		unsigned long frames = MIN(PAGES_PER_SECTION, max_pfn - first);
-		u64 bytes = ALIGN_UP((u64)frames * sizeof(struct page), PAGE_SIZE);
-		if (!memblock_alloc(&mb, bytes, PAGE_SIZE) ||
-		    !vmemmap_tables(SIM_VMEMMAP + (u64)first * sizeof(struct page), bytes, &cur)) {
-			u64 base = (u64)s << (SECTION_SHIFT + PAGE_SHIFT);
-			u64 size = 1ULL << (SECTION_SHIFT + PAGE_SHIFT), before = memblock_phys_mem_size(&mb);
-			clear_bit(s, sections);
-			memblock_remove(&mb, base, size);
-			if (!res->lost_sections++)
-				lost_first = base;
-			lost_end = base + size;
-			lost_bytes += before - memblock_phys_mem_size(&mb);
-			continue;
-		}
-		res->memmap_bytes += bytes;
-		res->sections++;
-	}
-	if (res->lost_sections) {
-		printk(KERN_WARNING "setup: out of memory for the frame descriptors of %lu sections in "
-		       "[mem 0x%016llx-0x%016llx]: their %lluK of RAM dropped\n", res->lost_sections,
-		       (unsigned long long)lost_first, (unsigned long long)lost_end - 1,
-		       (unsigned long long)(lost_bytes >> 10));
-		res->warnings++;
-	}
+	boot_populate_vmemmap(&mb, max_pfn, sections, &ops, &vr);
+	res->memmap_bytes += vr.bytes;
+	res->sections += vr.sections;
+	res->lost_sections = vr.lost_sections;
+	res->warnings += vr.lost_sections > 0;
 }
 
 /* ---- zones ---- */
-
-static unsigned int sim_pfn_zone(const struct mm_node *n, unsigned long pfn)
-{
-	unsigned int i = 0;
-	while (i < MAX_NR_ZONES - 1 && pfn >= n->zones[i].end_pfn)
-		i++;
-	return i;
-}
-
-/* give_to_buddy() counted: the largest aligned blocks that fit, runs of 4 MiB blocks at once. */
-static void sim_give(struct zone *z, unsigned long pfn, unsigned long count)
-{
-	unsigned long end = pfn + count;
-
-	z->managed_pages += count;
-	z->free_pages += count;
-	while (pfn < end) {
-		const unsigned long max_block = 1UL << MAX_PAGE_ORDER;
-		if (!(pfn & (max_block - 1)) && end - pfn >= max_block) {
-			unsigned long k = (end - pfn) >> MAX_PAGE_ORDER;
-			z->free_area[MAX_PAGE_ORDER].nr_free += k;
-			pfn += k << MAX_PAGE_ORDER;
-			continue;
-		}
-		unsigned int order = MAX_PAGE_ORDER;
-		if (pfn)
-			order = MIN(order, __ffs64(pfn));
-		while ((1UL << order) > end - pfn)
-			order--;
-		z->free_area[order].nr_free++;
-		pfn += 1UL << order;
-	}
-}
-
-/* release_free_range() counted. */
-static void sim_release(phys_addr_t b, phys_addr_t e, void *arg)
-{
-	struct mm_node *n = arg;
-	unsigned long pfn = b >> PAGE_SHIFT, end = MIN(e >> PAGE_SHIFT, n->max_pfn);
-
-	while (pfn < end) {
-		struct zone *z = &n->zones[sim_pfn_zone(n, pfn)];
-		unsigned long stop = MIN(end, z->end_pfn);
-		sim_give(z, pfn, stop - pfn);
-		pfn = stop;
-	}
-}
 
 static void count_low_free(phys_addr_t b, phys_addr_t e, void *arg)
 {
@@ -464,9 +403,7 @@ static void count_low_free(phys_addr_t b, phys_addr_t e, void *arg)
 
 static void print_summary(const struct mb2sim_opts *o)
 {
-	unsigned long managed = 0;
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
-		managed += node.zones[i].managed_pages;
+	unsigned long managed = node_managed_pages(&node, -1);
 	u64 usable = res->usable_bytes;
 	u64 kernel = o->image_end > o->image_base ? o->image_end - o->image_base : 0;
 	kernel -= MIN(kernel, res->init_bytes);		/* boot_params.kernel_bytes */
@@ -578,8 +515,7 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
 	};
 	node_init(&node, &lay, &mb);
-	memblock_for_each_free(&mb, sim_release, &node);
-	node_setup_watermarks(&node);
+	node_count_free_memblock(&node, &mb);
 	r->node_built = true;
 	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#llx with %s pages\n",
 	       (unsigned long long)r->max_phys - 1, SIM_PAGE_OFFSET,
@@ -596,9 +532,7 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 	res->init_bytes = (u64)init_count << PAGE_SHIFT;
 	print_summary(o);
 
-	unsigned long managed = 0;
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
-		managed += node.zones[i].managed_pages;
+	unsigned long managed = node_managed_pages(&node, -1);
 	if (!managed)
 		return fatal("mb2dump: no free frame is left after set-up: the kernel would panic in "
 			     "kmem_cache_init (\"kmem_cache_create: cannot create cache\")");

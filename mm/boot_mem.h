@@ -1,0 +1,35 @@
+/* mm/boot_mem.h - boot steps from the memory map to a node that the kernel (kernel/setup.c) and
+ * the host's mb2dump (tools/mb2sim.c) run as the same code. What differs between them (mapping
+ * descriptors into the kernel's vmemmap, or only counting the page tables that would take) is
+ * a callback. */
+#ifndef MM_BOOT_MEM_H
+#define MM_BOOT_MEM_H
+
+#include "lib/types.h"
+#include "mm/memblock.h"
+#include "mm/zone.h"
+
+/* What a caller does with a section's descriptors: back the descriptors of the frames
+ * [first, first + frames) with bytes of memory at phys, just taken from memblock. Returns 0,
+ * or -1 when it cannot (the section is then dropped; phys stays reserved). */
+struct boot_vmemmap_ops {
+	int (*map)(void *arg, unsigned long first, phys_addr_t phys, size_t bytes);
+	void *arg;
+};
+
+/* What boot_populate_vmemmap() did. */
+struct boot_vmemmap_result {
+	unsigned long sections;		/* sections given descriptors */
+	u64 bytes;			/* memory those descriptors take */
+	unsigned long lost_sections;	/* sections dropped: no memory for their descriptors */
+	u64 lost_bytes, lost_first, lost_end;	/* RAM removed; lowest address, highest end */
+};
+
+/* Give every section marked in sections (below max_pfn) its descriptors: memory from mb, then
+ * ops->map. A section that gets none is dropped: its bit cleared and its RAM removed from mb,
+ * so nothing ever looks up a frame of it; one warning line for all of them
+ * ("setup: out of memory for the frame descriptors of ..."). */
+void boot_populate_vmemmap(struct memblock *mb, unsigned long max_pfn, u64 *sections,
+			   const struct boot_vmemmap_ops *ops, struct boot_vmemmap_result *r);
+
+#endif
