@@ -148,30 +148,13 @@ static void free_initmem(const struct memblock *mb)
 
 static void print_summary(u64 boot_alloc)
 {
-	struct mm_node *n = &contig_node;
-	unsigned long managed = totalram_pages();
-	u64 usable = boot_params.usable_bytes;
-	u64 known = boot_params.kernel_bytes + boot_params.memmap_bytes + boot_params.pgtable_bytes;
+	const struct boot_mem_stats st = {
+		.usable = boot_params.usable_bytes, .kernel = boot_params.kernel_bytes,
+		.memmap = boot_params.memmap_bytes, .pgtables = boot_params.pgtable_bytes,
+		.sections = boot_params.sections, .boot_alloc = boot_alloc,
+	};
 
-	boot_params.reserved_bytes = usable - ((u64)managed << PAGE_SHIFT);
-	u64 other = boot_params.reserved_bytes > known ? boot_params.reserved_bytes - known : 0;
-	node_print_zone_ranges(n);
-	if (n->nr_nodes > 1)
-		node_print_numa(n);
-	node_print_zones(n);
-	printk(KERN_INFO "struct page: %zu bytes per %lu-byte frame (Linux: 64); memmap %llu KiB "
-	       "for %lu sections of 128 MiB (%llu.%02llu%% of usable RAM)\n", sizeof(struct page),
-	       PAGE_SIZE, (unsigned long long)boot_params.memmap_bytes >> 10, boot_params.sections,
-	       (unsigned long long)(boot_params.memmap_bytes * 100 / usable),
-	       (unsigned long long)(boot_params.memmap_bytes * 10000 / usable % 100));
-	printk(KERN_INFO "Memory: %luK/%lluK available (%lluK kernel, %lluK memmap, %lluK page "
-	       "tables, %lluK other reserved; boot allocator used %lluK)\n",
-	       managed << (PAGE_SHIFT - 10), (unsigned long long)usable >> 10,
-	       (unsigned long long)boot_params.kernel_bytes >> 10,
-	       (unsigned long long)boot_params.memmap_bytes >> 10,
-	       (unsigned long long)boot_params.pgtable_bytes >> 10,
-	       (unsigned long long)other >> 10,
-	       (unsigned long long)boot_alloc >> 10);
+	boot_params.reserved_bytes = boot_print_summary(&contig_node, &st);
 }
 
 /* The proximity domain of each node (numa_setup() fills it; node 0's is 0 without SRAT). */

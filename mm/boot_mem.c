@@ -1,6 +1,8 @@
 /* mm/boot_mem.c - boot steps shared by the kernel and mb2dump (see mm/boot_mem.h): the sparse
- * vmemmap's sections populated from the boot allocator, dropped when memory runs out.
- * Layers: called by kernel/setup.c and tools/mb2sim.c; calls memblock.c and the caller's ops.
+ * vmemmap's sections populated from the boot allocator, dropped when memory runs out, and the
+ * summary printed once the buddy holds the free frames.
+ * Layers: called by kernel/setup.c and tools/mb2sim.c; calls memblock.c, zone.c (statistics,
+ * printers) and the caller's ops.
  */
 #include "mm/boot_mem.h"
 #include "lib/bitops.h"
@@ -46,4 +48,29 @@ void boot_populate_vmemmap(struct memblock *mb, unsigned long max_pfn, u64 *sect
 		       "[mem 0x%016llx-0x%016llx]: their %lluK of RAM dropped\n", r->lost_sections,
 		       (unsigned long long)r->lost_first, (unsigned long long)r->lost_end - 1,
 		       (unsigned long long)(r->lost_bytes >> 10));
+}
+
+u64 boot_print_summary(const struct mm_node *n, const struct boot_mem_stats *st)
+{
+	unsigned long managed = node_managed_pages(n, -1);
+	u64 usable = st->usable, known = st->kernel + st->memmap + st->pgtables;
+	u64 reserved = usable - ((u64)managed << PAGE_SHIFT);
+	u64 other = reserved > known ? reserved - known : 0;
+
+	node_print_zone_ranges(n);
+	if (n->nr_nodes > 1)
+		node_print_numa(n);
+	node_print_zones(n);
+	printk(KERN_INFO "struct page: %zu bytes per %lu-byte frame (Linux: 64); memmap %llu KiB "
+	       "for %lu sections of 128 MiB (%llu.%02llu%% of usable RAM)\n", sizeof(struct page),
+	       PAGE_SIZE, (unsigned long long)st->memmap >> 10, st->sections,
+	       (unsigned long long)(st->memmap * 100 / usable),
+	       (unsigned long long)(st->memmap * 10000 / usable % 100));
+	printk(KERN_INFO "Memory: %luK/%lluK available (%lluK kernel, %lluK memmap, %lluK page "
+	       "tables, %lluK other reserved; boot allocator used %lluK)\n",
+	       managed << (PAGE_SHIFT - 10), (unsigned long long)usable >> 10,
+	       (unsigned long long)st->kernel >> 10, (unsigned long long)st->memmap >> 10,
+	       (unsigned long long)st->pgtables >> 10, (unsigned long long)other >> 10,
+	       (unsigned long long)st->boot_alloc >> 10);
+	return reserved;
 }

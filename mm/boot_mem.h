@@ -32,4 +32,18 @@ struct boot_vmemmap_result {
 void boot_populate_vmemmap(struct memblock *mb, unsigned long max_pfn, u64 *sections,
 			   const struct boot_vmemmap_ops *ops, struct boot_vmemmap_result *r);
 
+/* Where the usable RAM went at boot (bytes), for boot_print_summary(). */
+struct boot_mem_stats {
+	u64 usable;			/* usable RAM with descriptors */
+	u64 kernel, memmap, pgtables;	/* kernel image (less its init section), descriptors,
+					 * page tables of the direct map and vmemmap */
+	unsigned long sections;		/* 128 MiB sections with descriptors */
+	u64 boot_alloc;			/* what the boot allocator handed out */
+};
+
+/* Print the boot's memory summary: Linux's "Zone ranges:" block, each node's span (with
+ * several), one line per zone, the struct page overhead and Linux's "Memory: ...K/...K
+ * available" line. Returns the bytes of usable RAM the buddy does not manage. */
+u64 boot_print_summary(const struct mm_node *n, const struct boot_mem_stats *st);
+
 #endif

@@ -401,29 +401,18 @@ static void count_low_free(phys_addr_t b, phys_addr_t e, void *arg)
 		*low += MIN(e, SZ_4G) - b;
 }
 
+/* kernel/setup.c print_summary(): the same code. */
 static void print_summary(const struct mb2sim_opts *o)
 {
-	unsigned long managed = node_managed_pages(&node, -1);
-	u64 usable = res->usable_bytes;
 	u64 kernel = o->image_end > o->image_base ? o->image_end - o->image_base : 0;
-	kernel -= MIN(kernel, res->init_bytes);		/* boot_params.kernel_bytes */
-	u64 known = kernel + res->memmap_bytes + res->pgtable_bytes;
-	u64 reserved = usable - ((u64)managed << PAGE_SHIFT);
-	u64 other = reserved > known ? reserved - known : 0;
+	const struct boot_mem_stats st = {
+		.usable = res->usable_bytes,
+		.kernel = kernel - MIN(kernel, res->init_bytes),	/* boot_params.kernel_bytes */
+		.memmap = res->memmap_bytes, .pgtables = res->pgtable_bytes,
+		.sections = res->sections, .boot_alloc = mb.allocated,
+	};
 
-	node_print_zone_ranges(&node);
-	node_print_zones(&node);
-	printk(KERN_INFO "struct page: %zu bytes per %lu-byte frame (Linux: 64); memmap %llu KiB "
-	       "for %lu sections of 128 MiB (%llu.%02llu%% of usable RAM)\n", sizeof(struct page),
-	       PAGE_SIZE, (unsigned long long)res->memmap_bytes >> 10, res->sections,
-	       (unsigned long long)(res->memmap_bytes * 100 / usable),
-	       (unsigned long long)(res->memmap_bytes * 10000 / usable % 100));
-	printk(KERN_INFO "Memory: %luK/%lluK available (%lluK kernel, %lluK memmap, %lluK page "
-	       "tables, %lluK other reserved; boot allocator used %lluK)\n",
-	       managed << (PAGE_SHIFT - 10), (unsigned long long)usable >> 10,
-	       (unsigned long long)kernel >> 10, (unsigned long long)res->memmap_bytes >> 10,
-	       (unsigned long long)res->pgtable_bytes >> 10, (unsigned long long)other >> 10,
-	       (unsigned long long)mb.allocated >> 10);
+	boot_print_summary(&node, &st);
 	note("before the kernel's own allocations (slab caches, per-CPU data):\n");
 	node_print_meminfo(&node);
 	node_print_buddyinfo(&node);
