@@ -59,32 +59,13 @@ int setup_memmap_param(const char *val)
 /* Read, sanitize, cap and print the firmware map. Returns the entry count or -1. */
 static int read_e820(const struct mb2_info *mb2)
 {
-	struct memmap_built built;
-	int nfw = mb2_read_mmap(mb2, raw_map, MAX_RAW_ENTRIES - MEMMAP_USER_MAX);
-	int n = memmap_build(raw_map, nfw, &user_map, e820, (int)ARRAY_SIZE(e820), e820_scratch,
-			     &built);
+	struct boot_map m = {
+		.raw = raw_map, .raw_cap = MAX_RAW_ENTRIES,
+		.map = e820, .scratch = e820_scratch, .map_cap = (int)ARRAY_SIZE(e820),
+		.user = &user_map, .mem_limit = boot_params.mem_limit, .phys_bits = MAX_PHYS_BITS,
+	};
 
-	if (n < 0)
-		return -1;
-	u64 limit = boot_params.mem_limit;
-	if (limit && limit < (1ULL << MAX_PHYS_BITS))
-		printk(KERN_INFO "e820: remove [mem 0x%016llx-0x%016llx] usable (mem=)\n",
-		       (unsigned long long)limit, ~0ULL);
-	else
-		limit = 1ULL << MAX_PHYS_BITS;		/* beyond the direct map's reach */
-	for (int i = 0; i < n; i++) {
-		if (e820[i].type == E820_USABLE && e820[i].end > (1ULL << MAX_PHYS_BITS)) {
-			printk(KERN_WARNING "e820: usable RAM at and above 64 TiB (2^%d) is beyond the "
-			       "direct map: ignored\n", MAX_PHYS_BITS);
-			break;
-		}
-	}
-	int capped = memmap_cap_usable(e820, n, limit);
-	if (boot_params.mem_limit) {
-		printk(KERN_INFO "user-defined physical RAM map:\n");
-		memmap_print("user:", e820, capped);
-	}
-	return capped;
+	return boot_read_map(mb2, &m);
 }
 
 /* Reserve [base, base + size) in memblock and say why. */

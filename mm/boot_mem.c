@@ -1,5 +1,5 @@
 /* mm/boot_mem.c - boot steps shared by the kernel and mb2dump (see mm/boot_mem.h): the sparse
- * vmemmap's sections populated from the boot allocator, dropped when memory runs out, and the
+ * memory map read and capped, the vmemmap's sections populated from the boot allocator, dropped when memory runs out, and the
  * summary printed once the buddy holds the free frames.
  * Layers: called by kernel/setup.c and tools/mb2sim.c; calls memblock.c, zone.c (statistics,
  * printers) and the caller's ops.
@@ -7,6 +7,38 @@
 #include "mm/boot_mem.h"
 #include "lib/bitops.h"
 #include "lib/kernel.h"
+
+int boot_read_map(const struct mb2_info *mb2, struct boot_map *m)
+{
+	u64 phys_limit = 1ULL << m->phys_bits, limit = m->mem_limit;
+
+	m->nfw = mb2_read_mmap(mb2, m->raw, m->raw_cap - MEMMAP_USER_MAX);
+	m->beyond = false;
+	int n = memmap_build(m->raw, m->nfw, m->user, m->map, m->map_cap, m->scratch, &m->result);
+	if (n < 0)
+		return -1;
+	if (m->built)
+		m->built(m, n);
+	if (limit && limit < phys_limit)
+		printk(KERN_INFO "e820: remove [mem 0x%016llx-0x%016llx] usable (mem=)\n",
+		       (unsigned long long)limit, ~0ULL);
+	else
+		limit = phys_limit;
+	for (int i = 0; i < n && !m->beyond; i++)
+		m->beyond = m->map[i].type == E820_USABLE && m->map[i].end > phys_limit;
+	if (m->beyond) {
+		bool tib = m->phys_bits >= 40;
+		printk(KERN_WARNING "e820: usable RAM at and above %llu %s (2^%u) is beyond the "
+		       "direct map: ignored\n", (unsigned long long)phys_limit >> (tib ? 40 : 30),
+		       tib ? "TiB" : "GiB", m->phys_bits);
+	}
+	int capped = memmap_cap_usable(m->map, n, limit);
+	if (m->mem_limit) {
+		printk(KERN_INFO "user-defined physical RAM map:\n");
+		memmap_print("user:", m->map, capped);
+	}
+	return capped;
+}
 
 /* Section s has no descriptors: clear its bit and take its RAM out of mb. */
 static void drop_section(struct memblock *mb, u64 *sections, unsigned long s,

@@ -7,7 +7,33 @@
 
 #include "lib/types.h"
 #include "mm/memblock.h"
+#include "mm/memmap.h"
+#include "mm/mb2.h"
 #include "mm/zone.h"
+
+/* The memory map as the boot reads it (boot_read_map). */
+struct boot_map {
+	struct mem_raw *raw;		/* room for raw_cap entries: the block's, then memmap='s */
+	int raw_cap;
+	struct mem_range *map, *scratch;	/* the table (map_cap entries) and its scratch */
+	int map_cap;
+	const struct memmap_user *user;	/* memmap= from the command line */
+	u64 mem_limit;			/* mem= (0: none) */
+	unsigned int phys_bits;		/* usable RAM at and above 2^phys_bits is ignored (the
+					 * direct map's reach) */
+	/* Called once the table is built, before it is capped (mb2dump's own reports). */
+	void (*built)(const struct boot_map *m, int n);
+	/* out */
+	int nfw;			/* entries read from the block */
+	struct memmap_built result;	/* what memmap_build() did */
+	bool beyond;			/* usable RAM at and above 2^phys_bits was ignored */
+};
+
+/* Read the block's memory map, lay memmap= over it and sanitize it (printed as Linux does),
+ * then remove usable RAM at and above mem= (Linux's "e820: remove" line) and at and above
+ * 2^phys_bits (one warning line); with mem=, print the result as Linux's "user-defined physical
+ * RAM map". Returns the entry count, or -1 after memmap_build()'s error line. */
+int boot_read_map(const struct mb2_info *mb2, struct boot_map *m);
 
 /* What a caller does with a section's descriptors: back the descriptors of the frames
  * [first, first + frames) with bytes of memory at phys, just taken from memblock. Returns 0,

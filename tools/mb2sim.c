@@ -212,55 +212,48 @@ static void report_raw(int nraw)
 		note("%d usable raw entries hold no whole page\n", tiny);
 }
 
-/* kernel/setup.c read_e820(). Returns the entry count, or -1 after fatal(). */
+/* boot_read_map's hook, once the table is built: this tool's own report on the raw entries. */
+static void map_built(const struct boot_map *m, int n)
+{
+	(void)n;
+	report_raw(m->nfw + user_map.n);
+}
+
+/* kernel/setup.c read_e820(): the same code (boot_read_map), the counts kept for the caller.
+ * Returns the entry count, or -1 after fatal(). */
 static int read_e820(const struct mb2sim_opts *o)
 {
 	unsigned int bits = o->phys_bits && o->phys_bits < MB2SIM_PHYS_BITS ? o->phys_bits
 									     : MB2SIM_PHYS_BITS;
-	u64 phys_limit = 1ULL << bits;
-	struct memmap_built built;
-	int nfw = mb2_read_mmap(&info, raw_map, MB2SIM_MAX_RAW - MEMMAP_USER_MAX);
+	struct boot_map m = {
+		.raw = raw_map, .raw_cap = MB2SIM_MAX_RAW,
+		.map = e820, .scratch = e820_scratch, .map_cap = (int)ARRAY_SIZE(e820),
+		.user = &user_map, .mem_limit = mem_limit, .phys_bits = bits, .built = map_built,
+	};
+	int n = boot_read_map(&info, &m);
 
 	if (info.mmap_count > MB2SIM_MAX_RAW - MEMMAP_USER_MAX)
 		res->warnings++;		/* mb2_read_mmap() said so */
-	res->nfirmware = nfw;
+	res->nfirmware = m.nfw;
 	res->nuser = user_map.n;
-	res->nraw = nfw + user_map.n;
-	int n = memmap_build(raw_map, nfw, &user_map, e820, (int)ARRAY_SIZE(e820), e820_scratch,
-			     &built);
+	res->nraw = m.nfw + user_map.n;
 	if (n < 0) {		/* memmap_build() printed the kernel's line */
-		res->fatal = nfw ? "setup: memory map too complex to sanitize"
-				 : "setup: no memory map from the boot loader";
+		res->fatal = m.nfw ? "setup: memory map too complex to sanitize"
+				   : "setup: no memory map from the boot loader";
 		return -1;
 	}
-	res->exactmap = built.exactmap;
-	res->clamped = built.clamped;
-	res->dropped = built.dropped;
-	res->warnings += (built.clamped > 0) + (built.dropped.ranges > 0) +
-			 (user_map.exactmap && !built.exactmap);
-	int nraw = res->nraw;
-	report_raw(nraw);
-	u64 limit = mem_limit;
-	if (limit && limit < phys_limit)
-		printk(KERN_INFO "e820: remove [mem 0x%016llx-0x%016llx] usable (mem=)\n",
-		       (unsigned long long)limit, ~0ULL);
-	else
-		limit = phys_limit;
-	u64 before = memmap_usable_bytes(e820, n);
-	int capped = memmap_cap_usable(e820, n, limit);
-	if (mem_limit) {
-		printk(KERN_INFO "user-defined physical RAM map:\n");
-		memmap_print("user:", e820, capped);
-	}
-	if (limit == phys_limit && memmap_usable_bytes(e820, capped) != before) {
-		if (bits == MB2SIM_PHYS_BITS)
-			warn("usable RAM at and above 64 TiB (2^%u) is beyond the direct map: the "
-			     "kernel drops it without a message\n", bits);
-		else
-			warn("usable RAM at and above 2^%u removed (a cap of this run, not the "
-			     "kernel's)\n", bits);
-	}
-	return capped;
+	res->exactmap = m.result.exactmap;
+	res->clamped = m.result.clamped;
+	res->dropped = m.result.dropped;
+	res->warnings += (m.result.clamped > 0) + (m.result.dropped.ranges > 0) +
+			 (user_map.exactmap && !m.result.exactmap) + m.beyond;
+	if (m.beyond && bits < MB2SIM_PHYS_BITS)
+		warn("usable RAM at and above 2^%u removed (a cap of this run, not the kernel's)\n",
+		     bits);
+	else if (m.beyond)
+		note("warning: usable RAM at and above 64 TiB (2^%u) is beyond the direct map: "
+		     "the kernel ignores it (its line above)\n", bits);
+	return n;
 }
 
 /* ---- reservations ---- */
