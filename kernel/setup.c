@@ -4,6 +4,9 @@
  * limited to it while it hands out the page tables of the full direct map; then the vmemmap
  * (one 32-byte struct page per frame, populated per 128 MiB section that holds RAM) is mapped
  * from anywhere; then zones are sized and every frame memblock did not keep goes to the buddy.
+ * The steps that only keep books (reading the map, memblock, reservations, which sections get
+ * descriptors, the summary) are mm/boot_mem.c's, which mb2dump (tools/mb2sim.c) runs too; this
+ * file keeps what touches the machine: page tables, the vmemmap's mapping, ACPI's NUMA tables.
  */
 #include "kernel/setup.h"
 #include "kernel/acpi.h"
@@ -68,32 +71,22 @@ static int read_e820(const struct mb2_info *mb2)
 	return boot_read_map(mb2, &m);
 }
 
-/* Reserve [base, base + size) in memblock and say why. */
-static void reserve(struct memblock *mb, u64 base, u64 size, const char *what)
-{
-	if (size == 0)
-		return;
-	printk(KERN_INFO "reserve [mem 0x%016llx-0x%016llx] %s\n", (unsigned long long)base,
-	       (unsigned long long)(base + size - 1), what);
-	if (memblock_reserve(mb, base, size) < 0)
-		printk(KERN_ERR "setup: cannot record the reservation of %s\n", what);
-}
-
 static void reserve_boot_data(struct memblock *mb, const struct mb2_info *mb2, u64 mbi_phys)
 {
-	reserve(mb, 0, PAGE_SIZE, "first page (real-mode IVT/BDA)");
+	boot_reserve(mb, 0, PAGE_SIZE, "first page (real-mode IVT/BDA)");
 	/* The real-mode page where the other CPUs start (kernel/smp.c: the STARTUP IPI's vector
 	 * is its page number, so it must be below 1 MiB); kept from every allocator for good,
 	 * as a CPU that answers late may still run it. Not RAM (a hostile map): no other CPUs. */
 	smp_trampoline_ram = memblock_is_memory(mb, SMP_TRAMPOLINE_PHYS, PAGE_SIZE);
-	reserve(mb, SMP_TRAMPOLINE_PHYS, PAGE_SIZE, "AP trampoline (SMP start-up code)");
-	reserve(mb, kernel_phys_start(), kernel_phys_end() - kernel_phys_start(), "kernel image");
+	boot_reserve(mb, SMP_TRAMPOLINE_PHYS, PAGE_SIZE, "AP trampoline (SMP start-up code)");
+	boot_reserve(mb, kernel_phys_start(), kernel_phys_end() - kernel_phys_start(),
+		     "kernel image");
 	boot_params.kernel_bytes = (u64)(kernel_phys_end() - kernel_phys_start()) -
 				   (u64)(__init_end - __init_begin);
-	reserve(mb, mbi_phys, mb2->total_size, "multiboot2 information");
+	boot_reserve(mb, mbi_phys, mb2->total_size, "multiboot2 information");
 	for (u32 i = 0; i < mb2->nr_modules; i++)
-		reserve(mb, mb2->modules[i].start, mb2->modules[i].end - mb2->modules[i].start,
-			"module");
+		boot_reserve(mb, mb2->modules[i].start, mb2->modules[i].end - mb2->modules[i].start,
+			     "module");
 }
 
 /* boot_populate_vmemmap's map: the descriptors of [first, ...) at VMEMMAP_START, mapped to
@@ -207,14 +200,7 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 
 	if (n < 0)
 		return -1;
-	memblock_init(mb);
-	for (int i = 0; i < n; i++)
-		if (e820[i].type == E820_USABLE)
-			memblock_add(mb, e820[i].base, e820[i].end - e820[i].base);
-	if (mb->memory.dropped)
-		printk(KERN_WARNING "memblock: %d usable ranges lost: the table holds %d regions\n",
-		       mb->memory.dropped, MEMBLOCK_MAX_REGIONS);
-	boot_params.usable_bytes = memblock_phys_mem_size(mb);
+	boot_params.usable_bytes = boot_memblock_init(mb, e820, n);
 	boot_params.max_phys = memblock_end(mb);
 	reserve_boot_data(mb, mb2, mbi_phys);
 	if (!boot_params.usable_bytes) {

@@ -40,6 +40,28 @@ int boot_read_map(const struct mb2_info *mb2, struct boot_map *m)
 	return capped;
 }
 
+u64 boot_memblock_init(struct memblock *mb, const struct mem_range *map, int n)
+{
+	memblock_init(mb);
+	for (int i = 0; i < n; i++)
+		if (map[i].type == E820_USABLE)
+			memblock_add(mb, map[i].base, map[i].end - map[i].base);
+	if (mb->memory.dropped)
+		printk(KERN_WARNING "memblock: %d usable ranges lost: the table holds %d regions\n",
+		       mb->memory.dropped, MEMBLOCK_MAX_REGIONS);
+	return memblock_phys_mem_size(mb);
+}
+
+void boot_reserve(struct memblock *mb, u64 base, u64 size, const char *what)
+{
+	if (size == 0)
+		return;
+	printk(KERN_INFO "reserve [mem 0x%016llx-0x%016llx] %s\n", (unsigned long long)base,
+	       (unsigned long long)(base + size - 1), what);
+	if (memblock_reserve(mb, base, size) < 0)
+		printk(KERN_ERR "setup: cannot record the reservation of %s\n", what);
+}
+
 /* Section s has no descriptors: clear its bit and take its RAM out of mb. */
 static void drop_section(struct memblock *mb, u64 *sections, unsigned long s,
 			 struct boot_vmemmap_result *r)

@@ -35,6 +35,13 @@ struct boot_map {
  * RAM map". Returns the entry count, or -1 after memmap_build()'s error line. */
 int boot_read_map(const struct mb2_info *mb2, struct boot_map *m);
 
+/* Start mb (memblock_init) with the usable ranges of map[0..n); one line when its table cannot
+ * hold them all. Returns the usable bytes mb holds. */
+u64 boot_memblock_init(struct memblock *mb, const struct mem_range *map, int n);
+
+/* Reserve [base, base + size) in mb, saying so in one line ("reserve [mem ...] what"). */
+void boot_reserve(struct memblock *mb, u64 base, u64 size, const char *what);
+
 /* What a caller does with a section's descriptors: back the descriptors of the frames
  * [first, first + frames) with bytes of memory at phys, just taken from memblock. Returns 0,
  * or -1 when it cannot (the section is then dropped; phys stays reserved). */

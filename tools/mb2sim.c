@@ -267,15 +267,10 @@ static bool in_memory(u64 base, u64 end)
 	return false;
 }
 
-/* kernel/setup.c reserve(). */
+/* kernel/setup.c reserve(): the same code. */
 static void reserve(u64 base, u64 size, const char *what)
 {
-	if (size == 0)
-		return;
-	printk(KERN_INFO "reserve [mem 0x%016llx-0x%016llx] %s\n", (unsigned long long)base,
-	       (unsigned long long)(base + size - 1), what);
-	if (memblock_reserve(&mb, base, size) < 0)
-		printk(KERN_ERR "setup: cannot record the reservation of %s\n", what);
+	boot_reserve(&mb, base, size, what);
 }
 
 static void reserve_boot_data(const struct mb2sim_opts *o)
@@ -435,13 +430,10 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 	if (n < 0)
 		return 1;
 	r->nmap = n;
-	for (int i = 0; i < n; i++)
-		if (e820[i].type == E820_USABLE)
-			memblock_add(&mb, e820[i].base, e820[i].end - e820[i].base);
-	if (mb.memory.dropped)		/* after one memblock line per lost range */
+	r->usable_bytes = boot_memblock_init(&mb, e820, n);
+	if (mb.memory.dropped)		/* after the kernel's line */
 		warn("%d usable ranges were lost: the boot allocator holds %d regions\n",
 		     mb.memory.dropped, MEMBLOCK_MAX_REGIONS);
-	r->usable_bytes = memblock_phys_mem_size(&mb);
 	r->max_phys = memblock_end(&mb);
 	reserve_boot_data(o);
 	if (!r->usable_bytes)
