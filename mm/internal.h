@@ -1,4 +1,5 @@
-/* mm/internal.h - private to mm/: the buddy core and debug switches. */
+/* mm/internal.h - private to mm/ page side: the buddy core (zone->lock held: *_locked), the
+ * misuse report, the page poison hooks and the debug switch. */
 #ifndef MM_INTERNAL_H
 #define MM_INTERNAL_H
 

@@ -406,6 +406,110 @@ static void print_summary(const struct mb2sim_opts *o)
 	node_print_buddyinfo(&node);
 }
 
+/* kernel/setup.c mm_setup() up to the direct map's page tables. 0, or 1 after fatal(). */
+static int setup_memblock(const struct mb2sim_opts *o)
+{
+	int n = read_e820(o);
+
+	if (n < 0)
+		return 1;
+	res->nmap = n;
+	res->usable_bytes = boot_memblock_init(&mb, e820, n);
+	if (mb.memory.dropped)		/* after the kernel's line */
+		warn("%d usable ranges were lost: the boot allocator holds %d regions\n",
+		     mb.memory.dropped, MEMBLOCK_MAX_REGIONS);
+	res->max_phys = memblock_end(&mb);
+	reserve_boot_data(o);
+	if (!res->usable_bytes)
+		return fatal("setup: no usable RAM in the memory map");
+
+	u64 low = 0;
+	memblock_for_each_free(&mb, count_low_free, &low);
+	if (!low)
+		warn("no free RAM below 4 GiB: ZONE_DMA and ZONE_DMA32 are empty, so GFP_DMA and "
+		     "GFP_DMA32 requests fail; the direct map's page tables come from the kernel's "
+		     "pool of %d pages\n", MB2SIM_PT_POOL);
+	mb.alloc_limit = SZ_4G;
+	pt_pool_used = 0;
+	if (!direct_map_tables(res->max_phys, !o->no_gbpages))
+		return fatal("setup: out of page-table pages for the direct map (no usable RAM "
+			     "below 4 GiB and the built-in pool spent)");
+	mb.alloc_limit = 0;
+	return 0;
+}
+
+/* The section map and the vmemmap (mm_setup()'s next steps). 0, or 1 after fatal(). */
+static int setup_sections(unsigned long max_pfn)
+{
+	size_t words = section_bitmap_words(max_pfn);
+
+	if (words > SECTION_WORDS)		/* read_e820() caps usable RAM at PHYS_LIMIT */
+		return fatal("mb2dump: internal error: usable RAM beyond the cap");
+	res->section_bytes = words * sizeof(u64);
+	if (!memblock_alloc(&mb, words * sizeof(u64), PAGE_SIZE))
+		return fatal("setup: out of memory for the section map");
+	node_mark_sections(&mb, max_pfn, sections);
+	populate_vmemmap(max_pfn);
+	res->usable_bytes = memblock_phys_mem_size(&mb);	/* less what had no descriptors */
+	if (!res->usable_bytes)
+		return fatal("setup: no usable RAM has frame descriptors");
+	return 0;
+}
+
+/* free_initmem() gives the init section's frames that are usable RAM to the buddy after
+ * node_free_memblock(); the buddy then holds exactly the blocks it would hold had they been
+ * free from the start (full coalescing leaves one decomposition per set of free frames), so
+ * they are released from memblock here, before the zones are counted. Returns the frames the
+ * section spans; *freed those given back. */
+static unsigned long release_initmem(const struct mb2sim_opts *o, unsigned long *freed)
+{
+	unsigned long count = 0;
+
+	*freed = 0;
+	if (o->initmem_end > o->initmem_base) {
+		unsigned long first = o->initmem_base >> PAGE_SHIFT;
+		count = (unsigned long)((o->initmem_end - o->initmem_base) >> PAGE_SHIFT);
+		for (unsigned long pfn = first; pfn < first + count; pfn++) {
+			if (!memblock_is_memory(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE))
+				continue;
+			memblock_free(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE);
+			(*freed)++;
+		}
+	}
+	return count;
+}
+
+/* node_init and node_free_memblock (counted), then the lines the kernel prints after them. */
+static void setup_zones(const struct mb2sim_opts *o, unsigned long max_pfn)
+{
+	unsigned long init_freed, init_count = release_initmem(o, &init_freed);
+	struct node_layout lay = {
+		.vmemmap = NULL,		/* no section present: node_init writes nothing */
+		.virt_base = 0,
+		.max_pfn = max_pfn,
+		.sections = no_sections,
+		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
+	};
+
+	node_init(&node, &lay, &mb);
+	node_count_free_memblock(&node, &mb);
+	res->node_built = true;
+	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#llx with %s pages\n",
+	       (unsigned long long)res->max_phys - 1, SIM_PAGE_OFFSET,
+	       o->no_gbpages ? "2 MiB" : "1 GiB");
+	if (init_count) {
+		printk(KERN_INFO "Freeing unused kernel image (initmem) memory: %luK\n", init_freed * 4);
+		if (init_freed < init_count)
+			printk(KERN_INFO "initmem: %luK not given back: not usable RAM in the memory "
+			       "map\n", (init_count - init_freed) * 4);
+	} else {
+		note("initmem: where the kernel's init section is, is not in the block (the kernel "
+		     "frees it here; mb2dump --initmem=BASE-END)\n");
+	}
+	res->init_bytes = (u64)init_count << PAGE_SHIFT;
+	print_summary(o);
+}
+
 int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct mb2sim_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -424,87 +528,9 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 			     "(\"mmkern: FAILED, exiting\")");
 	print_tags(len);
 	apply_cmdline();
-
-	/* kernel/setup.c mm_setup(). */
-	int n = read_e820(o);
-	if (n < 0)
+	if (setup_memblock(o) || setup_sections(r->max_phys >> PAGE_SHIFT))
 		return 1;
-	r->nmap = n;
-	r->usable_bytes = boot_memblock_init(&mb, e820, n);
-	if (mb.memory.dropped)		/* after the kernel's line */
-		warn("%d usable ranges were lost: the boot allocator holds %d regions\n",
-		     mb.memory.dropped, MEMBLOCK_MAX_REGIONS);
-	r->max_phys = memblock_end(&mb);
-	reserve_boot_data(o);
-	if (!r->usable_bytes)
-		return fatal("setup: no usable RAM in the memory map");
-
-	u64 low = 0;
-	memblock_for_each_free(&mb, count_low_free, &low);
-	if (!low)
-		warn("no free RAM below 4 GiB: ZONE_DMA and ZONE_DMA32 are empty, so GFP_DMA and "
-		     "GFP_DMA32 requests fail; the direct map's page tables come from the kernel's "
-		     "pool of %d pages\n", MB2SIM_PT_POOL);
-	mb.alloc_limit = SZ_4G;
-	pt_pool_used = 0;
-	if (!direct_map_tables(r->max_phys, !o->no_gbpages))
-		return fatal("setup: out of page-table pages for the direct map (no usable RAM "
-			     "below 4 GiB and the built-in pool spent)");
-	mb.alloc_limit = 0;
-
-	unsigned long max_pfn = r->max_phys >> PAGE_SHIFT;
-	size_t words = section_bitmap_words(max_pfn);
-	if (words > SECTION_WORDS)		/* read_e820() caps usable RAM at PHYS_LIMIT */
-		return fatal("mb2dump: internal error: usable RAM beyond the cap");
-	r->section_bytes = words * sizeof(u64);
-	if (!memblock_alloc(&mb, words * sizeof(u64), PAGE_SIZE))
-		return fatal("setup: out of memory for the section map");
-	node_mark_sections(&mb, max_pfn, sections);
-	populate_vmemmap(max_pfn);
-	r->usable_bytes = memblock_phys_mem_size(&mb);	/* less what had no descriptors */
-	if (!r->usable_bytes)
-		return fatal("setup: no usable RAM has frame descriptors");
-
-	/* free_initmem() gives the init section's frames that are usable RAM to the buddy after
-	 * node_free_memblock(); the buddy then holds exactly the blocks it would hold had they
-	 * been free from the start (full coalescing leaves one decomposition per set of free
-	 * frames), so they are released from memblock here, before the zones are counted. */
-	unsigned long init_freed = 0, init_count = 0;
-	if (o->initmem_end > o->initmem_base) {
-		unsigned long first = o->initmem_base >> PAGE_SHIFT;
-		init_count = (unsigned long)((o->initmem_end - o->initmem_base) >> PAGE_SHIFT);
-		for (unsigned long pfn = first; pfn < first + init_count; pfn++) {
-			if (!memblock_is_memory(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE))
-				continue;
-			memblock_free(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE);
-			init_freed++;
-		}
-	}
-
-	struct node_layout lay = {
-		.vmemmap = NULL,		/* no section present: node_init writes nothing */
-		.virt_base = 0,
-		.max_pfn = max_pfn,
-		.sections = no_sections,
-		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
-	};
-	node_init(&node, &lay, &mb);
-	node_count_free_memblock(&node, &mb);
-	r->node_built = true;
-	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#llx with %s pages\n",
-	       (unsigned long long)r->max_phys - 1, SIM_PAGE_OFFSET,
-	       o->no_gbpages ? "2 MiB" : "1 GiB");
-	if (init_count) {
-		printk(KERN_INFO "Freeing unused kernel image (initmem) memory: %luK\n", init_freed * 4);
-		if (init_freed < init_count)
-			printk(KERN_INFO "initmem: %luK not given back: not usable RAM in the memory "
-			       "map\n", (init_count - init_freed) * 4);
-	} else {
-		note("initmem: where the kernel's init section is, is not in the block (the kernel "
-		     "frees it here; mb2dump --initmem=BASE-END)\n");
-	}
-	res->init_bytes = (u64)init_count << PAGE_SHIFT;
-	print_summary(o);
+	setup_zones(o, r->max_phys >> PAGE_SHIFT);
 
 	unsigned long managed = node_managed_pages(&node, -1);
 	if (!managed)
