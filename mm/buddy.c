@@ -14,7 +14,9 @@
  *   buddy.c       the free lists of one zone (this file: calls nothing outside it)
  *   zone.c        a node's zones: built at boot (handing free ranges to buddy_put_locked),
  *                 watermarks, zonelists, and every statistic (free, managed, per-CPU frames)
+ *   page_poison.c the hooks of init_on_free and page_poison (zeroing, poisoning, checking)
  *   page_alloc.c  the API: zone choice, per-CPU lists, validation of the caller's arguments
+ *   page_free_mode.c  switching those modes (page_poison's owner table comes from the API)
  * Locking: both functions expect z->lock held (hence _locked); they never take a lock.
  */
 #include "mm/internal.h"

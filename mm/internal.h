@@ -19,6 +19,13 @@ static inline struct page *node_pfn_to_page_raw(const struct mm_node *n, unsigne
 	return n->vmemmap + pfn;
 }
 
+/* The direct-map address of a descriptor's frame (node_page_address, for the files below
+ * page_alloc.c). */
+static inline void *node_page_address_raw(const struct mm_node *n, const struct page *page)
+{
+	return (void *)(n->virt_base + (node_page_to_pfn(n, page) << PAGE_SHIFT));
+}
+
 /* z->lock held: take a 2^order block from z's free lists, splitting a larger one if needed.
  * The head is returned with PG_buddy clear and refcount 0; NULL when no block is large enough.
  * O(orders). */

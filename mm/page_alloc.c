@@ -20,9 +20,9 @@
  * no other CPU allocates.
  *
  * Layers: this file is the top of the page side. It calls buddy.c (a zone's free lists, under
- * zone->lock: the *_locked functions) and zone.c (statistics); neither calls back. The page
- * poison hooks (page_poison.c) are called from the slow paths; page_poison.c's mode switch
- * (node_set_page_free_mode) allocates its owner table through this file's node API.
+ * zone->lock: the *_locked functions), zone.c (statistics) and page_poison.c (the hooks of the
+ * slow paths); none calls back. page_free_mode.c, which switches the modes and allocates
+ * page_poison's owner table through this file's node API, sits above.
  */
 #include "mm/internal.h"
 #include "lib/string.h"
@@ -372,7 +372,7 @@ __hot void node_free_pages(struct mm_node *n, struct page *page, unsigned int or
 
 void *node_page_address(const struct mm_node *n, const struct page *page)
 {
-	return (void *)(n->virt_base + (node_page_to_pfn(n, page) << PAGE_SHIFT));
+	return node_page_address_raw(n, page);
 }
 
 struct page *node_virt_to_page(const struct mm_node *n, const void *addr)

@@ -219,9 +219,9 @@ void node_print_zone_ranges(const struct mm_node *n);
 /* Print one summary line per zone: span, present, managed, free, watermarks. */
 void node_print_zones(const struct mm_node *n);
 
-/* Set what freeing does to n's frames from now on (see enum page_free_mode); frames already
- * free are left as they are (so never checked). Turning PAGE_FREE_POISON on takes n's owner
- * table from n itself; turning it off gives the table back and forgets every frame's poison.
+/* (mm/page_free_mode.c) Set what freeing does to n's frames from now on (see enum
+ * page_free_mode); frames already free are left as they are (so never checked). Turning
+ * PAGE_FREE_POISON on takes n's owner table from n itself; turning it off gives the table back and forgets every frame's poison.
  * Call it while no other CPU allocates from n. Returns 0; -1 for an unknown mode (nothing
  * changes), or when the owner table could not be had (poisoning is on all the same, its reports
  * name no allocating caller). */

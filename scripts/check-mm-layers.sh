@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # scripts/check-mm-layers.sh - the page side's layers, checked on the objects: each file of
-# LAYERS may call only the files before it (buddy.c <- zone.c <- page_alloc.c; see the top of
-# mm/buddy.c). Reads the undefined symbols of each object with nm and fails, naming the symbol,
+# LAYERS may call only the files before it (buddy.c <- zone.c <- page_poison.c <- page_alloc.c
+# <- page_free_mode.c; see the top of mm/buddy.c). Reads the undefined symbols of each object with nm and fails, naming the symbol,
 # when a file calls one defined by a file after it. Usage: check-mm-layers.sh [OBJDIR]
 # (default build/mm, from `make`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DIR=${1:-build/mm}
-LAYERS="buddy zone page_alloc"
+LAYERS="buddy zone page_poison page_alloc page_free_mode"
 NM=${NM:-nm}
 rc=0
 for f in $LAYERS; do
