@@ -134,12 +134,16 @@ static void print_summary(u64 boot_alloc)
 /* The proximity domain of each node (numa_setup() fills it; node 0's is 0 without SRAT). */
 static u32 node_domain[MAX_NUMNODES];
 
-/* Nodes from the SRAT's memory affinity ranges, distances from the SLIT; one node without an
- * SRAT or when its ranges cannot be used (said in one line). */
+static unsigned int slit_distance(void *arg, u32 from, u32 to)
+{
+	return acpi_distance(arg, from, to);
+}
+
+/* Nodes from the SRAT's memory affinity ranges, distances from the SLIT (mm/numa.c's
+ * numa_boot_layout); one node without an SRAT or when its ranges cannot be used. */
 static void numa_setup(struct node_layout *lay)
 {
 	static struct numa_range ranges[ACPI_MAX_MEM_AFFINITY];
-	const char *why;
 	unsigned int n = 0;
 
 	if (!acpi_info.has_srat)
@@ -149,17 +153,7 @@ static void numa_setup(struct node_layout *lay)
 		if (m->flags & ACPI_MEM_ENABLED)
 			ranges[n++] = (struct numa_range){ m->base, m->length, m->domain };
 	}
-	unsigned int nodes = numa_layout(ranges, n, lay->max_pfn, lay, node_domain, &why);
-	if (why)
-		printk(KERN_WARNING "NUMA: SRAT not used (%s): one node\n", why);
-	for (unsigned int i = 0; i < nodes; i++)
-		for (unsigned int j = 0; j < nodes; j++) {
-			unsigned int d = acpi_distance(&acpi_info, node_domain[i], node_domain[j]);
-			/* a SLIT must say 10 for itself and more for others; else the defaults */
-			if (i == j ? d != ACPI_DISTANCE_LOCAL : d <= ACPI_DISTANCE_LOCAL || d > 254)
-				d = i == j ? ACPI_DISTANCE_LOCAL : ACPI_DISTANCE_REMOTE;
-			lay->distance[i][j] = (u8)d;
-		}
+	numa_boot_layout(ranges, n, lay, node_domain, slit_distance, &acpi_info);
 }
 
 void numa_cpus_init(void)

@@ -10,9 +10,9 @@
  *    (boot/entry.asm leaves PML4[273] -> a PDPT with page directories for 0..4 GiB);
  *  - node_init() runs on a private node whose section bitmap is all zero, so it sizes the zones
  *    and counts present frames without writing a single descriptor.
- * Still this file's own: reading the map (read_e820) and the reservations, each with reports
- * only mb2dump makes, and NUMA: the block holds no SRAT (the ACPI tables stay in the machine's
- * memory), so the simulated node has one NUMA node.
+ * NUMA: the block holds no SRAT (the ACPI tables stay in the machine's memory), so the
+ * caller says which ranges the SRAT would give (mb2dump --numa), and the kernel's
+ * numa_boot_layout makes the nodes of them; without, one node, as the kernel without an SRAT.
  */
 #include "tools/mb2sim.h"
 #include "mm/boot_mem.h"
@@ -491,6 +491,10 @@ static void setup_zones(const struct mb2sim_opts *o, unsigned long max_pfn)
 		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
 	};
 
+	u32 domains[MAX_NUMNODES];
+
+	if (o->nr_numa)		/* kernel/setup.c numa_setup(), without a SLIT */
+		numa_boot_layout(o->numa, o->nr_numa, &lay, domains, NULL, NULL);
 	node_init(&node, &lay, &mb);
 	node_count_free_memblock(&node, &mb);
 	res->node_built = true;
