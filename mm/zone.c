@@ -345,8 +345,8 @@ void node_setup_watermarks(struct mm_node *n)
 	}
 }
 
-/* Statistics: every count of a node's frames is read here, from the zones, and nowhere else
- * (page_alloc.c and the printers call in; nothing here calls up). */
+/* Statistics: the node's and zones' frame counts are summed here, and only here (page_alloc.c
+ * and the printers call in; nothing here calls up). */
 
 unsigned long zone_pcp_pages(const struct zone *z)
 {
