@@ -4,6 +4,9 @@
  * limited to it while it hands out the page tables of the full direct map; then the vmemmap
  * (one 32-byte struct page per frame, populated per 128 MiB section that holds RAM) is mapped
  * from anywhere; then zones are sized and every frame memblock did not keep goes to the buddy.
+ * The steps that only keep books (reading the map, memblock, reservations, which sections get
+ * descriptors, the summary) are mm/boot_mem.c's, which mb2dump (tools/mb2sim.c) runs too; this
+ * file keeps what touches the machine: page tables, the vmemmap's mapping, ACPI's NUMA tables.
  */
 #include "kernel/setup.h"
 #include "kernel/acpi.h"
@@ -13,6 +16,7 @@
 #include "lib/kernel.h"
 #include "lib/string.h"
 #include "mm/memblock.h"
+#include "mm/boot_mem.h"
 #include "mm/zone.h"
 #include "lib/bitops.h"
 #include "lib/cmdline.h"
@@ -58,112 +62,40 @@ int setup_memmap_param(const char *val)
 /* Read, sanitize, cap and print the firmware map. Returns the entry count or -1. */
 static int read_e820(const struct mb2_info *mb2)
 {
-	struct memmap_built built;
-	int nfw = mb2_read_mmap(mb2, raw_map, MAX_RAW_ENTRIES - MEMMAP_USER_MAX);
-	int n = memmap_build(raw_map, nfw, &user_map, e820, (int)ARRAY_SIZE(e820), e820_scratch,
-			     &built);
+	struct boot_map m = {
+		.raw = raw_map, .raw_cap = MAX_RAW_ENTRIES,
+		.map = e820, .scratch = e820_scratch, .map_cap = (int)ARRAY_SIZE(e820),
+		.user = &user_map, .mem_limit = boot_params.mem_limit, .phys_bits = MAX_PHYS_BITS,
+	};
 
-	if (n < 0)
-		return -1;
-	u64 limit = boot_params.mem_limit;
-	if (limit && limit < (1ULL << MAX_PHYS_BITS))
-		printk(KERN_INFO "e820: remove [mem 0x%016llx-0x%016llx] usable (mem=)\n",
-		       (unsigned long long)limit, ~0ULL);
-	else
-		limit = 1ULL << MAX_PHYS_BITS;		/* beyond the direct map's reach */
-	for (int i = 0; i < n; i++) {
-		if (e820[i].type == E820_USABLE && e820[i].end > (1ULL << MAX_PHYS_BITS)) {
-			printk(KERN_WARNING "e820: usable RAM at and above 64 TiB (2^%d) is beyond the "
-			       "direct map: ignored\n", MAX_PHYS_BITS);
-			break;
-		}
-	}
-	int capped = memmap_cap_usable(e820, n, limit);
-	if (boot_params.mem_limit) {
-		printk(KERN_INFO "user-defined physical RAM map:\n");
-		memmap_print("user:", e820, capped);
-	}
-	return capped;
-}
-
-/* Reserve [base, base + size) in memblock and say why. */
-static void reserve(struct memblock *mb, u64 base, u64 size, const char *what)
-{
-	if (size == 0)
-		return;
-	printk(KERN_INFO "reserve [mem 0x%016llx-0x%016llx] %s\n", (unsigned long long)base,
-	       (unsigned long long)(base + size - 1), what);
-	if (memblock_reserve(mb, base, size) < 0)
-		printk(KERN_ERR "setup: cannot record the reservation of %s\n", what);
+	return boot_read_map(mb2, &m);
 }
 
 static void reserve_boot_data(struct memblock *mb, const struct mb2_info *mb2, u64 mbi_phys)
 {
-	reserve(mb, 0, PAGE_SIZE, "first page (real-mode IVT/BDA)");
+	boot_reserve(mb, 0, PAGE_SIZE, "first page (real-mode IVT/BDA)");
 	/* The real-mode page where the other CPUs start (kernel/smp.c: the STARTUP IPI's vector
 	 * is its page number, so it must be below 1 MiB); kept from every allocator for good,
 	 * as a CPU that answers late may still run it. Not RAM (a hostile map): no other CPUs. */
 	smp_trampoline_ram = memblock_is_memory(mb, SMP_TRAMPOLINE_PHYS, PAGE_SIZE);
-	reserve(mb, SMP_TRAMPOLINE_PHYS, PAGE_SIZE, "AP trampoline (SMP start-up code)");
-	reserve(mb, kernel_phys_start(), kernel_phys_end() - kernel_phys_start(), "kernel image");
+	boot_reserve(mb, SMP_TRAMPOLINE_PHYS, PAGE_SIZE, "AP trampoline (SMP start-up code)");
+	boot_reserve(mb, kernel_phys_start(), kernel_phys_end() - kernel_phys_start(),
+		     "kernel image");
 	boot_params.kernel_bytes = (u64)(kernel_phys_end() - kernel_phys_start()) -
 				   (u64)(__init_end - __init_begin);
-	reserve(mb, mbi_phys, mb2->total_size, "multiboot2 information");
+	boot_reserve(mb, mbi_phys, mb2->total_size, "multiboot2 information");
 	for (u32 i = 0; i < mb2->nr_modules; i++)
-		reserve(mb, mb2->modules[i].start, mb2->modules[i].end - mb2->modules[i].start,
-			"module");
+		boot_reserve(mb, mb2->modules[i].start, mb2->modules[i].end - mb2->modules[i].start,
+			     "module");
 }
 
-/* What populate_vmemmap() could not back with descriptors: whole sections, dropped. */
-struct vmemmap_lost {
-	unsigned long sections;
-	u64 bytes, first, end;		/* RAM removed; lowest address, highest end */
-};
-
-/* Section s has no descriptors: clear its bit and take its RAM out of memblock, so that
- * nothing (zones, buddy, initmem) ever looks up a frame of it. */
-static void drop_section(struct memblock *mb, u64 *sections, unsigned long s,
-			 struct vmemmap_lost *lost)
+/* boot_populate_vmemmap's map: the descriptors of [first, ...) at VMEMMAP_START, mapped to
+ * the memory at phys (page tables from memblock). */
+static int vmemmap_map(void *arg, unsigned long first, phys_addr_t phys, size_t bytes)
 {
-	u64 base = (u64)s << (SECTION_SHIFT + PAGE_SHIFT), size = 1ULL << (SECTION_SHIFT + PAGE_SHIFT);
-	u64 before = memblock_phys_mem_size(mb);
+	uintptr_t va = VMEMMAP_START + first * sizeof(struct page);
 
-	clear_bit(s, sections);
-	memblock_remove(mb, base, size);	/* cannot fail; on a full table it takes more */
-	if (!lost->sections++)
-		lost->first = base;
-	lost->end = base + size;
-	lost->bytes += before - memblock_phys_mem_size(mb);
-}
-
-/* Map one struct page per frame of every present section at VMEMMAP_START. A section whose
- * descriptors cannot be allocated or mapped is dropped (one line for all of them). */
-static void populate_vmemmap(struct memblock *mb, unsigned long max_pfn, u64 *sections)
-{
-	unsigned long nsec = (max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
-	struct vmemmap_lost lost = { 0, 0, 0, 0 };
-
-	for (unsigned long s = 0; s < nsec; s++) {
-		if (!test_bit(s, sections))
-			continue;
-		unsigned long first = s << SECTION_SHIFT;
-		unsigned long frames = MIN(PAGES_PER_SECTION, max_pfn - first);
-		size_t bytes = ALIGN_UP(frames * sizeof(struct page), PAGE_SIZE);
-		phys_addr_t p = memblock_alloc(mb, bytes, PAGE_SIZE);
-		uintptr_t va = VMEMMAP_START + first * sizeof(struct page);
-		/* after a failed map_pages() part of p may be mapped: it stays reserved */
-		if (!p || map_pages(va, p, bytes >> PAGE_SHIFT, pt_alloc, mb) < 0) {
-			drop_section(mb, sections, s, &lost);
-			continue;
-		}
-		boot_params.memmap_bytes += bytes;
-		boot_params.sections++;
-	}
-	if (lost.sections)
-		printk(KERN_WARNING "setup: out of memory for the frame descriptors of %lu sections in "
-		       "[mem 0x%016llx-0x%016llx]: their %lluK of RAM dropped\n", lost.sections,
-		       (unsigned long long)lost.first, (unsigned long long)lost.end - 1,
-		       (unsigned long long)(lost.bytes >> 10));
+	return map_pages(va, phys, bytes >> PAGE_SHIFT, pt_alloc, arg) < 0 ? -1 : 0;
 }
 
 /* The boot allocator's own tables and the map buffers are not needed any more: give their
@@ -190,41 +122,28 @@ static void free_initmem(const struct memblock *mb)
 
 static void print_summary(u64 boot_alloc)
 {
-	struct mm_node *n = &contig_node;
-	unsigned long managed = totalram_pages();
-	u64 usable = boot_params.usable_bytes;
-	u64 known = boot_params.kernel_bytes + boot_params.memmap_bytes + boot_params.pgtable_bytes;
+	const struct boot_mem_stats st = {
+		.usable = boot_params.usable_bytes, .kernel = boot_params.kernel_bytes,
+		.memmap = boot_params.memmap_bytes, .pgtables = boot_params.pgtable_bytes,
+		.sections = boot_params.sections, .boot_alloc = boot_alloc,
+	};
 
-	boot_params.reserved_bytes = usable - ((u64)managed << PAGE_SHIFT);
-	u64 other = boot_params.reserved_bytes > known ? boot_params.reserved_bytes - known : 0;
-	node_print_zone_ranges(n);
-	if (n->nr_nodes > 1)
-		node_print_numa(n);
-	node_print_zones(n);
-	printk(KERN_INFO "struct page: %zu bytes per %lu-byte frame (Linux: 64); memmap %llu KiB "
-	       "for %lu sections of 128 MiB (%llu.%02llu%% of usable RAM)\n", sizeof(struct page),
-	       PAGE_SIZE, (unsigned long long)boot_params.memmap_bytes >> 10, boot_params.sections,
-	       (unsigned long long)(boot_params.memmap_bytes * 100 / usable),
-	       (unsigned long long)(boot_params.memmap_bytes * 10000 / usable % 100));
-	printk(KERN_INFO "Memory: %luK/%lluK available (%lluK kernel, %lluK memmap, %lluK page "
-	       "tables, %lluK other reserved; boot allocator used %lluK)\n",
-	       managed << (PAGE_SHIFT - 10), (unsigned long long)usable >> 10,
-	       (unsigned long long)boot_params.kernel_bytes >> 10,
-	       (unsigned long long)boot_params.memmap_bytes >> 10,
-	       (unsigned long long)boot_params.pgtable_bytes >> 10,
-	       (unsigned long long)other >> 10,
-	       (unsigned long long)boot_alloc >> 10);
+	boot_params.reserved_bytes = boot_print_summary(&contig_node, &st);
 }
 
 /* The proximity domain of each node (numa_setup() fills it; node 0's is 0 without SRAT). */
 static u32 node_domain[MAX_NUMNODES];
 
-/* Nodes from the SRAT's memory affinity ranges, distances from the SLIT; one node without an
- * SRAT or when its ranges cannot be used (said in one line). */
+static unsigned int slit_distance(void *arg, u32 from, u32 to)
+{
+	return acpi_distance(arg, from, to);
+}
+
+/* Nodes from the SRAT's memory affinity ranges, distances from the SLIT (mm/numa.c's
+ * numa_boot_layout); one node without an SRAT or when its ranges cannot be used. */
 static void numa_setup(struct node_layout *lay)
 {
 	static struct numa_range ranges[ACPI_MAX_MEM_AFFINITY];
-	const char *why;
 	unsigned int n = 0;
 
 	if (!acpi_info.has_srat)
@@ -234,17 +153,7 @@ static void numa_setup(struct node_layout *lay)
 		if (m->flags & ACPI_MEM_ENABLED)
 			ranges[n++] = (struct numa_range){ m->base, m->length, m->domain };
 	}
-	unsigned int nodes = numa_layout(ranges, n, lay->max_pfn, lay, node_domain, &why);
-	if (why)
-		printk(KERN_WARNING "NUMA: SRAT not used (%s): one node\n", why);
-	for (unsigned int i = 0; i < nodes; i++)
-		for (unsigned int j = 0; j < nodes; j++) {
-			unsigned int d = acpi_distance(&acpi_info, node_domain[i], node_domain[j]);
-			/* a SLIT must say 10 for itself and more for others; else the defaults */
-			if (i == j ? d != ACPI_DISTANCE_LOCAL : d <= ACPI_DISTANCE_LOCAL || d > 254)
-				d = i == j ? ACPI_DISTANCE_LOCAL : ACPI_DISTANCE_REMOTE;
-			lay->distance[i][j] = (u8)d;
-		}
+	numa_boot_layout(ranges, n, lay, node_domain, slit_distance, &acpi_info);
 }
 
 void numa_cpus_init(void)
@@ -285,14 +194,7 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 
 	if (n < 0)
 		return -1;
-	memblock_init(mb);
-	for (int i = 0; i < n; i++)
-		if (e820[i].type == E820_USABLE)
-			memblock_add(mb, e820[i].base, e820[i].end - e820[i].base);
-	if (mb->memory.dropped)
-		printk(KERN_WARNING "memblock: %d usable ranges lost: the table holds %d regions\n",
-		       mb->memory.dropped, MEMBLOCK_MAX_REGIONS);
-	boot_params.usable_bytes = memblock_phys_mem_size(mb);
+	boot_params.usable_bytes = boot_memblock_init(mb, e820, n);
 	boot_params.max_phys = memblock_end(mb);
 	reserve_boot_data(mb, mb2, mbi_phys);
 	if (!boot_params.usable_bytes) {
@@ -321,7 +223,11 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	}
 	u64 *sections = phys_to_virt(sec);
 	node_mark_sections(mb, max_pfn, sections);
-	populate_vmemmap(mb, max_pfn, sections);
+	struct boot_vmemmap_ops vops = { vmemmap_map, mb };
+	struct boot_vmemmap_result vres;
+	boot_populate_vmemmap(mb, max_pfn, sections, &vops, &vres);
+	boot_params.memmap_bytes += vres.bytes;
+	boot_params.sections += vres.sections;
 	boot_params.usable_bytes = memblock_phys_mem_size(mb);	/* less what had no descriptors */
 	if (!boot_params.usable_bytes) {
 		printk(KERN_ERR "setup: no usable RAM has frame descriptors\n");

@@ -10,8 +10,14 @@
  *      the blocks on list k;
  *  (e) blocks never cross the zone span: a buddy outside the span (or without a descriptor)
  *      is never merged, and boot releases frames in blocks that fit inside their zone.
- * Callers: page_alloc.c (with validation of the caller's arguments) and zone.c (boot).
- * Locking: single CPU with interrupts off; no lock yet.
+ * Layers of the page side, each file calling only the ones above it:
+ *   buddy.c       the free lists of one zone (this file: calls nothing outside it)
+ *   zone.c        a node's zones: built at boot (handing free ranges to buddy_put_locked),
+ *                 watermarks, zonelists, and every statistic (free, managed, per-CPU frames)
+ *   page_poison.c the hooks of init_on_free and page_poison (zeroing, poisoning, checking)
+ *   page_alloc.c  the API: zone choice, per-CPU lists, validation of the caller's arguments
+ *   page_free_mode.c  switching those modes (page_poison's owner table comes from the API)
+ * Locking: both functions expect z->lock held (hence _locked); they never take a lock.
  */
 #include "mm/internal.h"
 
@@ -45,7 +51,7 @@ static inline bool is_free_buddy(struct zone *z, unsigned long pfn, unsigned int
 	return PageBuddy(p) && p->order == order;
 }
 
-struct page *buddy_take(struct zone *z, unsigned int order)
+struct page *buddy_take_locked(struct zone *z, unsigned int order)
 {
 	unsigned int k = order;
 
@@ -71,7 +77,7 @@ struct page *buddy_take(struct zone *z, unsigned int order)
 	return page;
 }
 
-void buddy_put(struct zone *z, unsigned long pfn, unsigned int order)
+void buddy_put_locked(struct zone *z, unsigned long pfn, unsigned int order)
 {
 	z->free_pages += 1UL << order;
 	while (order < MAX_PAGE_ORDER) {

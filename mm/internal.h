@@ -1,4 +1,5 @@
-/* mm/internal.h - private to mm/: the buddy core and debug switches. */
+/* mm/internal.h - private to mm/ page side: the buddy core (zone->lock held: *_locked), the
+ * misuse report, the page poison hooks and the debug switch. */
 #ifndef MM_INTERNAL_H
 #define MM_INTERNAL_H
 
@@ -18,13 +19,21 @@ static inline struct page *node_pfn_to_page_raw(const struct mm_node *n, unsigne
 	return n->vmemmap + pfn;
 }
 
-/* Take a 2^order block from z's free lists, splitting a larger one if needed. The head is
- * returned with PG_buddy clear and refcount 0; NULL when no block is large enough. O(orders). */
-struct page *buddy_take(struct zone *z, unsigned int order);
+/* The direct-map address of a descriptor's frame (node_page_address, for the files below
+ * page_alloc.c). */
+static inline void *node_page_address_raw(const struct mm_node *n, const struct page *page)
+{
+	return (void *)(n->virt_base + (node_page_to_pfn(n, page) << PAGE_SHIFT));
+}
 
-/* Put the 2^order block at pfn (aligned, inside z, not free) on z's free lists, merging it with
- * its buddy as long as the buddy is free and of the same order. O(orders). */
-void buddy_put(struct zone *z, unsigned long pfn, unsigned int order);
+/* z->lock held: take a 2^order block from z's free lists, splitting a larger one if needed.
+ * The head is returned with PG_buddy clear and refcount 0; NULL when no block is large enough.
+ * O(orders). */
+struct page *buddy_take_locked(struct zone *z, unsigned int order);
+
+/* z->lock held: put the 2^order block at pfn (aligned, inside z, not free) on z's free lists,
+ * merging it with its buddy as long as the buddy is free and of the same order. O(orders). */
+void buddy_put_locked(struct zone *z, unsigned long pfn, unsigned int order);
 
 /* Report caller misuse of the page allocator: one line, counted in n->nr_bad. */
 void bad_page(struct mm_node *n, const struct page *page, const char *reason, unsigned long caller);

@@ -1,5 +1,7 @@
 /* mm/mm_check.c - the heavy invariant checker for the buddy allocator (see mm/buddy.c's list).
- * Read-only and allocation-free, so it may run from a test, a debugger or a panic. */
+ * Read-only and allocation-free, so it may run from a test, a debugger or a panic. It takes no
+ * lock (a panic may come with one held): its verdict is exact only while no other CPU allocates
+ * from the node. Layers: reads the zones' structures; calls nothing of mm/. */
 #include "mm/internal.h"
 
 #define CHECK(cond, ...) do { if (!(cond)) { problems++; \

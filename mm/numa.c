@@ -4,6 +4,7 @@
  * increasing and below max_pfn for every node but the last (which ends at max_pfn); every
  * node holds at least one frame of a range of its domain. */
 #include "mm/numa.h"
+#include "lib/kernel.h"
 
 /* One clipped range in frames. */
 struct span {
@@ -70,4 +71,24 @@ one:
 	domains[0] = count ? s[0].domain : 0;
 	lay->nr_nodes = 1;
 	return 1;
+}
+
+unsigned int numa_boot_layout(const struct numa_range *r, unsigned int n, struct node_layout *lay,
+			      u32 domains[MAX_NUMNODES],
+			      unsigned int (*distance)(void *arg, u32 from, u32 to), void *arg)
+{
+	const char *why;
+	unsigned int nodes = numa_layout(r, n, lay->max_pfn, lay, domains, &why);
+
+	if (why)
+		printk(KERN_WARNING "NUMA: SRAT not used (%s): one node\n", why);
+	for (unsigned int i = 0; i < nodes; i++)
+		for (unsigned int j = 0; j < nodes; j++) {
+			unsigned int d = distance ? distance(arg, domains[i], domains[j]) : 0;
+			/* a SLIT must say 10 for itself and more for others; else the defaults */
+			if (i == j ? d != NODE_DISTANCE_LOCAL : d <= NODE_DISTANCE_LOCAL || d > 254)
+				d = i == j ? NODE_DISTANCE_LOCAL : NODE_DISTANCE_REMOTE;
+			lay->distance[i][j] = (u8)d;
+		}
+	return nodes;
 }

@@ -24,4 +24,13 @@ struct numa_range {
 unsigned int numa_layout(const struct numa_range *r, unsigned int n, unsigned long max_pfn,
 			 struct node_layout *lay, u32 domains[MAX_NUMNODES], const char **why);
 
+/* The boot's node layout over frames [0, lay->max_pfn): numa_layout() over the firmware's n
+ * ranges, one line "NUMA: SRAT not used (<why>): one node" when they cannot be used, and
+ * lay->distance[i][j] from distance(arg, domains[i], domains[j]) (the SLIT; NULL: none), each
+ * checked: 10 from a node to itself, 11..254 to another, else the default (10, 20). The same
+ * code for the kernel (kernel/setup.c, from ACPI) and mb2dump (--numa). Returns the node count. */
+unsigned int numa_boot_layout(const struct numa_range *r, unsigned int n, struct node_layout *lay,
+			      u32 domains[MAX_NUMNODES],
+			      unsigned int (*distance)(void *arg, u32 from, u32 to), void *arg);
+
 #endif

@@ -5,14 +5,17 @@
 #include "lib/types.h"
 #include "lib/list.h"
 
-/* Page states (page->flags). */
-#define PG_reserved (1u << 0)	/* not managed by the buddy: hole, kernel, boot data, metadata */
-#define PG_buddy    (1u << 1)	/* head of a free block on a free list; page->order is its order */
-#define PG_slab     (1u << 2)	/* owned by the slab allocator */
-#define PG_head     (1u << 3)	/* head of a large kmalloc; page->private is its size in bytes */
-#define PG_tail     (1u << 4)	/* other frame of a slab or large kmalloc; private = head page */
-#define PG_poison   (1u << 5)	/* free frame filled with page_poison's 0xaa since its last free
+/* Page states: the bits of page->flags (a u16). An enum, so that the debug information carries
+ * the names and values (scripts/gdb/mmkern.py reads them from the ELF). */
+enum pageflags {
+	PG_reserved = 1u << 0,	/* not managed by the buddy: hole, kernel, boot data, metadata */
+	PG_buddy    = 1u << 1,	/* head of a free block on a free list; page->order is its order */
+	PG_slab     = 1u << 2,	/* owned by the slab allocator */
+	PG_head     = 1u << 3,	/* head of a large kmalloc; page->private is its size in bytes */
+	PG_tail     = 1u << 4,	/* other frame of a slab or large kmalloc; private = head page */
+	PG_poison   = 1u << 5,	/* free frame filled with page_poison's 0xaa since its last free
 				 * (private = the freeing caller): checked when next allocated */
+};
 /* Any of these makes a frame unfit for __free_pages(). */
 #define PG_ANY_OWNER_FLAGS (PG_reserved | PG_buddy | PG_slab | PG_head | PG_tail)
 

@@ -16,7 +16,13 @@
  * An allocated block's descriptor belongs to its owner; the one free that may race with
  * another (a double free on two CPUs) is caught by taking refcount from 1 to 0 with a
  * compare-and-exchange. Statistics (nr_bad, nr_alloc_fail) are atomic counters; the free
- * page count is a sum of unlocked reads, exact whenever no other CPU allocates.
+ * page count (zone.c's, like every count of frames) is a sum of unlocked reads, exact whenever
+ * no other CPU allocates.
+ *
+ * Layers: this file is the top of the page side. It calls buddy.c (a zone's free lists, under
+ * zone->lock: the *_locked functions), zone.c (statistics) and page_poison.c (the hooks of the
+ * slow paths); none calls back. page_free_mode.c, which switches the modes and allocates
+ * page_poison's owner table through this file's node API, sits above.
  */
 #include "mm/internal.h"
 #include "lib/string.h"
@@ -59,14 +65,14 @@ static unsigned long alloc_mark(const struct zone *z, gfp_t gfp)
 
 /* Move up to batch frames of order-k blocks from z's buddy to the CPU list (pcp->lock held),
  * keeping the zone above limit free frames. Returns false when none could be moved. */
-static bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
-		       unsigned long limit)
+static bool pcp_refill_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
+			      unsigned long limit)
 {
 	unsigned int n = MAX(pcp->batch >> order, 1u), moved = 0;
 
 	spin_lock(&z->lock);
 	while (moved < n && z->free_pages >= limit + (1UL << order)) {
-		struct page *page = buddy_take(z, order);
+		struct page *page = buddy_take_locked(z, order);
 		if (!page)
 			break;
 		list_add_tail(&page->lru, &pcp->lists[order]);
@@ -79,7 +85,7 @@ static bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, unsigned int o
 
 /* Give count frames (at least) from the CPU lists (pcp->lock held) back to the buddy, oldest
  * blocks first, largest orders first. */
-static void pcp_drain(struct zone *z, struct per_cpu_pages *pcp, unsigned int count)
+static void pcp_drain_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned int count)
 {
 	struct mm_node *n = z->node;
 
@@ -91,7 +97,7 @@ static void pcp_drain(struct zone *z, struct per_cpu_pages *pcp, unsigned int co
 			list_del(&page->lru);
 			pcp->count -= 1u << k;
 			count = count > (1u << k) ? count - (1u << k) : 0;
-			buddy_put(z, node_page_to_pfn(n, page), (unsigned int)k);
+			buddy_put_locked(z, node_page_to_pfn(n, page), (unsigned int)k);
 		}
 	}
 	spin_unlock(&z->lock);
@@ -110,18 +116,10 @@ void node_drain_pages(struct mm_node *n)
 			if (!__atomic_load_n(&pcp->count, __ATOMIC_RELAXED))
 				continue;
 			spin_lock(&pcp->lock);
-			pcp_drain(z, pcp, ~0u);
+			pcp_drain_locked(z, pcp, ~0u);
 			spin_unlock(&pcp->lock);
 		}
 	}
-}
-
-unsigned long zone_pcp_pages(const struct zone *z)
-{
-	unsigned long sum = 0;
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
-		sum += z->pcp[cpu].count;
-	return sum;
 }
 
 /* Take a 2^order block from zone z for a request that could use zones up to highest. */
@@ -135,7 +133,7 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 		struct per_cpu_pages *pcp = this_cpu_pcp(z);
 		struct list_head *l = &pcp->lists[order];
 		spin_lock(&pcp->lock);
-		if (likely(!list_empty(l)) || pcp_refill(z, pcp, order, limit)) {
+		if (likely(!list_empty(l)) || pcp_refill_locked(z, pcp, order, limit)) {
 			page = list_first_entry(l, struct page, lru);
 			list_del(&page->lru);
 			pcp->count -= 1u << order;
@@ -145,7 +143,7 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 	}
 	spin_lock(&z->lock);
 	if (z->free_pages >= limit + (1UL << order))
-		page = buddy_take(z, order);
+		page = buddy_take_locked(z, order);
 	spin_unlock(&z->lock);
 	return page;
 }
@@ -273,7 +271,7 @@ static __attribute__((always_inline)) inline void pcp_free(struct zone *z,
 	list_add(&page->lru, &pcp->lists[order]);
 	pcp->count += 1u << order;
 	if (unlikely(pcp->count > pcp->high))
-		pcp_drain(z, pcp, pcp->batch);
+		pcp_drain_locked(z, pcp, pcp->batch);
 	spin_unlock(&pcp->lock);
 }
 
@@ -287,7 +285,7 @@ static inline void free_one(struct mm_node *n, struct page *page, unsigned int o
 		return;
 	}
 	spin_lock(&z->lock);
-	buddy_put(z, node_page_to_pfn(n, page), order);
+	buddy_put_locked(z, node_page_to_pfn(n, page), order);
 	spin_unlock(&z->lock);
 }
 
@@ -374,7 +372,7 @@ __hot void node_free_pages(struct mm_node *n, struct page *page, unsigned int or
 
 void *node_page_address(const struct mm_node *n, const struct page *page)
 {
-	return (void *)(n->virt_base + (node_page_to_pfn(n, page) << PAGE_SHIFT));
+	return node_page_address_raw(n, page);
 }
 
 struct page *node_virt_to_page(const struct mm_node *n, const void *addr)
@@ -385,14 +383,6 @@ struct page *node_virt_to_page(const struct mm_node *n, const void *addr)
 		return NULL;
 	unsigned long pfn = (a - n->virt_base) >> PAGE_SHIFT;
 	return node_pfn_valid(n, pfn) ? node_pfn_to_page_raw(n, pfn) : NULL;
-}
-
-unsigned long node_nr_free_pages(const struct mm_node *n)
-{
-	unsigned long sum = 0;
-	for (unsigned int i = 0; i < n->nr_zones; i++)
-		sum += n->zones[i].free_pages + zone_pcp_pages(&n->zones[i]);
-	return sum;
 }
 
 void node_split_page(struct mm_node *n, struct page *page, unsigned int order)

@@ -23,136 +23,24 @@
  * anyway, the free fast path a node byte beside the fields it reads; when a mode is on they
  * fall back to the slow paths, which call in here. page_poison takes precedence over
  * init_on_free, as in Linux.
+ *
+ * Layers: this file holds the hooks page_alloc.c calls and calls nothing above zone.c; the
+ * switch between modes, which takes the owner table from the node's page allocator, is
+ * mm/page_free_mode.c, above page_alloc.c.
  */
 #include "mm/internal.h"
 #include "lib/bitops.h"
 #include "lib/string.h"
 
-bool page_poison_param, init_on_free_param;
-
 #define POISON_WORD (0x0101010101010101ULL * PAGE_POISON)
 
-/* ---- the owner table: per present section, one word per frame ---- */
-
-static unsigned long nr_sections(const struct mm_node *n)
-{
-	return (n->max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
-}
-
-/* Bytes of section s's table: its frames below max_pfn. */
-static size_t section_table_bytes(const struct mm_node *n, unsigned long s)
-{
-	return MIN(PAGES_PER_SECTION, n->max_pfn - (s << SECTION_SHIFT)) * sizeof(unsigned long);
-}
+/* ---- the owner table (allocated by mm/page_free_mode.c) ---- */
 
 /* The owner word of pfn, or NULL when the node keeps none. */
 static unsigned long *owner_slot(const struct mm_node *n, unsigned long pfn)
 {
 	unsigned long *sec = n->page_owner ? n->page_owner[pfn >> SECTION_SHIFT] : NULL;
 	return sec ? &sec[pfn & (PAGES_PER_SECTION - 1)] : NULL;
-}
-
-static void *table_alloc(struct mm_node *n, size_t bytes)
-{
-	struct page *p = node_alloc_pages(n, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
-					  get_order(bytes));
-	return p ? node_page_address(n, p) : NULL;
-}
-
-static void table_free(struct mm_node *n, void *table, size_t bytes)
-{
-	node_free_pages(n, node_virt_to_page(n, table), get_order(bytes));
-}
-
-static void owner_table_free(struct mm_node *n)
-{
-	unsigned long **t = n->page_owner;
-
-	if (!t)
-		return;
-	n->page_owner = NULL;
-	for (unsigned long s = 0; s < nr_sections(n); s++)
-		if (t[s])
-			table_free(n, t[s], section_table_bytes(n, s));
-	table_free(n, t, nr_sections(n) * sizeof(*t));
-}
-
-static int owner_table_alloc(struct mm_node *n)
-{
-	unsigned long **t = table_alloc(n, nr_sections(n) * sizeof(*t));
-
-	if (!t)
-		return -1;
-	n->page_owner = t;
-	for (unsigned long s = 0; s < nr_sections(n); s++) {
-		if (!node_pfn_valid(n, s << SECTION_SHIFT))
-			continue;
-		t[s] = table_alloc(n, section_table_bytes(n, s));
-		if (!t[s]) {
-			owner_table_free(n);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* ---- switching ---- */
-
-static void set_mode(struct mm_node *n, enum page_free_mode mode)
-{
-	n->free_mode = (u8)mode;
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
-		n->cpu[cpu].page_poison = mode == PAGE_FREE_POISON;
-}
-
-/* Clear PG_poison on every frame of n: what is free now will not be checked. */
-static void forget_poison(struct mm_node *n)
-{
-	for (unsigned long pfn = 0; pfn < n->max_pfn; pfn++) {
-		if (!node_pfn_valid(n, pfn)) {
-			pfn |= PAGES_PER_SECTION - 1;
-			continue;
-		}
-		node_pfn_to_page_raw(n, pfn)->flags &= (u16)~PG_poison;
-	}
-}
-
-int node_set_page_free_mode(struct mm_node *n, enum page_free_mode mode)
-{
-	bool was = n->free_mode == PAGE_FREE_POISON, now = mode == PAGE_FREE_POISON;
-
-	if ((unsigned int)mode > PAGE_FREE_POISON)
-		return -1;
-	if (was && !now) {
-		set_mode(n, mode);	/* first: the table's pages are freed unpoisoned */
-		forget_poison(n);
-		owner_table_free(n);
-		return 0;
-	}
-	int ret = 0;
-	if (now && !was && owner_table_alloc(n) < 0) {
-		printk(KERN_WARNING "page_poison: no memory for the owner table: reports will not "
-		       "name the allocating caller\n");
-		ret = -1;
-	}
-	set_mode(n, mode);
-	return ret;
-}
-
-void mem_auto_init(struct mm_node *n)
-{
-	if (page_poison_param && init_on_free_param)
-		printk(KERN_INFO "mem auto-init: page_poison is on, will take precedence over "
-		       "init_on_free\n");
-	if (page_poison_param) {
-		node_set_page_free_mode(n, PAGE_FREE_POISON);
-		printk(KERN_INFO "mem auto-init: page_poison: freed pages are filled with 0x%02x and "
-		       "checked when allocated again (pages free since boot are not)\n", PAGE_POISON);
-	} else if (init_on_free_param) {
-		node_set_page_free_mode(n, PAGE_FREE_ZERO);
-		printk(KERN_INFO "mem auto-init: stack:off, heap alloc:off, heap free:on (freed pages "
-		       "are zeroed; slab objects and pages free since boot are not)\n");
-	}
 }
 
 /* ---- the hooks ---- */
@@ -162,7 +50,7 @@ void page_free_prepare(struct mm_node *n, struct page *page, unsigned int order,
 {
 	bool poison = n->free_mode == PAGE_FREE_POISON;
 
-	memset(node_page_address(n, page), poison ? PAGE_POISON : 0, PAGE_SIZE << order);
+	memset(node_page_address_raw(n, page), poison ? PAGE_POISON : 0, PAGE_SIZE << order);
 	for (unsigned long i = 0; poison && i < (1UL << order); i++) {
 		page[i].flags |= PG_poison;
 		page[i].private = caller;
@@ -219,7 +107,7 @@ void page_poison_check_alloc(struct mm_node *n, struct page *page, unsigned int 
 {
 	unsigned long pfn = node_page_to_pfn(n, page), bad_bytes = 0;
 	struct page_poison_report r = { .caller = caller };
-	const u8 *va = node_page_address(n, page);
+	const u8 *va = node_page_address_raw(n, page);
 
 	for (unsigned long i = 0; i < (1UL << order); i++, va += PAGE_SIZE) {
 		unsigned long *owner = owner_slot(n, pfn + i);

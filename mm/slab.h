@@ -15,16 +15,20 @@
 struct mm_node;
 struct kmalloc_ctx;
 
-/* Cache flags (Linux's values). The four debug flags are also set by slub_debug=. */
-#define SLAB_CONSISTENCY_CHECKS 0x100u	/* F: check every free (any double free, bad pointers) */
-#define SLAB_RED_ZONE      0x400u	/* Z: guard bytes around each object */
-#define SLAB_POISON        0x800u	/* P: fill free objects, catch use after free */
-#define SLAB_STORE_USER    0x10000u	/* U: remember the last alloc and free caller */
+/* Cache flags (Linux's values): the bits of kmem_cache->flags. An enum, so that the debug
+ * information carries the names and values (scripts/gdb/mmkern.py reads them from the ELF). The
+ * four debug flags are also set by slub_debug=. */
+enum slab_flags {
+	SLAB_CONSISTENCY_CHECKS = 0x100u,	/* F: check every free (double free, bad pointers) */
+	SLAB_RED_ZONE      = 0x400u,	/* Z: guard bytes around each object */
+	SLAB_POISON        = 0x800u,	/* P: fill free objects, catch use after free */
+	SLAB_KMALLOC       = 0x1000u,	/* a kmalloc cache (set by the slab layer only) */
+	SLAB_HWCACHE_ALIGN = 0x2000u,	/* align objects to a 64-byte cache line */
+	SLAB_CACHE_DMA     = 0x4000u,	/* slabs from ZONE_DMA (the dma-kmalloc caches) */
+	SLAB_STORE_USER    = 0x10000u,	/* U: remember the last alloc and free caller */
+	SLAB_PANIC         = 0x40000u,	/* panic if kmem_cache_create fails */
+};
 #define SLAB_DEBUG_FLAGS   (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)
-#define SLAB_KMALLOC       0x1000u	/* a kmalloc cache (set by the slab layer only) */
-#define SLAB_HWCACHE_ALIGN 0x2000u	/* align objects to a 64-byte cache line */
-#define SLAB_CACHE_DMA     0x4000u	/* slabs from ZONE_DMA (the dma-kmalloc caches) */
-#define SLAB_PANIC         0x40000u	/* panic if kmem_cache_create fails */
 
 #define KMALLOC_MAX_CACHE_SIZE 8192	/* larger kmalloc goes straight to the page allocator */
 
@@ -69,7 +73,7 @@ struct kmem_cache {
 	unsigned long span;		/* objects * size: bytes from the first object to the end */
 	unsigned long slab_mask;	/* (PAGE_SIZE << order) - 1: slabs are naturally aligned
 					 * blocks, so obj & slab_mask is obj's offset in its slab */
-	unsigned int flags;
+	enum slab_flags flags;		/* SLAB_* */
 	unsigned int nr_cpus;		/* entries of cpu[] (kmem_cache_init's nr_cpus) */
 	void (*ctor)(void *);
 	struct mm_node *node;		/* slabs come from its page allocator */

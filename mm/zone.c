@@ -6,6 +6,11 @@
  * coalesced and boot costs one 32-byte store per frame plus O(orders) per 4 MiB block. Watermarks follow Linux's formulas
  * (min_free_kbytes = sqrt(16 * lowmem kB), spread over zones by size; lowmem_reserve ratios
  * 256/256/32) so that ordinary allocations cannot drain DMA.
+ *
+ * Layers: zone.c sits between buddy.c (below: the free lists of one zone, which boot fills
+ * through buddy_put_locked) and page_alloc.c (above: the API and the per-CPU lists). It owns the
+ * node's statistics (free frames, buddy and per-CPU; managed frames), which page_alloc.c and the
+ * printers read; it never calls up.
  */
 #include "mm/internal.h"
 #include "mm/memblock.h"
@@ -138,6 +143,18 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 	init_run(n, c.next, n->max_pfn, PG_reserved);
 }
 
+/* Order of the largest block that starts at pfn (aligned to its size) and ends by end. */
+static unsigned int block_order(unsigned long pfn, unsigned long end)
+{
+	unsigned int order = MAX_PAGE_ORDER;
+
+	if (pfn)
+		order = MIN(order, __ffs64(pfn));
+	while ((1UL << order) > end - pfn)
+		order--;
+	return order;
+}
+
 /* Hand [pfn, pfn + count), inside zone z and already unreserved, to z's buddy allocator in
  * the largest aligned blocks that fit. */
 static void give_to_buddy(struct zone *z, unsigned long pfn, unsigned long count)
@@ -147,15 +164,33 @@ static void give_to_buddy(struct zone *z, unsigned long pfn, unsigned long count
 	spin_lock(&z->lock);
 	z->managed_pages += count;
 	while (pfn < end) {
-		unsigned int order = MAX_PAGE_ORDER;
-		if (pfn)
-			order = MIN(order, __ffs64(pfn));
-		while ((1UL << order) > end - pfn)
-			order--;
-		buddy_put(z, pfn, order);
+		unsigned int order = block_order(pfn, end);
+		buddy_put_locked(z, pfn, order);
 		pfn += 1UL << order;
 	}
 	spin_unlock(&z->lock);
+}
+
+/* give_to_buddy() without the buddy: the same blocks, only counted (a node without
+ * descriptors; runs of largest blocks at once, so that 64 TiB cost no more than 4 MiB). */
+static void count_for_buddy(struct zone *z, unsigned long pfn, unsigned long count)
+{
+	const unsigned long max_block = 1UL << MAX_PAGE_ORDER;
+	unsigned long end = pfn + count;
+
+	z->managed_pages += count;
+	z->free_pages += count;
+	while (pfn < end) {
+		if (!(pfn & (max_block - 1)) && end - pfn >= max_block) {
+			unsigned long k = (end - pfn) >> MAX_PAGE_ORDER;
+			z->free_area[MAX_PAGE_ORDER].nr_free += k;
+			pfn += k << MAX_PAGE_ORDER;
+			continue;
+		}
+		unsigned int order = block_order(pfn, end);
+		z->free_area[order].nr_free++;
+		pfn += 1UL << order;
+	}
 }
 
 void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long count)
@@ -172,17 +207,23 @@ void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long coun
 	give_to_buddy(z, pfn, count);
 }
 
+struct release_walk {
+	struct mm_node *n;
+	void (*give)(struct zone *z, unsigned long pfn, unsigned long count);
+};
+
 /* memblock_for_each_free callback: give [b, e) (initialised free by node_init) to the buddy
- * allocators, split at zone limits. */
+ * allocators (or count it), split at zone limits. */
 static void release_free_range(phys_addr_t b, phys_addr_t e, void *arg)
 {
-	struct mm_node *n = arg;
+	const struct release_walk *w = arg;
+	struct mm_node *n = w->n;
 	unsigned long pfn = b >> PAGE_SHIFT, end = MIN(e >> PAGE_SHIFT, n->max_pfn);
 
 	while (pfn < end) {
 		struct zone *z = &n->zones[pfn_zone(n, pfn)];
 		unsigned long stop = MIN(end, z->end_pfn);
-		give_to_buddy(z, pfn, stop - pfn);
+		w->give(z, pfn, stop - pfn);
 		pfn = stop;
 	}
 }
@@ -190,8 +231,19 @@ static void release_free_range(phys_addr_t b, phys_addr_t e, void *arg)
 unsigned long node_free_memblock(struct mm_node *n, const struct memblock *mb)
 {
 	unsigned long before = node_nr_free_pages(n);
+	struct release_walk w = { n, give_to_buddy };
 
-	memblock_for_each_free(mb, release_free_range, n);
+	memblock_for_each_free(mb, release_free_range, &w);
+	node_setup_watermarks(n);
+	return node_nr_free_pages(n) - before;
+}
+
+unsigned long node_count_free_memblock(struct mm_node *n, const struct memblock *mb)
+{
+	unsigned long before = node_nr_free_pages(n);
+	struct release_walk w = { n, count_for_buddy };
+
+	memblock_for_each_free(mb, release_free_range, &w);
 	node_setup_watermarks(n);
 	return node_nr_free_pages(n) - before;
 }
@@ -291,6 +343,22 @@ void node_setup_watermarks(struct mm_node *n)
 			z->lowmem_reserve[j] = above / lowmem_reserve_ratio[t];
 		}
 	}
+}
+
+/* Statistics: the node's and zones' frame counts are summed here, and only here (page_alloc.c
+ * and the printers call in; nothing here calls up). */
+
+unsigned long zone_pcp_pages(const struct zone *z)
+{
+	unsigned long sum = 0;
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		sum += z->pcp[cpu].count;
+	return sum;
+}
+
+unsigned long node_nr_free_pages(const struct mm_node *n)
+{
+	return node_free_pages_nid(n, -1);
 }
 
 unsigned long node_managed_pages(const struct mm_node *n, int nid)

@@ -176,6 +176,10 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 /* Hand every free range of mb (memory minus reserved) to the buddy allocators, then compute
  * watermarks. Returns the number of frames freed. mb must not be used for allocation after. */
 unsigned long node_free_memblock(struct mm_node *n, const struct memblock *mb);
+/* node_free_memblock() on a node without descriptors (node_init with no section present):
+ * the same blocks counted into managed_pages, free_pages and free_area[].nr_free, nothing
+ * written or listed (mb2dump's view of a boot). Returns the number of frames counted. */
+unsigned long node_count_free_memblock(struct mm_node *n, const struct memblock *mb);
 
 /* Recompute watermarks and lowmem reserves from managed_pages (Linux's formulas). */
 void node_setup_watermarks(struct mm_node *n);
@@ -215,9 +219,9 @@ void node_print_zone_ranges(const struct mm_node *n);
 /* Print one summary line per zone: span, present, managed, free, watermarks. */
 void node_print_zones(const struct mm_node *n);
 
-/* Set what freeing does to n's frames from now on (see enum page_free_mode); frames already
- * free are left as they are (so never checked). Turning PAGE_FREE_POISON on takes n's owner
- * table from n itself; turning it off gives the table back and forgets every frame's poison.
+/* (mm/page_free_mode.c) Set what freeing does to n's frames from now on (see enum
+ * page_free_mode); frames already free are left as they are (so never checked). Turning
+ * PAGE_FREE_POISON on takes n's owner table from n itself; turning it off gives the table back and forgets every frame's poison.
  * Call it while no other CPU allocates from n. Returns 0; -1 for an unknown mode (nothing
  * changes), or when the owner table could not be had (poisoning is on all the same, its reports
  * name no allocating caller). */

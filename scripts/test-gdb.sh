@@ -89,6 +89,13 @@ try:
     for c in cmds:
         run("early." + c, c + (" 0" if c in ("mm-page", "mm-obj") else ""))
     save("stop2", stop_at("mm_halted") + "\n")
+    enums = []                          # what mmkern.py reads instead of copying values
+    for tname in ("enum pageflags", "enum slab_flags"):
+        try:
+            enums += ["%s=%d" % (f.name, f.enumval) for f in gdb.lookup_type(tname).fields()]
+        except gdb.error as e:
+            enums.append("ERROR: %s: %s" % (tname, e))
+    save("enums", "\n".join(enums) + "\n")
     for c in ("mm-meminfo", "mm-buddyinfo", "mm-slabinfo", "mm-check"):
         run(c, c)
     run("obj-live", "mm-obj halt_live_obj")
@@ -191,6 +198,12 @@ if build halt "halt" && session halt; then
 	check "mm-check finds no problem" $?
 	grep -q 'state: slab of cache kmalloc-104 ' "$P.page-live" && grep -q 'reserved' "$P.page-0"
 	check "mm-page: the live object's frame is a kmalloc-104 slab, pfn 0 is reserved" $?
+	# The flags come from the ELF (enum pageflags, enum slab_flags), not from copies.
+	! grep -q ERROR "$P.enums" && grep -qx PG_buddy=2 "$P.enums" &&
+		grep -qx SLAB_STORE_USER=65536 "$P.enums" &&
+		! grep -Eq '^(PG_[a-z]+|SLAB_(CONSISTENCY|RED|POISON|STORE)[A-Z_]*)( *,.*)? *= *[0-9]' \
+			scripts/gdb/mmkern.py
+	check "the ELF carries enum pageflags and enum slab_flags; mmkern.py copies no flag value" $?
 	[ "$failed" = 0 ] || sed 's/^/  gdb-log: /' "$P.gdb-log" | tail -5
 else
 	check "CMDLINE=halt: build and boot under gdb" 1

@@ -1,6 +1,7 @@
 /* tools/mb2dump.c - print what the kernel would make of a raw multiboot2 information block.
  *
- *   build/host/mb2dump [--image=BASE-END] [--initmem=BASE-END] [--mbi-at=ADDR] [--no-gbpages] FILE
+ *   build/host/mb2dump [--image=BASE-END] [--initmem=BASE-END] [--mbi-at=ADDR] [--no-gbpages]
+ *                      [--numa=BASE-END,BASE-END...] FILE
  *
  * FILE is the block as GRUB leaves it in memory (scripts/capture-mbi.sh captures one from a
  * real boot with CMDLINE=dump-mbi; tools/mkmbi.c writes hostile ones). The output is the
@@ -9,7 +10,9 @@
  * (tools/mb2sim.c), plus "mb2dump:" lines of its own, and a last line "mb2dump: result: ...".
  * The block does not say where the kernel image, its init section (freed after set-up) or the
  * block itself were: --image, --initmem and --mbi-at supply them (physical, hex or decimal;
- * scripts/capture-mbi.sh records them); without them those are left out.
+ * scripts/capture-mbi.sh records them); without them those are left out. Nor does it hold the
+ * ACPI SRAT: --numa gives its memory ranges, one proximity domain each (0, 1, ... in the order
+ * given), as QEMU's -numa node,memdev= would.
  *
  * Exit status: 0 the kernel would boot with this block (warnings allowed), 1 malformed block or
  * a map the kernel would stop on, 2 usage or file error. */
@@ -43,12 +46,13 @@ void panic(const char *fmt, ...)
 static int usage(FILE *f, int status)
 {
 	fprintf(f, "usage: mb2dump [--image=BASE-END] [--initmem=BASE-END] [--mbi-at=ADDR] "
-		"[--no-gbpages] FILE\n"
+		"[--no-gbpages] [--numa=BASE-END,...] FILE\n"
 		"  print what the kernel would make of the multiboot2 information block in FILE\n"
 		"  --image=BASE-END  the kernel image was loaded at physical [BASE, END)\n"
 		"  --initmem=BASE-END  its init section (freed after set-up) was at [BASE, END)\n"
 		"  --mbi-at=ADDR     the block was at physical ADDR\n"
 		"  --no-gbpages      the CPU has no 1 GiB pages (direct map with 2 MiB pages)\n"
+		"  --numa=BASE-END,...  the SRAT's memory ranges, domain 0, 1, ... in this order\n"
 		"exit status: 0 usable, 1 malformed or unbootable, 2 usage or file error\n");
 	return status;
 }
@@ -113,8 +117,31 @@ static bool parse_range(const char *s, u64 *base, u64 *end)
 	return kstrtou64(tmp, 0, base) && kstrtou64(dash + 1, 0, end) && *end > *base;
 }
 
+/* "BASE-END,BASE-END..." into ranges[], domain i for the i-th. Returns the count, or -1. */
+static int parse_numa(const char *s, struct numa_range *ranges, unsigned int cap)
+{
+	unsigned int n = 0;
+
+	while (*s) {
+		char tmp[64];
+		size_t len = strcspn(s, ",");
+		u64 base, end;
+		if (n == cap || len >= sizeof(tmp))
+			return -1;
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
+		if (!parse_range(tmp, &base, &end))
+			return -1;
+		ranges[n] = (struct numa_range){ base, end - base, n };
+		n++;
+		s += len + (s[len] == ',');
+	}
+	return n ? (int)n : -1;
+}
+
 int main(int argc, char **argv)
 {
+	static struct numa_range numa[NUMA_MAX_RANGES];
 	struct mb2sim_opts o = { 0 };
 	const char *path = NULL;
 
@@ -139,6 +166,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			o.mbi_phys_known = true;
+		} else if (!strncmp(a, "--numa=", 7)) {
+			int n = parse_numa(a + 7, numa, NUMA_MAX_RANGES);
+			if (n < 0) {
+				fprintf(stderr, "mb2dump: bad --numa value '%s' (BASE-END,...)\n", a + 7);
+				return 2;
+			}
+			o.numa = numa;
+			o.nr_numa = (unsigned int)n;
 		} else if (!strcmp(a, "--no-gbpages")) {
 			o.no_gbpages = true;
 		} else if (a[0] == '-' && a[1]) {

@@ -1,18 +1,21 @@
 /* tools/mb2sim.c - the kernel's boot-time view of a multiboot2 block, simulated on the host
  * (see tools/mb2sim.h). The steps follow kernel/main.c (mb2_parse, the command line's mem=) and
  * kernel/setup.c (read_e820, reserve_boot_data, the direct map's page tables, the section map,
- * populate_vmemmap, node_init, node_free_memblock, free_initmem) in the same order, with the
- * same mm/ code
- * wherever that code only does bookkeeping. Where the kernel writes memory (page tables, frame
- * descriptors, buddy lists) only the sizes and counts are computed:
+ * the vmemmap, node_init, node_free_memblock, free_initmem) in the same order. The steps that
+ * only do bookkeeping are the kernel's own code: mm/boot_mem.c's boot_populate_vmemmap (which
+ * sections get descriptors, which are dropped, the line that says so), node_init, and zone.c's
+ * node_count_free_memblock (node_free_memblock's blocks, counted per node and zone). Where the
+ * kernel writes memory only sizes and counts are computed:
  *  - page tables: one page per table the kernel's direct_map_init()/map_pages() would allocate
  *    (boot/entry.asm leaves PML4[273] -> a PDPT with page directories for 0..4 GiB);
  *  - node_init() runs on a private node whose section bitmap is all zero, so it sizes the zones
- *    and counts present frames without writing a single descriptor;
- *  - node_free_memblock() is replaced by the same decomposition into the largest aligned blocks
- *    that fit, counted into managed/free pages and free_area[].nr_free.
+ *    and counts present frames without writing a single descriptor.
+ * NUMA: the block holds no SRAT (the ACPI tables stay in the machine's memory), so the
+ * caller says which ranges the SRAT would give (mb2dump --numa), and the kernel's
+ * numa_boot_layout makes the nodes of them; without, one node, as the kernel without an SRAT.
  */
 #include "tools/mb2sim.h"
+#include "mm/boot_mem.h"
 #include "lib/bitops.h"
 #include "lib/cmdline.h"
 #include "lib/kernel.h"
@@ -209,55 +212,48 @@ static void report_raw(int nraw)
 		note("%d usable raw entries hold no whole page\n", tiny);
 }
 
-/* kernel/setup.c read_e820(). Returns the entry count, or -1 after fatal(). */
+/* boot_read_map's hook, once the table is built: this tool's own report on the raw entries. */
+static void map_built(const struct boot_map *m, int n)
+{
+	(void)n;
+	report_raw(m->nfw + user_map.n);
+}
+
+/* kernel/setup.c read_e820(): the same code (boot_read_map), the counts kept for the caller.
+ * Returns the entry count, or -1 after fatal(). */
 static int read_e820(const struct mb2sim_opts *o)
 {
 	unsigned int bits = o->phys_bits && o->phys_bits < MB2SIM_PHYS_BITS ? o->phys_bits
 									     : MB2SIM_PHYS_BITS;
-	u64 phys_limit = 1ULL << bits;
-	struct memmap_built built;
-	int nfw = mb2_read_mmap(&info, raw_map, MB2SIM_MAX_RAW - MEMMAP_USER_MAX);
+	struct boot_map m = {
+		.raw = raw_map, .raw_cap = MB2SIM_MAX_RAW,
+		.map = e820, .scratch = e820_scratch, .map_cap = (int)ARRAY_SIZE(e820),
+		.user = &user_map, .mem_limit = mem_limit, .phys_bits = bits, .built = map_built,
+	};
+	int n = boot_read_map(&info, &m);
 
 	if (info.mmap_count > MB2SIM_MAX_RAW - MEMMAP_USER_MAX)
 		res->warnings++;		/* mb2_read_mmap() said so */
-	res->nfirmware = nfw;
+	res->nfirmware = m.nfw;
 	res->nuser = user_map.n;
-	res->nraw = nfw + user_map.n;
-	int n = memmap_build(raw_map, nfw, &user_map, e820, (int)ARRAY_SIZE(e820), e820_scratch,
-			     &built);
+	res->nraw = m.nfw + user_map.n;
 	if (n < 0) {		/* memmap_build() printed the kernel's line */
-		res->fatal = nfw ? "setup: memory map too complex to sanitize"
-				 : "setup: no memory map from the boot loader";
+		res->fatal = m.nfw ? "setup: memory map too complex to sanitize"
+				   : "setup: no memory map from the boot loader";
 		return -1;
 	}
-	res->exactmap = built.exactmap;
-	res->clamped = built.clamped;
-	res->dropped = built.dropped;
-	res->warnings += (built.clamped > 0) + (built.dropped.ranges > 0) +
-			 (user_map.exactmap && !built.exactmap);
-	int nraw = res->nraw;
-	report_raw(nraw);
-	u64 limit = mem_limit;
-	if (limit && limit < phys_limit)
-		printk(KERN_INFO "e820: remove [mem 0x%016llx-0x%016llx] usable (mem=)\n",
-		       (unsigned long long)limit, ~0ULL);
-	else
-		limit = phys_limit;
-	u64 before = memmap_usable_bytes(e820, n);
-	int capped = memmap_cap_usable(e820, n, limit);
-	if (mem_limit) {
-		printk(KERN_INFO "user-defined physical RAM map:\n");
-		memmap_print("user:", e820, capped);
-	}
-	if (limit == phys_limit && memmap_usable_bytes(e820, capped) != before) {
-		if (bits == MB2SIM_PHYS_BITS)
-			warn("usable RAM at and above 64 TiB (2^%u) is beyond the direct map: the "
-			     "kernel drops it without a message\n", bits);
-		else
-			warn("usable RAM at and above 2^%u removed (a cap of this run, not the "
-			     "kernel's)\n", bits);
-	}
-	return capped;
+	res->exactmap = m.result.exactmap;
+	res->clamped = m.result.clamped;
+	res->dropped = m.result.dropped;
+	res->warnings += (m.result.clamped > 0) + (m.result.dropped.ranges > 0) +
+			 (user_map.exactmap && !m.result.exactmap) + m.beyond;
+	if (m.beyond && bits < MB2SIM_PHYS_BITS)
+		warn("usable RAM at and above 2^%u removed (a cap of this run, not the kernel's)\n",
+		     bits);
+	else if (m.beyond)
+		note("warning: usable RAM at and above 64 TiB (2^%u) is beyond the direct map: "
+		     "the kernel ignores it (its line above)\n", bits);
+	return n;
 }
 
 /* ---- reservations ---- */
@@ -271,15 +267,10 @@ static bool in_memory(u64 base, u64 end)
 	return false;
 }
 
-/* kernel/setup.c reserve(). */
+/* kernel/setup.c reserve(): the same code. */
 static void reserve(u64 base, u64 size, const char *what)
 {
-	if (size == 0)
-		return;
-	printk(KERN_INFO "reserve [mem 0x%016llx-0x%016llx] %s\n", (unsigned long long)base,
-	       (unsigned long long)(base + size - 1), what);
-	if (memblock_reserve(&mb, base, size) < 0)
-		printk(KERN_ERR "setup: cannot record the reservation of %s\n", what);
+	boot_reserve(&mb, base, size, what);
 }
 
 static void reserve_boot_data(const struct mb2sim_opts *o)
@@ -368,92 +359,28 @@ static bool vmemmap_tables(u64 va, u64 bytes, struct pt_cursor *c)
 	return true;
 }
 
-/* kernel/setup.c drop_section() and populate_vmemmap(): a section without descriptors is
- * dropped (its bit cleared, its RAM out of memblock), with one line for all of them. */
+/* boot_populate_vmemmap's map: only the page tables map_pages() would allocate. */
+static int vmemmap_count(void *arg, unsigned long first, phys_addr_t phys, size_t bytes)
+{
+	(void)phys;
+	return vmemmap_tables(SIM_VMEMMAP + (u64)first * sizeof(struct page), bytes, arg) ? 0 : -1;
+}
+
+/* kernel/setup.c's boot_populate_vmemmap(), the same code, with the page tables counted. */
 static void populate_vmemmap(unsigned long max_pfn)
 {
-	unsigned long nsec = (max_pfn + PAGES_PER_SECTION - 1) >> SECTION_SHIFT;
 	struct pt_cursor cur = { { false, false, false }, { 0, 0, 0 } };
-	u64 lost_bytes = 0, lost_first = 0, lost_end = 0;
+	struct boot_vmemmap_ops ops = { vmemmap_count, &cur };
+	struct boot_vmemmap_result vr;
 
-	for (unsigned long s = 0; s < nsec; s++) {
-		if (!test_bit(s, sections))
-			continue;
-		unsigned long first = s << SECTION_SHIFT;
-		unsigned long frames = MIN(PAGES_PER_SECTION, max_pfn - first);
-		u64 bytes = ALIGN_UP((u64)frames * sizeof(struct page), PAGE_SIZE);
-		if (!memblock_alloc(&mb, bytes, PAGE_SIZE) ||
-		    !vmemmap_tables(SIM_VMEMMAP + (u64)first * sizeof(struct page), bytes, &cur)) {
-			u64 base = (u64)s << (SECTION_SHIFT + PAGE_SHIFT);
-			u64 size = 1ULL << (SECTION_SHIFT + PAGE_SHIFT), before = memblock_phys_mem_size(&mb);
-			clear_bit(s, sections);
-			memblock_remove(&mb, base, size);
-			if (!res->lost_sections++)
-				lost_first = base;
-			lost_end = base + size;
-			lost_bytes += before - memblock_phys_mem_size(&mb);
-			continue;
-		}
-		res->memmap_bytes += bytes;
-		res->sections++;
-	}
-	if (res->lost_sections) {
-		printk(KERN_WARNING "setup: out of memory for the frame descriptors of %lu sections in "
-		       "[mem 0x%016llx-0x%016llx]: their %lluK of RAM dropped\n", res->lost_sections,
-		       (unsigned long long)lost_first, (unsigned long long)lost_end - 1,
-		       (unsigned long long)(lost_bytes >> 10));
-		res->warnings++;
-	}
+	boot_populate_vmemmap(&mb, max_pfn, sections, &ops, &vr);
+	res->memmap_bytes += vr.bytes;
+	res->sections += vr.sections;
+	res->lost_sections = vr.lost_sections;
+	res->warnings += vr.lost_sections > 0;
 }
 
 /* ---- zones ---- */
-
-static unsigned int sim_pfn_zone(const struct mm_node *n, unsigned long pfn)
-{
-	unsigned int i = 0;
-	while (i < MAX_NR_ZONES - 1 && pfn >= n->zones[i].end_pfn)
-		i++;
-	return i;
-}
-
-/* give_to_buddy() counted: the largest aligned blocks that fit, runs of 4 MiB blocks at once. */
-static void sim_give(struct zone *z, unsigned long pfn, unsigned long count)
-{
-	unsigned long end = pfn + count;
-
-	z->managed_pages += count;
-	z->free_pages += count;
-	while (pfn < end) {
-		const unsigned long max_block = 1UL << MAX_PAGE_ORDER;
-		if (!(pfn & (max_block - 1)) && end - pfn >= max_block) {
-			unsigned long k = (end - pfn) >> MAX_PAGE_ORDER;
-			z->free_area[MAX_PAGE_ORDER].nr_free += k;
-			pfn += k << MAX_PAGE_ORDER;
-			continue;
-		}
-		unsigned int order = MAX_PAGE_ORDER;
-		if (pfn)
-			order = MIN(order, __ffs64(pfn));
-		while ((1UL << order) > end - pfn)
-			order--;
-		z->free_area[order].nr_free++;
-		pfn += 1UL << order;
-	}
-}
-
-/* release_free_range() counted. */
-static void sim_release(phys_addr_t b, phys_addr_t e, void *arg)
-{
-	struct mm_node *n = arg;
-	unsigned long pfn = b >> PAGE_SHIFT, end = MIN(e >> PAGE_SHIFT, n->max_pfn);
-
-	while (pfn < end) {
-		struct zone *z = &n->zones[sim_pfn_zone(n, pfn)];
-		unsigned long stop = MIN(end, z->end_pfn);
-		sim_give(z, pfn, stop - pfn);
-		pfn = stop;
-	}
-}
 
 static void count_low_free(phys_addr_t b, phys_addr_t e, void *arg)
 {
@@ -462,34 +389,129 @@ static void count_low_free(phys_addr_t b, phys_addr_t e, void *arg)
 		*low += MIN(e, SZ_4G) - b;
 }
 
+/* kernel/setup.c print_summary(): the same code. */
 static void print_summary(const struct mb2sim_opts *o)
 {
-	unsigned long managed = 0;
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
-		managed += node.zones[i].managed_pages;
-	u64 usable = res->usable_bytes;
 	u64 kernel = o->image_end > o->image_base ? o->image_end - o->image_base : 0;
-	kernel -= MIN(kernel, res->init_bytes);		/* boot_params.kernel_bytes */
-	u64 known = kernel + res->memmap_bytes + res->pgtable_bytes;
-	u64 reserved = usable - ((u64)managed << PAGE_SHIFT);
-	u64 other = reserved > known ? reserved - known : 0;
+	const struct boot_mem_stats st = {
+		.usable = res->usable_bytes,
+		.kernel = kernel - MIN(kernel, res->init_bytes),	/* boot_params.kernel_bytes */
+		.memmap = res->memmap_bytes, .pgtables = res->pgtable_bytes,
+		.sections = res->sections, .boot_alloc = mb.allocated,
+	};
 
-	node_print_zone_ranges(&node);
-	node_print_zones(&node);
-	printk(KERN_INFO "struct page: %zu bytes per %lu-byte frame (Linux: 64); memmap %llu KiB "
-	       "for %lu sections of 128 MiB (%llu.%02llu%% of usable RAM)\n", sizeof(struct page),
-	       PAGE_SIZE, (unsigned long long)res->memmap_bytes >> 10, res->sections,
-	       (unsigned long long)(res->memmap_bytes * 100 / usable),
-	       (unsigned long long)(res->memmap_bytes * 10000 / usable % 100));
-	printk(KERN_INFO "Memory: %luK/%lluK available (%lluK kernel, %lluK memmap, %lluK page "
-	       "tables, %lluK other reserved; boot allocator used %lluK)\n",
-	       managed << (PAGE_SHIFT - 10), (unsigned long long)usable >> 10,
-	       (unsigned long long)kernel >> 10, (unsigned long long)res->memmap_bytes >> 10,
-	       (unsigned long long)res->pgtable_bytes >> 10, (unsigned long long)other >> 10,
-	       (unsigned long long)mb.allocated >> 10);
+	boot_print_summary(&node, &st);
 	note("before the kernel's own allocations (slab caches, per-CPU data):\n");
 	node_print_meminfo(&node);
 	node_print_buddyinfo(&node);
+}
+
+/* kernel/setup.c mm_setup() up to the direct map's page tables. 0, or 1 after fatal(). */
+static int setup_memblock(const struct mb2sim_opts *o)
+{
+	int n = read_e820(o);
+
+	if (n < 0)
+		return 1;
+	res->nmap = n;
+	res->usable_bytes = boot_memblock_init(&mb, e820, n);
+	if (mb.memory.dropped)		/* after the kernel's line */
+		warn("%d usable ranges were lost: the boot allocator holds %d regions\n",
+		     mb.memory.dropped, MEMBLOCK_MAX_REGIONS);
+	res->max_phys = memblock_end(&mb);
+	reserve_boot_data(o);
+	if (!res->usable_bytes)
+		return fatal("setup: no usable RAM in the memory map");
+
+	u64 low = 0;
+	memblock_for_each_free(&mb, count_low_free, &low);
+	if (!low)
+		warn("no free RAM below 4 GiB: ZONE_DMA and ZONE_DMA32 are empty, so GFP_DMA and "
+		     "GFP_DMA32 requests fail; the direct map's page tables come from the kernel's "
+		     "pool of %d pages\n", MB2SIM_PT_POOL);
+	mb.alloc_limit = SZ_4G;
+	pt_pool_used = 0;
+	if (!direct_map_tables(res->max_phys, !o->no_gbpages))
+		return fatal("setup: out of page-table pages for the direct map (no usable RAM "
+			     "below 4 GiB and the built-in pool spent)");
+	mb.alloc_limit = 0;
+	return 0;
+}
+
+/* The section map and the vmemmap (mm_setup()'s next steps). 0, or 1 after fatal(). */
+static int setup_sections(unsigned long max_pfn)
+{
+	size_t words = section_bitmap_words(max_pfn);
+
+	if (words > SECTION_WORDS)		/* read_e820() caps usable RAM at PHYS_LIMIT */
+		return fatal("mb2dump: internal error: usable RAM beyond the cap");
+	res->section_bytes = words * sizeof(u64);
+	if (!memblock_alloc(&mb, words * sizeof(u64), PAGE_SIZE))
+		return fatal("setup: out of memory for the section map");
+	node_mark_sections(&mb, max_pfn, sections);
+	populate_vmemmap(max_pfn);
+	res->usable_bytes = memblock_phys_mem_size(&mb);	/* less what had no descriptors */
+	if (!res->usable_bytes)
+		return fatal("setup: no usable RAM has frame descriptors");
+	return 0;
+}
+
+/* free_initmem() gives the init section's frames that are usable RAM to the buddy after
+ * node_free_memblock(); the buddy then holds exactly the blocks it would hold had they been
+ * free from the start (full coalescing leaves one decomposition per set of free frames), so
+ * they are released from memblock here, before the zones are counted. Returns the frames the
+ * section spans; *freed those given back. */
+static unsigned long release_initmem(const struct mb2sim_opts *o, unsigned long *freed)
+{
+	unsigned long count = 0;
+
+	*freed = 0;
+	if (o->initmem_end > o->initmem_base) {
+		unsigned long first = o->initmem_base >> PAGE_SHIFT;
+		count = (unsigned long)((o->initmem_end - o->initmem_base) >> PAGE_SHIFT);
+		for (unsigned long pfn = first; pfn < first + count; pfn++) {
+			if (!memblock_is_memory(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE))
+				continue;
+			memblock_free(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE);
+			(*freed)++;
+		}
+	}
+	return count;
+}
+
+/* node_init and node_free_memblock (counted), then the lines the kernel prints after them. */
+static void setup_zones(const struct mb2sim_opts *o, unsigned long max_pfn)
+{
+	unsigned long init_freed, init_count = release_initmem(o, &init_freed);
+	struct node_layout lay = {
+		.vmemmap = NULL,		/* no section present: node_init writes nothing */
+		.virt_base = 0,
+		.max_pfn = max_pfn,
+		.sections = no_sections,
+		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
+	};
+
+	u32 domains[MAX_NUMNODES];
+
+	if (o->nr_numa)		/* kernel/setup.c numa_setup(), without a SLIT */
+		numa_boot_layout(o->numa, o->nr_numa, &lay, domains, NULL, NULL);
+	node_init(&node, &lay, &mb);
+	node_count_free_memblock(&node, &mb);
+	res->node_built = true;
+	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#llx with %s pages\n",
+	       (unsigned long long)res->max_phys - 1, SIM_PAGE_OFFSET,
+	       o->no_gbpages ? "2 MiB" : "1 GiB");
+	if (init_count) {
+		printk(KERN_INFO "Freeing unused kernel image (initmem) memory: %luK\n", init_freed * 4);
+		if (init_freed < init_count)
+			printk(KERN_INFO "initmem: %luK not given back: not usable RAM in the memory "
+			       "map\n", (init_count - init_freed) * 4);
+	} else {
+		note("initmem: where the kernel's init section is, is not in the block (the kernel "
+		     "frees it here; mb2dump --initmem=BASE-END)\n");
+	}
+	res->init_bytes = (u64)init_count << PAGE_SHIFT;
+	print_summary(o);
 }
 
 int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct mb2sim_result *r)
@@ -510,95 +532,11 @@ int mb2sim_run(const void *blk, size_t len, const struct mb2sim_opts *o, struct 
 			     "(\"mmkern: FAILED, exiting\")");
 	print_tags(len);
 	apply_cmdline();
-
-	/* kernel/setup.c mm_setup(). */
-	int n = read_e820(o);
-	if (n < 0)
+	if (setup_memblock(o) || setup_sections(r->max_phys >> PAGE_SHIFT))
 		return 1;
-	r->nmap = n;
-	for (int i = 0; i < n; i++)
-		if (e820[i].type == E820_USABLE)
-			memblock_add(&mb, e820[i].base, e820[i].end - e820[i].base);
-	if (mb.memory.dropped)		/* after one memblock line per lost range */
-		warn("%d usable ranges were lost: the boot allocator holds %d regions\n",
-		     mb.memory.dropped, MEMBLOCK_MAX_REGIONS);
-	r->usable_bytes = memblock_phys_mem_size(&mb);
-	r->max_phys = memblock_end(&mb);
-	reserve_boot_data(o);
-	if (!r->usable_bytes)
-		return fatal("setup: no usable RAM in the memory map");
+	setup_zones(o, r->max_phys >> PAGE_SHIFT);
 
-	u64 low = 0;
-	memblock_for_each_free(&mb, count_low_free, &low);
-	if (!low)
-		warn("no free RAM below 4 GiB: ZONE_DMA and ZONE_DMA32 are empty, so GFP_DMA and "
-		     "GFP_DMA32 requests fail; the direct map's page tables come from the kernel's "
-		     "pool of %d pages\n", MB2SIM_PT_POOL);
-	mb.alloc_limit = SZ_4G;
-	pt_pool_used = 0;
-	if (!direct_map_tables(r->max_phys, !o->no_gbpages))
-		return fatal("setup: out of page-table pages for the direct map (no usable RAM "
-			     "below 4 GiB and the built-in pool spent)");
-	mb.alloc_limit = 0;
-
-	unsigned long max_pfn = r->max_phys >> PAGE_SHIFT;
-	size_t words = section_bitmap_words(max_pfn);
-	if (words > SECTION_WORDS)		/* read_e820() caps usable RAM at PHYS_LIMIT */
-		return fatal("mb2dump: internal error: usable RAM beyond the cap");
-	r->section_bytes = words * sizeof(u64);
-	if (!memblock_alloc(&mb, words * sizeof(u64), PAGE_SIZE))
-		return fatal("setup: out of memory for the section map");
-	node_mark_sections(&mb, max_pfn, sections);
-	populate_vmemmap(max_pfn);
-	r->usable_bytes = memblock_phys_mem_size(&mb);	/* less what had no descriptors */
-	if (!r->usable_bytes)
-		return fatal("setup: no usable RAM has frame descriptors");
-
-	/* free_initmem() gives the init section's frames that are usable RAM to the buddy after
-	 * node_free_memblock(); the buddy then holds exactly the blocks it would hold had they
-	 * been free from the start (full coalescing leaves one decomposition per set of free
-	 * frames), so they are released from memblock here, before the zones are counted. */
-	unsigned long init_freed = 0, init_count = 0;
-	if (o->initmem_end > o->initmem_base) {
-		unsigned long first = o->initmem_base >> PAGE_SHIFT;
-		init_count = (unsigned long)((o->initmem_end - o->initmem_base) >> PAGE_SHIFT);
-		for (unsigned long pfn = first; pfn < first + init_count; pfn++) {
-			if (!memblock_is_memory(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE))
-				continue;
-			memblock_free(&mb, (phys_addr_t)pfn << PAGE_SHIFT, PAGE_SIZE);
-			init_freed++;
-		}
-	}
-
-	struct node_layout lay = {
-		.vmemmap = NULL,		/* no section present: node_init writes nothing */
-		.virt_base = 0,
-		.max_pfn = max_pfn,
-		.sections = no_sections,
-		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
-	};
-	node_init(&node, &lay, &mb);
-	memblock_for_each_free(&mb, sim_release, &node);
-	node_setup_watermarks(&node);
-	r->node_built = true;
-	printk(KERN_INFO "direct map: [mem 0x0-%#llx] at %#llx with %s pages\n",
-	       (unsigned long long)r->max_phys - 1, SIM_PAGE_OFFSET,
-	       o->no_gbpages ? "2 MiB" : "1 GiB");
-	if (init_count) {
-		printk(KERN_INFO "Freeing unused kernel image (initmem) memory: %luK\n", init_freed * 4);
-		if (init_freed < init_count)
-			printk(KERN_INFO "initmem: %luK not given back: not usable RAM in the memory "
-			       "map\n", (init_count - init_freed) * 4);
-	} else {
-		note("initmem: where the kernel's init section is, is not in the block (the kernel "
-		     "frees it here; mb2dump --initmem=BASE-END)\n");
-	}
-	res->init_bytes = (u64)init_count << PAGE_SHIFT;
-	print_summary(o);
-
-	unsigned long managed = 0;
-	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
-		managed += node.zones[i].managed_pages;
+	unsigned long managed = node_managed_pages(&node, -1);
 	if (!managed)
 		return fatal("mb2dump: no free frame is left after set-up: the kernel would panic in "
 			     "kmem_cache_init (\"kmem_cache_create: cannot create cache\")");

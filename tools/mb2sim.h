@@ -17,6 +17,7 @@
 #include "mm/memmap.h"
 #include "mm/memblock.h"
 #include "mm/zone.h"
+#include "mm/numa.h"
 
 #define MB2SIM_MBI_MAX     (16UL << 20)	/* kernel/main.c MBI_MAX: a larger block is not believed */
 #define MB2SIM_CMDLINE_MAX 1024		/* kernel/main.c CMDLINE_MAX */
@@ -33,6 +34,9 @@ struct mb2sim_opts {
 	bool no_gbpages;		/* direct map with 2 MiB pages (CPU without pdpe1gb) */
 	unsigned int phys_bits;		/* cap usable RAM at 2^phys_bits, below the kernel's
 					 * MB2SIM_PHYS_BITS (0 = that); the fuzz target's speed */
+	const struct numa_range *numa;	/* the SRAT's memory ranges the kernel would find (the
+					 * block holds no ACPI tables); nr_numa 0: no SRAT */
+	unsigned int nr_numa;
 };
 
 struct mb2sim_result {

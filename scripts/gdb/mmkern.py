@@ -12,8 +12,9 @@
 # The commands only read memory: no function of the kernel is ever called, so they work at any
 # stop, including in the middle of an allocator path (where mm-check may rightly see a structure
 # half updated). Structures are read field by field through the DWARF type information, so
-# fields may move or be added without breaking anything here; the few facts that live only in
-# macros are copied below and must follow mm/page.h, mm/zone.h and mm/slab.h.
+# fields may move or be added without breaking anything here. The page and cache flags are
+# read from the ELF too (enum pageflags, enum slab_flags: load_enums()); the few facts that live
+# only in macros are copied below and must follow mm/page.h, mm/zone.h and mm/slab.h.
 
 import re
 import struct
@@ -26,13 +27,8 @@ PAGE_SIZE = 1 << PAGE_SHIFT
 SECTION_SHIFT = 27 - PAGE_SHIFT         # mm/zone.h: 128 MiB sections
 PAGES_PER_SECTION = 1 << SECTION_SHIFT
 KERNEL_VMA = 0xffffffff80000000         # kernel/arch.h: the kernel image, at physical + this
-PG_reserved, PG_buddy, PG_slab, PG_head, PG_tail = 0x1, 0x2, 0x4, 0x8, 0x10
-PG_NAMES = ((PG_reserved, "reserved"), (PG_buddy, "buddy"), (PG_slab, "slab"),
-            (PG_head, "head"), (PG_tail, "tail"))
 # mm/page.h struct slab_counters, one 32-bit word: inuse bits 0-14, frozen bit 15, freelist 16-31
 SLAB_FREELIST_END = 0xffff              # mm/page.h
-SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER = 0x100, 0x400, 0x800, 0x10000
-SLAB_DEBUG_FLAGS = SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER
 RED_INACTIVE, RED_ACTIVE, POISON_FREE, POISON_END = 0xbb, 0xcc, 0x6b, 0xa5   # mm/slab_debug.c
 
 U32 = (1 << 32) - 1
@@ -64,6 +60,37 @@ def lookup_type(name):
         return gdb.lookup_type(name)
     except gdb.error:
         return None
+
+
+# ---- facts from enums, read from the debug information by load_enums() before every command:
+# mm/page.h's enum pageflags (page->flags) and mm/slab.h's enum slab_flags (kmem_cache->flags) ----
+PG_reserved = PG_buddy = PG_slab = PG_head = PG_tail = 0
+PG_NAMES = ()                           # (bit, name without PG_) for every enum pageflags value
+SLAB_CONSISTENCY_CHECKS = SLAB_RED_ZONE = SLAB_POISON = SLAB_STORE_USER = SLAB_DEBUG_FLAGS = 0
+
+
+def enum_values(name):
+    """{enumerator: value} of the enum type name ("enum pageflags") of the debug information."""
+    t = lookup_type(name)
+    if t is None or t.strip_typedefs().code != gdb.TYPE_CODE_ENUM:
+        raise MmError("no %s in the debug information: is build/kernel.elf loaded?" % name)
+    return {f.name: f.enumval for f in t.strip_typedefs().fields()}
+
+
+def load_enums():
+    """Set the PG_* and SLAB_* globals from the ELF's enums (the ELF may have been rebuilt)."""
+    global PG_reserved, PG_buddy, PG_slab, PG_head, PG_tail, PG_NAMES
+    global SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER, SLAB_DEBUG_FLAGS
+    pg, sl = enum_values("enum pageflags"), enum_values("enum slab_flags")
+    try:
+        PG_reserved, PG_buddy, PG_slab, PG_head, PG_tail = (
+            pg["PG_" + n] for n in ("reserved", "buddy", "slab", "head", "tail"))
+        SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER = (
+            sl["SLAB_" + n] for n in ("CONSISTENCY_CHECKS", "RED_ZONE", "POISON", "STORE_USER"))
+    except KeyError as e:
+        raise MmError("the kernel's enum pageflags or enum slab_flags has no %s" % e)
+    PG_NAMES = tuple((v, n[3:]) for n, v in sorted(pg.items(), key=lambda kv: kv[1]))
+    SLAB_DEBUG_FLAGS = SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER
 
 
 def struct_type(name):
@@ -595,6 +622,7 @@ class MmCommand(gdb.Command):
 
     def invoke(self, arg, from_tty):
         try:
+            load_enums()
             self.run(arg.strip())
         except gdb.MemoryError as e:
             raise MmError("%s: cannot read the target's memory (%s): the structures are not "

@@ -7,6 +7,7 @@
 #include "mm/gfp.h"
 #include "mm/numa.h"
 #include "mm/zone.h"
+#include "mm/memblock.h"
 #include "lib/percpu.h"
 #include "lib/string.h"
 
@@ -214,10 +215,46 @@ static void fallback_by_distance(struct ktest *t)
 	free_pages_exact(priv, sizeof(*priv));
 }
 
+/* mb2dump's view of a boot (node_init over no section, then node_count_free_memblock: no
+ * descriptor written) is what the boot's node_free_memblock built on the three-node machine,
+ * zone by zone of every node: managed, free, each order's block count, watermarks. */
+static void counted_release_matches(struct ktest *t)
+{
+	static const u64 no_sections[1];
+	struct node_layout lay = { .max_pfn = PRIV_FRAMES, .sections = no_sections,
+				   .zone_end_pfn = { 64, 256, ~0UL } };
+
+	if (!fixture_enough_ram(t))
+		return;
+	void *buf = alloc_pages_exact((size_t)PRIV_FRAMES << PAGE_SHIFT, GFP_KERNEL);
+	KT_ASSERT(t, buf != NULL);
+	KT_ASSERT_EQ(t, build_priv(buf), 0);
+	struct mm_node *counted = alloc_pages_exact(sizeof(*counted), GFP_KERNEL);
+	KT_ASSERT(t, counted != NULL);
+	lay.nr_nodes = priv->nr_nodes;
+	memcpy(lay.node_end_pfn, priv->node_end_pfn, sizeof(lay.node_end_pfn));
+	memcpy(lay.distance, priv->distance, sizeof(lay.distance));
+	node_init(counted, &lay, &fixture_memblock);
+	KT_EXPECT_EQ(t, node_count_free_memblock(counted, &fixture_memblock), node_nr_free_pages(priv));
+	KT_EXPECT_EQ(t, counted->nr_zones, priv->nr_zones);
+	for (unsigned int i = 0; i < priv->nr_zones && i < counted->nr_zones; i++) {
+		const struct zone *a = &counted->zones[i], *b = &priv->zones[i];
+		KT_EXPECT_EQ(t, a->managed_pages, b->managed_pages);
+		KT_EXPECT_EQ(t, a->free_pages, b->free_pages);
+		KT_EXPECT_EQ(t, a->watermark[WMARK_MIN], b->watermark[WMARK_MIN]);
+		for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
+			KT_EXPECT_EQ(t, a->free_area[k].nr_free, b->free_area[k].nr_free);
+	}
+	free_pages_exact(counted, sizeof(*counted));
+	free_pages_exact(buf, (size_t)PRIV_FRAMES << PAGE_SHIFT);
+	free_pages_exact(priv, sizeof(*priv));
+}
+
 static const struct ktest_case numa_cases[] = {
 	KTEST_CASE(layout_from_ranges),
 	KTEST_CASE(three_node_layout),
 	KTEST_CASE(fallback_by_distance),
+	KTEST_CASE(counted_release_matches),
 	KTEST_END,
 };
 
