@@ -12,7 +12,6 @@ endif
 ifeq ($(origin LD),default)
 LD := $(CROSS_COMPILE)ld
 endif
-OBJCOPY ?= $(CROSS_COMPILE)objcopy
 NASM    ?= nasm
 HOSTCC  ?= gcc
 GDB     ?= gdb
@@ -303,7 +302,7 @@ help:
 	@echo "  clean      remove $(BUILD)/"
 	@echo "  help       this text"
 	@echo "variables:"
-	@echo "  CROSS_COMPILE  toolchain prefix for CC, LD, OBJCOPY (default none)"
+	@echo "  CROSS_COMPILE  toolchain prefix for CC and LD (default none)"
 	@echo "  CC             kernel compiler (default \$$(CROSS_COMPILE)gcc; clang works)"
 	@echo "  LD             kernel linker (default \$$(CROSS_COMPILE)ld)"
 	@echo "  KCFLAGS        extra flags for the kernel C compiler (e.g. KCFLAGS=-DDEBUG)"
