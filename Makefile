@@ -12,7 +12,6 @@ endif
 ifeq ($(origin LD),default)
 LD := $(CROSS_COMPILE)ld
 endif
-OBJCOPY ?= $(CROSS_COMPILE)objcopy
 NASM    ?= nasm
 HOSTCC  ?= gcc
 GDB     ?= gdb
@@ -57,8 +56,11 @@ KSRC := $(wildcard kernel/*.c lib/*.c mm/*.c tests/*.c tests/lib/*.c tests/mm/*.
 	tests/kernel/*.c)
 KOBJ := $(KASM:%.asm=$(BUILD)/%.o) $(KSRC:%.c=$(BUILD)/%.o)
 
-HSRC := $(filter-out lib/string.c,$(wildcard lib/*.c)) \
-	$(wildcard mm/*.c tests/*.c tests/lib/*.c tests/mm/*.c tests/host/*.c)
+# Every host program links lib/ (but string.c: the C library's is used), mm/, and the host
+# environment: one thread per CPU (percpu_host.c), console_write and panic (console_host.c).
+HOST_LIBSRC := $(filter-out lib/string.c,$(wildcard lib/*.c)) $(wildcard mm/*.c) \
+	tests/host/percpu_host.c tests/host/console_host.c
+HSRC := $(HOST_LIBSRC) $(wildcard tests/*.c tests/lib/*.c tests/mm/*.c) tests/host/main.c
 HOBJ := $(HSRC:%.c=$(BUILD)/host/%.o)
 
 KERNEL := $(BUILD)/kernel.elf
@@ -225,8 +227,7 @@ host-test: $(HOSTBIN)
 .PHONY: mb2dump fuzz fuzz-build fuzz-regress fuzz-tools
 MB2DUMP := $(BUILD)/host/mb2dump
 MKMBI := $(BUILD)/host/mkmbi
-MB2DUMP_OBJ := $(patsubst %.c,$(BUILD)/host/%.o,tools/mb2dump.c tools/mb2sim.c tests/host/percpu_host.c \
-	$(filter-out lib/string.c,$(wildcard lib/*.c)) $(wildcard mm/*.c))
+MB2DUMP_OBJ := $(patsubst %.c,$(BUILD)/host/%.o,tools/mb2dump.c tools/mb2sim.c $(HOST_LIBSRC))
 
 $(MB2DUMP): $(MB2DUMP_OBJ) $(BUILD)/hostflags.stamp | host-tools
 	@$(if $(Q),echo "  HOSTLD  $@")
@@ -243,8 +244,8 @@ FUZZ_TARGETS := mb2 cmdline trace alloc
 FUZZCC ?= clang
 FUZZCFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -MMD -MP
-FUZZ_LIBSRC := $(filter-out lib/string.c,$(wildcard lib/*.c)) $(wildcard mm/*.c) \
-	tests/mm/fixture.c tools/mb2sim.c tests/fuzz/fuzz_common.c tests/host/percpu_host.c
+FUZZ_LIBSRC := $(HOST_LIBSRC) tests/mm/fixture.c tests/ktest.c tools/mb2sim.c \
+	tests/fuzz/fuzz_common.c
 FUZZ_LIBOBJ := $(FUZZ_LIBSRC:%.c=$(BUILD)/fuzz/%.o)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 
@@ -301,7 +302,7 @@ help:
 	@echo "  clean      remove $(BUILD)/"
 	@echo "  help       this text"
 	@echo "variables:"
-	@echo "  CROSS_COMPILE  toolchain prefix for CC, LD, OBJCOPY (default none)"
+	@echo "  CROSS_COMPILE  toolchain prefix for CC and LD (default none)"
 	@echo "  CC             kernel compiler (default \$$(CROSS_COMPILE)gcc; clang works)"
 	@echo "  LD             kernel linker (default \$$(CROSS_COMPILE)ld)"
 	@echo "  KCFLAGS        extra flags for the kernel C compiler (e.g. KCFLAGS=-DDEBUG)"

@@ -37,7 +37,6 @@ struct acpi_mem_affinity {
 };
 #define ACPI_MEM_ENABLED	(1U << 0)
 #define ACPI_MEM_HOTPLUG	(1U << 1)
-#define ACPI_MEM_NONVOLATILE	(1U << 2)
 
 /* SRAT processor affinity (type 0 local APIC, type 2 x2APIC): apic_id belongs to domain. */
 struct acpi_cpu_affinity {

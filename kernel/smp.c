@@ -23,7 +23,6 @@
 #include "mm/gfp.h"
 
 /* Local APIC registers (xAPIC, memory-mapped), offsets from its base. */
-#define LAPIC_ID		0x020
 #define LAPIC_EOI		0x0b0
 #define LAPIC_SVR		0x0f0
 #define LAPIC_ESR		0x280

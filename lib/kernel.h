@@ -40,12 +40,6 @@ void console_write(const char *s, size_t len);
 /* Report a broken invariant as "Kernel panic - not syncing: <msg>" and stop: never returns. */
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 
-#define pr_err(fmt, ...)    printk(KERN_ERR fmt, ##__VA_ARGS__)
-#define pr_warn(fmt, ...)   printk(KERN_WARNING fmt, ##__VA_ARGS__)
-#define pr_notice(fmt, ...) printk(KERN_NOTICE fmt, ##__VA_ARGS__)
-#define pr_info(fmt, ...)   printk(KERN_INFO fmt, ##__VA_ARGS__)
-#define pr_debug(fmt, ...)  printk(KERN_DEBUG fmt, ##__VA_ARGS__)
-
 #define BUG_ON(cond) do { if (unlikely(cond)) \
 	panic("%s: BUG_ON(%s) at %s:%d", __func__, #cond, __FILE__, __LINE__); } while (0)
 

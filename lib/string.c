@@ -54,17 +54,6 @@ int memcmp(const void *a, const void *b, size_t n)
 	return 0;
 }
 
-/* First occurrence of (unsigned char)c in the n bytes at s, or NULL. */
-void *memchr(const void *s, int c, size_t n)
-{
-	const unsigned char *p = s;
-
-	for (; n; n--, p++)
-		if (*p == (unsigned char)c)
-			return (void *)p;
-	return NULL;
-}
-
 /* Length of the NUL-terminated string s. */
 size_t strlen(const char *s)
 {
@@ -97,17 +86,6 @@ int strcmp(const char *a, const char *b)
 	return *x - *y;
 }
 
-/* Compare at most n bytes of two strings as unsigned chars. */
-int strncmp(const char *a, const char *b, size_t n)
-{
-	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
-
-	for (; n; n--, x++, y++)
-		if (*x != *y || !*x)
-			return *x - *y;
-	return 0;
-}
-
 /* First occurrence of (char)c in s (c == 0 finds the terminator), or NULL. */
 char *strchr(const char *s, int c)
 {
@@ -116,18 +94,5 @@ char *strchr(const char *s, int c)
 			return (char *)s;
 		if (!*s)
 			return NULL;
-	}
-}
-
-/* Last occurrence of (char)c in s (c == 0 finds the terminator), or NULL. */
-char *strrchr(const char *s, int c)
-{
-	const char *last = NULL;
-
-	for (;; s++) {
-		if (*s == (char)c)
-			last = s;
-		if (!*s)
-			return (char *)last;
 	}
 }

@@ -33,7 +33,6 @@ typedef u64 phys_addr_t;
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-#define __unused    __attribute__((unused))
 /* The allocators' public fast paths: the hot attribute puts them in .text.hot, which the kernel's
  * linker script places first, together on one page, so none straddles a page boundary (QEMU's
  * TCG translates a block that crosses a page at a cost on every lookup: kfree at 0x...fe0 made a

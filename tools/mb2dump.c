@@ -17,31 +17,12 @@
  * Exit status: 0 the kernel would boot with this block (warnings allowed), 1 malformed block or
  * a map the kernel would stop on, 2 usage or file error. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/cmdline.h"
 #include "lib/kernel.h"
 #include "tools/mb2sim.h"
-
-void console_write(const char *s, size_t len)
-{
-	fwrite(s, 1, len, stdout);
-}
-
-void panic(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	printf("Kernel panic - not syncing: %s\n", buf);
-	fflush(stdout);
-	abort();
-}
 
 static int usage(FILE *f, int status)
 {

@@ -696,92 +696,158 @@ static void free_live(int i)
 
 /* ---- misuse: each must be reported once and refused ---- */
 
-static void op_misuse(void)
+/* Each misuse returns false when no live allocation fits it (nothing was done). */
+
+static bool misuse_double_free_pages(u8 idx)
 {
-	u8 what = g8() % 11, idx = g8();
-	int i;
+	int i = pick(idx, K_PAGES);
+
+	if (i < 0)
+		return false;
+	struct page *pg = live[i].pg;
+	unsigned int order = live[i].order;
+	free_live(i);
+	__free_pages(pg, order);
+	return true;
+}
+
+static bool misuse_wrong_order(u8 idx)
+{
+	int i = pick(idx, K_PAGES);
+
+	if (i < 0)
+		return false;
+	__free_pages(live[i].pg, (live[i].order + 1 + g8() % MAX_PAGE_ORDER) % NR_PAGE_ORDERS);
+	return true;
+}
+
+static bool misuse_free_tail_page(u8 idx)
+{
+	int i = pick(idx, K_PAGES);
+
+	if (i < 0 || live[i].order == 0)
+		return false;
+	__free_pages(live[i].pg + 1 + g8() % ((1u << live[i].order) - 1), 0);
+	return true;
+}
+
+static bool misuse_kfree_interior(u8 idx)
+{
+	int i = pick(idx, K_KMALLOC);
+
+	if (i < 0 || live[i].size < 2)
+		return false;
+	kfree(live[i].p + 1 + g16() % (live[i].size - 1));
+	return true;
+}
+
+static bool misuse_kfree_pages(u8 idx)
+{
+	int i = pick(idx, K_GFP);
+
+	if (i < 0)
+		return false;
+	kfree(live[i].p);
+	return true;
+}
+
+static bool misuse_double_kfree(u8 idx)
+{
+	int i = pick(idx, K_KMALLOC);
+
+	if (i < 0)
+		return false;
+	char *p = live[i].p;
+	free_live(i);
+	kfree(p);
+	return true;
+}
+
+static bool misuse_wrong_cache(u8 idx)
+{
+	int i = pick(idx, K_CACHE);
+
+	if (i < 0)
+		return false;
+	int other = -1;
+	for (int k = 1; k < MAX_CACHES && other < 0; k++)
+		if (caches[(live[i].cache + k) % MAX_CACHES].s)
+			other = (live[i].cache + k) % MAX_CACHES;
+	if (other < 0)
+		return false;
+	kmem_cache_free(caches[other].s, live[i].p);
+	return true;
+}
+
+/* Caught without debugging, or with F; a red zone or poison check isolates it instead. */
+static bool misuse_double_cache_free(u8 idx)
+{
+	int i = pick(idx, K_CACHE);
+
+	if (i < 0)
+		return false;
+	int slot = live[i].cache;
+	unsigned int fl = caches[slot].flags & SLAB_DEBUG_FLAGS;
+	if (fl && !(fl & SLAB_CONSISTENCY_CHECKS))
+		return false;
+	char *p = live[i].p;
+	free_live(i);
+	kmem_cache_free(caches[slot].s, p);
+	return true;
+}
+
+static bool misuse_free_pages_interior(u8 idx)
+{
+	int i = pick(idx, K_GFP);
+
+	if (i < 0)
+		return false;
+	free_pages((unsigned long)live[i].p + 1 + g16() % (PAGE_SIZE - 1), live[i].order);
+	return true;
+}
+
+static bool misuse_outside_node(u8 idx)
+{
 	char outside[64];
 
+	if (idx & 1)
+		kfree(outside + 8);
+	else
+		__free_pages((struct page *)(void *)outside, 0);
+	return true;
+}
+
+static bool misuse_ksize_pages(u8 idx)
+{
+	int i = pick(idx, K_GFP);
+
+	if (i < 0)
+		return false;
+	FUZZ_CHECK(ksize(live[i].p) == 0, "ksize of a page allocation");
+	return true;
+}
+
+static bool (*const misuses[])(u8 idx) = {
+	misuse_double_free_pages,	/* 0: double __free_pages */
+	misuse_wrong_order,		/* 1: __free_pages with the wrong order */
+	misuse_free_tail_page,		/* 2: __free_pages of a tail page */
+	misuse_kfree_interior,		/* 3: kfree of an interior pointer */
+	misuse_kfree_pages,		/* 4: kfree of a page allocation */
+	misuse_double_kfree,		/* 5: double kfree */
+	misuse_wrong_cache,		/* 6: kmem_cache_free to the wrong cache */
+	misuse_double_cache_free,	/* 7: double kmem_cache_free */
+	misuse_free_pages_interior,	/* 8: free_pages of an address inside a block */
+	misuse_outside_node,		/* 9: pointers outside the node */
+	misuse_ksize_pages,		/* 10: ksize of something kmalloc did not return */
+};
+
+static void op_misuse(void)
+{
+	u8 what = g8() % ARRAY_SIZE(misuses), idx = g8();
+
 	TRACE("misuse %u\n", what);
-	switch (what) {
-	case 0:		/* double __free_pages */
-		if ((i = pick(idx, K_PAGES)) < 0)
-			return;
-		struct page *pg = live[i].pg;
-		unsigned int order = live[i].order;
-		free_live(i);
-		__free_pages(pg, order);
-		break;
-	case 1:		/* wrong order */
-		if ((i = pick(idx, K_PAGES)) < 0)
-			return;
-		__free_pages(live[i].pg, (live[i].order + 1 + g8() % MAX_PAGE_ORDER) % NR_PAGE_ORDERS);
-		break;
-	case 2:		/* a tail page */
-		if ((i = pick(idx, K_PAGES)) < 0 || live[i].order == 0)
-			return;
-		__free_pages(live[i].pg + 1 + g8() % ((1u << live[i].order) - 1), 0);
-		break;
-	case 3:		/* kfree of an interior pointer */
-		if ((i = pick(idx, K_KMALLOC)) < 0 || live[i].size < 2)
-			return;
-		kfree(live[i].p + 1 + g16() % (live[i].size - 1));
-		break;
-	case 4:		/* kfree of a page allocation */
-		if ((i = pick(idx, K_GFP)) < 0)
-			return;
-		kfree(live[i].p);
-		break;
-	case 5: {	/* double kfree */
-		if ((i = pick(idx, K_KMALLOC)) < 0)
-			return;
-		char *p = live[i].p;
-		free_live(i);
-		kfree(p);
-		break;
-	}
-	case 6: {	/* kmem_cache_free to the wrong cache */
-		if ((i = pick(idx, K_CACHE)) < 0)
-			return;
-		int other = -1;
-		for (int k = 1; k < MAX_CACHES && other < 0; k++)
-			if (caches[(live[i].cache + k) % MAX_CACHES].s)
-				other = (live[i].cache + k) % MAX_CACHES;
-		if (other < 0)
-			return;
-		kmem_cache_free(caches[other].s, live[i].p);
-		break;
-	}
-	case 7: {	/* double kmem_cache_free (caught without debugging, or with F) */
-		if ((i = pick(idx, K_CACHE)) < 0)
-			return;
-		int slot = live[i].cache;
-		unsigned int fl = caches[slot].flags & SLAB_DEBUG_FLAGS;
-		if (fl && !(fl & SLAB_CONSISTENCY_CHECKS))
-			return;		/* a red zone or poison check isolates it: not this test */
-		char *p = live[i].p;
-		free_live(i);
-		kmem_cache_free(caches[slot].s, p);
-		break;
-	}
-	case 8:		/* free_pages of an address inside a block, not its start */
-		if ((i = pick(idx, K_GFP)) < 0)
-			return;
-		free_pages((unsigned long)live[i].p + 1 + g16() % (PAGE_SIZE - 1), live[i].order);
-		break;
-	case 9:		/* pointers outside the node */
-		if (idx & 1)
-			kfree(outside + 8);
-		else
-			__free_pages((struct page *)(void *)outside, 0);
-		break;
-	default:	/* ksize of something kmalloc did not return */
-		if ((i = pick(idx, K_GFP)) < 0)
-			return;
-		FUZZ_CHECK(ksize(live[i].p) == 0, "ksize of a page allocation");
-		break;
-	}
-	expected_bad++;
+	if (misuses[what](idx))
+		expected_bad++;
 }
 
 /* ---- driver ---- */
@@ -811,6 +877,82 @@ static void setup(void)
 	FUZZ_CHECK(node_check(&contig_node, true) == 0, "node_check fails after set-up");
 }
 
+static void op_shrink(u8 op)
+{
+	TRACE("shrink %s\n", op & 0x80 ? "all" : cache_names[(op >> 4) & 7]);
+	if (op & 0x80)
+		kmem_cache_shrink_all();
+	else if (caches[(op >> 4) & 7].s)
+		kmem_cache_shrink(caches[(op >> 4) & 7].s);
+}
+
+/* One operation: op % 16 picks it, the other bits and the following bytes drive it. */
+static void run_op(u8 op)
+{
+	switch (op % 16) {
+	case 0: case 1:
+		op_alloc_pages();
+		break;
+	case 2:
+		op_get_free_pages();
+		break;
+	case 3:
+		op_alloc_exact();
+		break;
+	case 4: case 5:
+		op_kmalloc();
+		break;
+	case 6:
+		op_krealloc();
+		break;
+	case 7:
+		op_cache_create();
+		break;
+	case 8: case 9:
+		op_cache_alloc();
+		break;
+	case 10:
+		op_cache_free();
+		break;
+	case 11:
+		op_cache_destroy();
+		break;
+	case 12:
+		op_shrink(op);
+		break;
+	case 13:
+		op_misuse();
+		break;
+	default: {
+		int i = pick(g8(), -1);
+		if (i >= 0)
+			free_live(i);
+		break;
+	}
+	}
+}
+
+/* Everything back: free all, destroy the caches, shrink, compare with the start. */
+static void check_all_back(void)
+{
+	while (nlive)
+		free_live(nlive - 1);
+	for (int i = 0; i < MAX_CACHES; i++) {
+		if (!caches[i].s)
+			continue;
+		FUZZ_CHECK(kmem_cache_destroy(caches[i].s) == 0, "destroy of %s at the end",
+			   cache_names[i]);
+		caches[i].s = NULL;
+	}
+	check_accounting("freeing everything");
+	kmem_cache_shrink_all();
+	FUZZ_CHECK(nr_free_pages() == base_free, "free pages %lu at the end, %lu at the start",
+		   nr_free_pages(), base_free);
+	FUZZ_CHECK(slab_pages() == base_slab, "slab pages %lu at the end, %lu at the start",
+		   slab_pages(), base_slab);
+	FUZZ_CHECK(node_check(&contig_node, true) == 0, "node_check at the end");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -833,73 +975,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		u8 op = g8();
 		if (nlive > MAX_LIVE - 16 && op % 16 != 13)
 			op = 15;		/* the shadow is nearly full: free something */
-		switch (op % 16) {
-		case 0: case 1:
-			op_alloc_pages();
-			break;
-		case 2:
-			op_get_free_pages();
-			break;
-		case 3:
-			op_alloc_exact();
-			break;
-		case 4: case 5:
-			op_kmalloc();
-			break;
-		case 6:
-			op_krealloc();
-			break;
-		case 7:
-			op_cache_create();
-			break;
-		case 8: case 9:
-			op_cache_alloc();
-			break;
-		case 10:
-			op_cache_free();
-			break;
-		case 11:
-			op_cache_destroy();
-			break;
-		case 12:
-			TRACE("shrink %s\n", op & 0x80 ? "all" : cache_names[(op >> 4) & 7]);
-			if (op & 0x80)
-				kmem_cache_shrink_all();
-			else if (caches[(op >> 4) & 7].s)
-				kmem_cache_shrink(caches[(op >> 4) & 7].s);
-			break;
-		case 13:
-			op_misuse();
-			break;
-		default: {
-			int i = pick(g8(), -1);
-			if (i >= 0)
-				free_live(i);
-			break;
-		}
-		}
+		run_op(op);
 		check_accounting("an operation");
 		if (ops % 32 == 31)
 			FUZZ_CHECK(node_check(&contig_node, true) == 0, "node_check after %d operations",
 				   ops + 1);
 	}
-
-	/* Everything back: free all, destroy the caches, shrink, compare. */
-	while (nlive)
-		free_live(nlive - 1);
-	for (int i = 0; i < MAX_CACHES; i++) {
-		if (!caches[i].s)
-			continue;
-		FUZZ_CHECK(kmem_cache_destroy(caches[i].s) == 0, "destroy of %s at the end",
-			   cache_names[i]);
-		caches[i].s = NULL;
-	}
-	check_accounting("freeing everything");
-	kmem_cache_shrink_all();
-	FUZZ_CHECK(nr_free_pages() == base_free, "free pages %lu at the end, %lu at the start",
-		   nr_free_pages(), base_free);
-	FUZZ_CHECK(slab_pages() == base_slab, "slab pages %lu at the end, %lu at the start",
-		   slab_pages(), base_slab);
-	FUZZ_CHECK(node_check(&contig_node, true) == 0, "node_check at the end");
+	check_all_back();
 	return 0;
 }

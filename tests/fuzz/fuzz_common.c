@@ -1,10 +1,12 @@
-/* tests/fuzz/fuzz_common.c - console, panic and failure reports for the fuzz targets. */
+/* tests/fuzz/fuzz_common.c - the fuzz targets' console and failure reports, hooked into the
+ * host programs' console_write() and panic() (tests/host/console_host.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/kernel.h"
 #include "tests/fuzz/fuzz_common.h"
+#include "tests/host/console_host.h"
 
 #define TAIL 4096
 
@@ -19,14 +21,9 @@ void fuzz_console_reset(void)
 	tail_len = 0;
 }
 
-void console_write(const char *s, size_t len)
+/* Keep the last TAIL bytes of console output in tail[]. */
+static void keep_tail(const char *s, size_t len)
 {
-	if (verbose < 0)
-		verbose = getenv("MMKERN_FUZZ_VERBOSE") != NULL;
-	if (verbose)
-		fwrite(s, 1, len, stderr);
-	if (fuzz_console_hook)
-		fuzz_console_hook(s, len);
 	if (len >= TAIL) {
 		memcpy(tail, s + len - TAIL, TAIL);
 		tail_len = TAIL;
@@ -41,28 +38,41 @@ void console_write(const char *s, size_t len)
 	tail_len += len;
 }
 
-static void __noreturn die(const char *kind, const char *fmt, va_list ap)
+static void fuzz_console(const char *s, size_t len)
 {
-	char buf[1024];
+	if (verbose < 0)
+		verbose = getenv("MMKERN_FUZZ_VERBOSE") != NULL;
+	if (verbose)
+		fwrite(s, 1, len, stderr);
+	if (fuzz_console_hook)
+		fuzz_console_hook(s, len);
+	keep_tail(s, len);
+}
 
-	kvsnprintf(buf, sizeof(buf), fmt, ap);
+/* The console's tail, then "fuzz: <kind>: <msg>", on stderr (the caller abort()s). */
+static void fuzz_report(const char *kind, const char *msg)
+{
 	fprintf(stderr, "---- last console output ----\n%.*s\n-----------------------------\n",
 		(int)tail_len, tail);
-	fprintf(stderr, "fuzz: %s: %s\n", kind, buf);
+	fprintf(stderr, "fuzz: %s: %s\n", kind, msg);
 	fflush(stderr);
-	abort();
 }
 
 void fuzz_fail(const char *fmt, ...)
 {
+	char buf[1024];
 	va_list ap;
+
 	va_start(ap, fmt);
-	die("FAILURE", fmt, ap);
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fuzz_report("FAILURE", buf);
+	abort();
 }
 
-void panic(const char *fmt, ...)
+/* Before any target code runs (libFuzzer's main() included). */
+__attribute__((constructor)) static void fuzz_console_init(void)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	die("Kernel panic - not syncing", fmt, ap);
+	host_console_sink = fuzz_console;
+	host_panic_report = fuzz_report;
 }

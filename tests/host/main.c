@@ -3,7 +3,6 @@
  * Usage: [MMKERN_SLUB_DEBUG=FZPU] ktest-host [glob]. Exit status 0 when every case passed. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdarg.h>
 #include "lib/kernel.h"
 #include "mm/gfp.h"
 #include "mm/zone.h"
@@ -12,24 +11,6 @@
 #include "tests/mm/fixture.h"
 
 #define HOST_MEM (64UL << 20)
-
-void console_write(const char *s, size_t len)
-{
-	fwrite(s, 1, len, stdout);
-}
-
-void panic(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	printf("Kernel panic - not syncing: %s\n", buf);
-	fflush(stdout);
-	abort();
-}
 
 /* Free pages with every slab cache shrunk: what must come back after each case. */
 static u64 free_pages_counter(void)

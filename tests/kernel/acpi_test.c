@@ -264,23 +264,13 @@ static u64 srat_cover(const struct acpi_info *ai, u64 base, u64 end, long domain
 	return bytes;
 }
 
-/* With NUMA (QEMU -numa, make run NUMA=2): the SRAT memory ranges never overlap and put every
- * usable page of the boot loader's memory map in exactly one domain; every online CPU has a
- * domain; the SLIT, if any, covers every domain, is symmetric and has 10 on its diagonal. */
-static void srat_matches_machine(struct ktest *t)
+/* The domains named anywhere in the SRAT, each once, into domains[]; returns how many and
+ * sets *top to the largest. */
+static u32 srat_domains(const struct acpi_info *ai, u32 *domains, u32 *top)
 {
-	static struct mem_raw raw[MAP_CAP];
-	static struct mem_range map[MAP_CAP], scratch[2 * MAP_CAP];
-	const struct acpi_info *ai = &acpi_info;
-	u32 domains[ACPI_MAX_MEM_AFFINITY + ACPI_MAX_CPU_AFFINITY], nr_domains = 0, top = 0;
-	u64 usable = 0, covered = 0;
-	unsigned int cpu;
+	u32 nr_domains = 0;
 
-	if (!ai->has_srat) {
-		ktest_skip(t, "no SRAT: one node (boot with NUMA=2 to check)");
-		return;
-	}
-	/* the domains named anywhere in the SRAT, each once */
+	*top = 0;
 	for (unsigned int i = 0; i < ai->nr_mem_affinity + ai->nr_cpu_affinity; i++) {
 		u32 d = i < ai->nr_mem_affinity ? ai->mem_affinity[i].domain
 						: ai->cpu_affinity[i - ai->nr_mem_affinity].domain;
@@ -290,8 +280,13 @@ static void srat_matches_machine(struct ktest *t)
 			k++;
 		if (k == nr_domains)
 			domains[nr_domains++] = d;
-		top = MAX(top, d);
+		*top = MAX(*top, d);
 	}
+	return nr_domains;
+}
+
+static void srat_no_overlap(struct ktest *t, const struct acpi_info *ai)
+{
 	for (unsigned int i = 0; i < ai->nr_mem_affinity; i++)
 		for (unsigned int j = i + 1; j < ai->nr_mem_affinity; j++) {
 			const struct acpi_mem_affinity *a = &ai->mem_affinity[i];
@@ -302,12 +297,15 @@ static void srat_matches_machine(struct ktest *t)
 					   "SRAT ranges %u (domain %u) and %u (domain %u) overlap",
 					   i, a->domain, j, b->domain);
 		}
+}
 
-	/* every usable page of the firmware map (before mem= and memmap=) lies in one domain */
-	int nraw = mb2_read_mmap(&boot_params.mb2, raw, MAP_CAP);
-	int n = memmap_sanitize(raw, nraw, map, MAP_CAP, scratch, NULL);
+/* Every usable page of the sanitized firmware map[n] lies in one domain; returns the usable
+ * bytes. */
+static u64 srat_covers_usable(struct ktest *t, const struct acpi_info *ai,
+			      const struct mem_range *map, int n)
+{
+	u64 usable = 0, covered = 0;
 
-	KT_ASSERT(t, n > 0);
 	for (int i = 0; i < n; i++) {
 		u64 base = ALIGN_UP(map[i].base, PAGE_SIZE);
 		u64 end = ALIGN_DOWN(map[i].end, PAGE_SIZE);
@@ -325,10 +323,16 @@ static void srat_matches_machine(struct ktest *t)
 		covered += c;
 	}
 	KT_EXPECT_EQ(t, covered, usable);
+	return usable;
+}
 
-	/* per domain: usable RAM and CPUs, the sums equal to the whole */
+/* Per domain: usable RAM and CPUs, the sums equal to the whole; every online CPU has one. */
+static void srat_per_domain(struct ktest *t, const struct acpi_info *ai,
+			    const struct mem_range *map, int n, const u32 *domains,
+			    u32 nr_domains, u64 usable)
+{
 	u64 sum = 0;
-	unsigned int cpus_seen = 0;
+	unsigned int cpus_seen = 0, cpu;
 
 	for (u32 k = 0; k < nr_domains; k++) {
 		u64 bytes = 0;
@@ -354,7 +358,11 @@ static void srat_matches_machine(struct ktest *t)
 				   cpu, apic);
 	}
 	KT_EXPECT_EQ(t, cpus_seen, num_online_cpus());
+}
 
+/* The SLIT, if any, covers every domain up to top, is symmetric and has 10 on its diagonal. */
+static void slit_sane(struct ktest *t, const struct acpi_info *ai, u32 top)
+{
 	if (!ai->has_slit) {
 		ktest_log(t, "no SLIT: distances %u local, %u remote", ACPI_DISTANCE_LOCAL,
 			  ACPI_DISTANCE_REMOTE);
@@ -375,6 +383,34 @@ static void srat_matches_machine(struct ktest *t)
 		}
 	ktest_log(t, "SLIT: %u localities, distance 0 -> %u: %u", nl, nl - 1,
 		  acpi_distance(ai, 0, nl - 1));
+}
+
+/* With NUMA (QEMU -numa, make run NUMA=2): the SRAT memory ranges never overlap and put every
+ * usable page of the boot loader's memory map in exactly one domain; every online CPU has a
+ * domain; the SLIT, if any, covers every domain, is symmetric and has 10 on its diagonal. */
+static void srat_matches_machine(struct ktest *t)
+{
+	static struct mem_raw raw[MAP_CAP];
+	static struct mem_range map[MAP_CAP], scratch[2 * MAP_CAP];
+	const struct acpi_info *ai = &acpi_info;
+	u32 domains[ACPI_MAX_MEM_AFFINITY + ACPI_MAX_CPU_AFFINITY], nr_domains, top;
+
+	if (!ai->has_srat) {
+		ktest_skip(t, "no SRAT: one node (boot with NUMA=2 to check)");
+		return;
+	}
+	nr_domains = srat_domains(ai, domains, &top);
+	srat_no_overlap(t, ai);
+
+	/* the firmware map, before mem= and memmap= */
+	int nraw = mb2_read_mmap(&boot_params.mb2, raw, MAP_CAP);
+	int n = memmap_sanitize(raw, nraw, map, MAP_CAP, scratch, NULL);
+
+	KT_ASSERT(t, n > 0);
+	u64 usable = srat_covers_usable(t, ai, map, n);
+
+	srat_per_domain(t, ai, map, n, domains, nr_domains, usable);
+	slit_sane(t, ai, top);
 }
 
 static void good_rsdt(struct ktest *t)
