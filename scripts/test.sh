@@ -50,6 +50,19 @@ log_has() {
 	done
 }
 
+# checks LABEL SCRIPT [ENV=VALUE...]: run a checking script (its PASS/FAIL lines are shown and
+# counted); a non-zero exit without any FAIL line is one failure of its own.
+checks() {
+	local label=$1 script=$2 res rc
+	shift 2
+	res=$(env MAKE="$MAKE" "$@" bash "$script" 2>&1)
+	rc=$?
+	echo "$res"
+	pass=$((pass + $(grep -c '^PASS' <<<"$res")))
+	fail=$((fail + $(grep -c '^FAIL' <<<"$res")))
+	[ "$rc" = 0 ] || grep -q '^FAIL' <<<"$res" || record "$label: $script exit status" 1
+}
+
 # build_iso CMDLINE DEST: a kernel ISO booting with that command line.
 build_iso() {
 	$MAKE -s all CMDLINE="$1" >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; return 1; }
@@ -237,53 +250,42 @@ fi
 
 # ---- gdb (scripts/test-gdb.sh): the mm-* commands against a kernel halted with CMDLINE=halt ----
 stage "gdb: the mm-* commands of scripts/gdb/mmkern.py read the state the kernel prints" 15
-gdb_res=$(MAKE=$MAKE bash scripts/test-gdb.sh 2>&1)
-gdb_rc=$?
-echo "$gdb_res"
-pass=$((pass + $(grep -c '^PASS' <<<"$gdb_res")))
-fail=$((fail + $(grep -c '^FAIL' <<<"$gdb_res")))
-[ "$gdb_rc" = 0 ] || grep -q '^FAIL' <<<"$gdb_res" || record "gdb: scripts/test-gdb.sh exit status" 1
+checks "gdb" scripts/test-gdb.sh
 # ---- end gdb ----
 
 # ---- replay (scripts/test-replay.sh): traces replayed in QEMU, broken ones, pagemap ----
 stage "replay: traces in QEMU, broken traces, pagemap (scripts/test-replay.sh)" 10
-replay_res=$(MAKE=$MAKE bash scripts/test-replay.sh 2>&1)
-replay_rc=$?
-echo "$replay_res"
-pass=$((pass + $(grep -c '^PASS' <<<"$replay_res")))
-fail=$((fail + $(grep -c '^FAIL' <<<"$replay_res")))
-[ "$replay_rc" = 0 ] || grep -q '^FAIL' <<<"$replay_res" || record "replay: scripts/test-replay.sh exit status" 1
+checks "replay" scripts/test-replay.sh
 # ---- end replay ----
 
 # ---- hostile input (scripts/test-hostile.sh): mb2dump over tests/data/mbi, fuzz pass, regressions ----
 stage "hostile input: mb2dump, a capture, 10 s per fuzz target (scripts/test-hostile.sh)" 95
-hostile_res=$(MAKE=$MAKE FUZZ_TEST_SECONDS=10 bash scripts/test-hostile.sh 2>&1)
-hostile_rc=$?
-echo "$hostile_res"
-pass=$((pass + $(grep -c '^PASS' <<<"$hostile_res")))
-fail=$((fail + $(grep -c '^FAIL' <<<"$hostile_res")))
-[ "$hostile_rc" = 0 ] || grep -q '^FAIL' <<<"$hostile_res" || record "hostile input: scripts/test-hostile.sh exit status" 1
+checks "hostile input" scripts/test-hostile.sh FUZZ_TEST_SECONDS=10
 # ---- end hostile input ----
 
 # ---- runner (scripts/test-runner.sh): bad MEM/SMP/ACCEL/TIMEOUT refused, GRUB's out of memory ----
 stage "runner: bad MEM, SMP, ACCEL, TIMEOUT refused before QEMU starts; GRUB out of memory" 10
-runner_res=$(MAKE=$MAKE bash scripts/test-runner.sh 2>&1)
-runner_rc=$?
-echo "$runner_res"
-pass=$((pass + $(grep -c '^PASS' <<<"$runner_res")))
-fail=$((fail + $(grep -c '^FAIL' <<<"$runner_res")))
-[ "$runner_rc" = 0 ] || grep -q '^FAIL' <<<"$runner_res" || record "runner: scripts/test-runner.sh exit status" 1
+checks "runner" scripts/test-runner.sh
 # ---- end runner ----
 
 # ---- docs (scripts/docs-check.sh): README.md's length, generated blocks dated, layout complete ----
 stage "docs: README.md at most 250 lines, generated figure blocks dated, layout names every file" 1
-docs_res=$(bash scripts/docs-check.sh 2>&1)
-docs_rc=$?
-echo "$docs_res"
-pass=$((pass + $(grep -c '^PASS' <<<"$docs_res")))
-fail=$((fail + $(grep -c '^FAIL' <<<"$docs_res")))
-[ "$docs_rc" = 0 ] || grep -q '^FAIL' <<<"$docs_res" || record "docs: scripts/docs-check.sh exit status" 1
+checks "docs" scripts/docs-check.sh
 # ---- end docs ----
+
+# ---- structure: the house rules of issue 14, on the sources and the kernel's objects ----
+stage "structure: no call circle in mm/, mm/ files under 800 lines, C functions under 80" 2
+$MAKE -s all >"$OUT/build.log" 2>&1	# build/mm/*.o, read by check-mm-layers.sh
+bash scripts/check-mm-layers.sh
+record "structure: no call circle between mm/ files (scripts/check-mm-layers.sh)" $?
+bash scripts/func-lengths.sh -c mm kernel lib tools tests
+record "structure: no C function over 80 lines (scripts/func-lengths.sh)" $?
+big=$(wc -l mm/*.c | awk '$2 != "total" && $1 > 800')
+[ -z "$big" ] || echo "$big"
+record "structure: no mm/*.c over 800 lines" "$([ -z "$big" ]; echo $?)"
+[ "$(grep -l contig_node mm/*.c)" = mm/page_alloc.c ]
+record "structure: the kernel's node (contig_node) is named in mm/page_alloc.c only" $?
+# ---- end structure ----
 
 echo "make test: $STAGES stages in $SECONDS s"
 echo "$pass passed, $fail failed"
