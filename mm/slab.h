@@ -199,8 +199,6 @@ int slub_debug_setup(const char *arg);
 /* Return the objects a debug check isolated as corrupted to the free lists, re-initialised
  * (after a test, or once the cause is understood). Returns how many. */
 unsigned long kmem_cache_release_isolated(struct kmem_cache *s);
-/* Monotonic count of slab operations, the clock of struct slab_track. */
-extern unsigned long slab_op_clock;
 /* The caller named by the last slab misuse or corruption report (0: none yet). */
 extern unsigned long slab_last_bad_caller;
 

@@ -28,7 +28,7 @@
 #define POISON_END   0xa5
 #define MAX_ISOLATED 64
 
-unsigned long slab_op_clock;
+static unsigned long slab_op_clock;	/* slab operations so far: the clock of struct slab_track */
 unsigned long slab_last_bad_caller;
 DEFINE_SPINLOCK(slab_debug_lock);
 static struct slub_debug_opts debug_opts;	/* what slub_debug= asked for */

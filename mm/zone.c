@@ -1,4 +1,5 @@
-/* mm/zone.c - build a node's zones from the boot allocator and report on them.
+/* mm/zone.c - build a node's zones from the boot allocator and keep their statistics (the
+ * printers that report on them are in mm/show.c).
  *
  * node_init() sizes the zones and writes every descriptor once: reserved, or free for the
  * frames the boot allocator did not keep; node_free_memblock() then hands those free ranges to

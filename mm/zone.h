@@ -19,7 +19,6 @@ enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, MAX_NR_ZONES };
 
 #define MAX_NUMNODES 4			/* NUMA nodes an mm_node can hold */
 #define MAX_ZONES (MAX_NUMNODES * MAX_NR_ZONES)	/* zone t of node i is zones[i * 3 + t] */
-#define NUMA_NO_NODE (-1)
 #define NODE_DISTANCE_LOCAL  10		/* SLIT's values */
 #define NODE_DISTANCE_REMOTE 20
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
@@ -207,6 +206,7 @@ int node_pfn_nid(const struct mm_node *n, unsigned long pfn);
 unsigned long node_managed_pages(const struct mm_node *n, int nid);
 unsigned long node_free_pages_nid(const struct mm_node *n, int nid);
 
+/* The printers (mm/show.c). */
 /* Print one /proc/buddyinfo line per populated zone: "Node 0, zone      DMA      1 ...". */
 void node_print_buddyinfo(const struct mm_node *n);
 /* Print "MemTotal:" and "MemFree:" in /proc/meminfo format, and with several nodes each

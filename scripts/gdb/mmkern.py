@@ -586,7 +586,7 @@ def list_nodes(head, layout, limit):
 
 
 def cache_free_objects(node, c, notes):
-    """free_objects() of mm/slab.c: CPU freelists + (objects - inuse) of the CPU and partial
+    """cache_free_objects() of mm/slab.c: CPU freelists + (objects - inuse) of the CPU and partial
     slabs, with C's unsigned arithmetic."""
     free = 0
     for cpu, (freelist, slab) in enumerate(c.cpus):
