@@ -44,6 +44,11 @@ bool fixture_slab_build(struct ktest *t, struct fixture_slab *f, unsigned long f
  * back and that the node is consistent, and give the memory back. A context that refuses to
  * go is failed and left allocated (its caches stay listed: freeing them would dangle). */
 void fixture_slab_destroy(struct ktest *t, struct fixture_slab *f);
+/* Run body with *kc pointing at a fresh private context over a private node of frames frames,
+ * then put *kc back and destroy both, checking every frame came back (the slab suites' priv_
+ * cases). Skipped, as fixture_slab_build says, when the machine is too small. */
+void fixture_slab_run(struct ktest *t, unsigned long frames, struct kmalloc_ctx **kc,
+		      void (*body)(struct ktest *t));
 
 /* The boot allocator the last fixture_node_build used (for inspection by tests). */
 extern struct memblock fixture_memblock;

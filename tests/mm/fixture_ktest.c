@@ -62,3 +62,17 @@ void fixture_slab_destroy(struct ktest *t, struct fixture_slab *f)
 		free_pages_exact(f->node, sizeof(*f->node));
 	memset(f, 0, sizeof(*f));
 }
+
+void fixture_slab_run(struct ktest *t, unsigned long frames, struct kmalloc_ctx **kc,
+		      void (*body)(struct ktest *t))
+{
+	struct kmalloc_ctx *saved = *kc;
+	struct fixture_slab f;
+
+	if (!fixture_slab_build(t, &f, frames))
+		return;
+	*kc = f.ctx;
+	body(t);
+	*kc = saved;
+	fixture_slab_destroy(t, &f);
+}

@@ -32,14 +32,7 @@ static struct kmem_cache *debug_cache(struct ktest *t, const char *name, unsigne
 /* Run body over a private context on a private node, then check every frame came back. */
 static void on_private(struct ktest *t, void (*body)(struct ktest *t))
 {
-	struct fixture_slab f;
-
-	if (!fixture_slab_build(t, &f, 1024))
-		return;
-	kc = f.ctx;
-	body(t);
-	kc = &kmalloc_default;
-	fixture_slab_destroy(t, &f);
+	fixture_slab_run(t, 1024, &kc, body);
 }
 
 /* Release what a test isolated and destroy the cache: every page must come back. */

@@ -15,18 +15,11 @@
 /* The kmalloc context (and so the node) the cases below run over. */
 static struct kmalloc_ctx *kc = &kmalloc_default;
 
-/* Run body over a private context on a private node of 1024 frames (4 MiB, the largest alloc_pages_exact), then destroy both and
- * check that every frame came back. */
+/* Run body over a private context on a private node of 1024 frames (4 MiB, the largest
+ * alloc_pages_exact), then destroy both and check that every frame came back. */
 static void on_private(struct ktest *t, void (*body)(struct ktest *t))
 {
-	struct fixture_slab f;
-
-	if (!fixture_slab_build(t, &f, 1024))
-		return;
-	kc = f.ctx;
-	body(t);
-	kc = &kmalloc_default;
-	fixture_slab_destroy(t, &f);
+	fixture_slab_run(t, 1024, &kc, body);
 }
 
 /* Fill p with a pattern derived from tag; check_fill counts bytes that differ. */
