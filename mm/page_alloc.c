@@ -63,6 +63,19 @@ static unsigned long alloc_mark(const struct zone *z, gfp_t gfp)
 	return mark;
 }
 
+/* The one watermark rule: may a 2^order block go when free frames are free (the zone's, as
+ * the caller counts them), leaving at least limit (alloc_mark + lowmem_reserve)? */
+static inline bool zone_watermark_ok(unsigned long free, unsigned int order, unsigned long limit)
+{
+	return free >= limit + (1UL << order);
+}
+
+/* z's buddy free count, read without zone->lock (a snapshot, as Linux's zone_page_state). */
+static inline unsigned long zone_free_read(const struct zone *z)
+{
+	return __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
+}
+
 /* Move up to batch frames of order-k blocks from z's buddy to the CPU list (pcp->lock held),
  * keeping the zone above limit free frames. Returns false when none could be moved. */
 static bool pcp_refill_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
@@ -71,7 +84,7 @@ static bool pcp_refill_locked(struct zone *z, struct per_cpu_pages *pcp, unsigne
 	unsigned int n = MAX(pcp->batch >> order, 1u), moved = 0;
 
 	spin_lock(&z->lock);
-	while (moved < n && z->free_pages >= limit + (1UL << order)) {
+	while (moved < n && zone_watermark_ok(z->free_pages, order, limit)) {
 		struct page *page = buddy_take_locked(z, order);
 		if (!page)
 			break;
@@ -133,7 +146,10 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 		struct per_cpu_pages *pcp = this_cpu_pcp(z);
 		struct list_head *l = &pcp->lists[order];
 		spin_lock(&pcp->lock);
-		if (likely(!list_empty(l)) || pcp_refill_locked(z, pcp, order, limit)) {
+		/* The frames on this CPU's lists count as free: taking one must still leave
+		 * the request's limit (the reserve a refill for GFP_ATOMIC parked here stays its). */
+		if (zone_watermark_ok(zone_free_read(z) + pcp->count, order, limit) &&
+		    (likely(!list_empty(l)) || pcp_refill_locked(z, pcp, order, limit))) {
 			page = list_first_entry(l, struct page, lru);
 			list_del(&page->lru);
 			pcp->count -= 1u << order;
@@ -142,7 +158,7 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 		return page;
 	}
 	spin_lock(&z->lock);
-	if (z->free_pages >= limit + (1UL << order))
+	if (zone_watermark_ok(z->free_pages, order, limit))
 		page = buddy_take_locked(z, order);
 	spin_unlock(&z->lock);
 	return page;
@@ -307,8 +323,11 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 	free_one(n, page, order);
 }
 
-/* Fast path: a small block for a plain request straight off the preferred zone's CPU list
- * (its frames left the buddy under the watermark check when the list was refilled). Not while
+/* Fast path: a small block for a plain request straight off the preferred zone's CPU list,
+ * after one comparison that stands for rmqueue()'s check: z is a node's highest populated
+ * zone, so no zone above keeps a reserve against it (lowmem_reserve[ZONE_NORMAL] is 0) and a
+ * plain request's limit is at most min; with the list holding the block, free >= min leaves
+ * free + count - 2^order >= limit. Below min, rmqueue() checks the request's own. Not while
  * the node checks page poison: allocations then go through alloc_pages_caller(). */
 static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_node *n,
 								     gfp_t gfp, unsigned int order)
@@ -318,7 +337,7 @@ static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_n
 						 fault_inject_active | c->page_poison)))
 		return NULL;
 	struct zone *z = c->first;				/* its node's highest zone */
-	if (unlikely(!z))
+	if (unlikely(!z || zone_free_read(z) < z->watermark[WMARK_MIN]))
 		return NULL;
 	struct per_cpu_pages *pcp = this_cpu_pcp(z);
 	struct list_head *l = &pcp->lists[order];

@@ -10,6 +10,7 @@ extern const struct ktest_suite slab_debug_suite;
 extern const struct ktest_suite fault_suite;
 extern const struct ktest_suite numa_suite;
 extern const struct ktest_suite page_poison_suite;
+extern const struct ktest_suite watermark_suite;
 
 const struct ktest_suite *const ktest_mm_suites[] = {
 	&memmap_suite,
@@ -21,5 +22,6 @@ const struct ktest_suite *const ktest_mm_suites[] = {
 	&fault_suite,
 	&numa_suite,
 	&page_poison_suite,
+	&watermark_suite,
 	NULL
 };
