@@ -6,11 +6,16 @@
  * back downward and to farther nodes, never upward. A zone is used
  * only while its free frames stay above its min watermark plus the lowmem reserve it keeps
  * against allocations that could have been served higher up; __GFP_HIGH (GFP_ATOMIC) may dip
- * to half, atomic requests to three eighths of min, as in Linux.
+ * to half, atomic requests to three eighths of min, as in Linux. One rule, zone_watermark_ok(),
+ * on every path: the buddy's, a CPU list's refill, and every take from a CPU list (the frames on
+ * this CPU's lists counted as free), so that a refill for GFP_ATOMIC parks its reserve on a list
+ * without GFP_KERNEL then taking it, and a DMA frame freed to a list keeps DMA's reserve.
  * Every free is validated first: a caller's mistake is reported and refused, never absorbed.
  *
  * Concurrency. Orders 0..3 go through the CPU's own per_cpu_pages (pcp) lists; the buddy
- * behind them is touched batch blocks at a time. Locks, in the order they nest:
+ * behind them is touched batch blocks at a time. The fast path's watermark check is one
+ * unlocked comparison (the zone's free count against min, see alloc_fast()). Locks, in the
+ * order they nest:
  *   pcp->lock   this CPU's lists (uncontended but for a CPU draining them when memory is short)
  *   zone->lock  the zone's buddy (free_area, free_pages, free blocks' descriptors)
  * An allocated block's descriptor belongs to its owner; the one free that may race with
