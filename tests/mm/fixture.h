@@ -29,6 +29,13 @@ struct ktest;
 /* Does the machine manage FIXTURE_MIN_RAM? false after marking t skipped with the reason. */
 bool fixture_enough_ram(struct ktest *t);
 
+/* A private node of frames frames, its descriptor and memory taken from the page allocator,
+ * built over zones of 64/256/rest frames; with fill >= 0 the memory is filled with that byte
+ * first. NULL after marking t skipped (too little RAM) or failed; *buf is its memory. */
+struct mm_node *fixture_priv_node(struct ktest *t, unsigned long frames, int fill, void **buf);
+/* Give back what fixture_priv_node() took (NULLs ignored). */
+void fixture_priv_node_free(struct mm_node *n, void *buf, unsigned long frames);
+
 /* A kmalloc context over a private node (the slab suites' private runs). */
 struct fixture_slab {
 	struct mm_node *node;

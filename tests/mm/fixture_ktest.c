@@ -15,20 +15,45 @@ bool fixture_enough_ram(struct ktest *t)
 	return false;
 }
 
-bool fixture_slab_build(struct ktest *t, struct fixture_slab *f, unsigned long frames)
+struct mm_node *fixture_priv_node(struct ktest *t, unsigned long frames, int fill, void **buf)
 {
 	static const unsigned long zone_end[MAX_NR_ZONES] = { 64, 256, ~0UL };
+	struct mm_node *n;
 
-	memset(f, 0, sizeof(*f));
+	*buf = NULL;
 	if (!fixture_enough_ram(t))
+		return NULL;
+	n = alloc_pages_exact(sizeof(*n), GFP_KERNEL);
+	*buf = alloc_pages_exact(frames << PAGE_SHIFT, GFP_KERNEL);
+	if (n && *buf && fill >= 0)
+		memset(*buf, fill, frames << PAGE_SHIFT);
+	if (!n || !*buf || fixture_node_build(n, *buf, frames << PAGE_SHIFT, NULL, 0, zone_end) < 0) {
+		ktest_fail(t, __FILE__, __LINE__, "no private node of %lu frames", frames);
+		fixture_priv_node_free(n, *buf, frames);
+		*buf = NULL;
+		return NULL;
+	}
+	return n;
+}
+
+void fixture_priv_node_free(struct mm_node *n, void *buf, unsigned long frames)
+{
+	if (buf)
+		free_pages_exact(buf, frames << PAGE_SHIFT);
+	if (n)
+		free_pages_exact(n, sizeof(*n));
+}
+
+bool fixture_slab_build(struct ktest *t, struct fixture_slab *f, unsigned long frames)
+{
+	memset(f, 0, sizeof(*f));
+	f->node = fixture_priv_node(t, frames, -1, &f->buf);
+	if (!f->node)
 		return false;
 	f->frames = frames;
-	f->node = alloc_pages_exact(sizeof(*f->node), GFP_KERNEL);
 	f->ctx = alloc_pages_exact(sizeof(*f->ctx), GFP_KERNEL);
-	f->buf = alloc_pages_exact(frames << PAGE_SHIFT, GFP_KERNEL);
-	if (!f->node || !f->ctx || !f->buf ||
-	    fixture_node_build(f->node, f->buf, frames << PAGE_SHIFT, NULL, 0, zone_end) < 0) {
-		ktest_fail(t, __FILE__, __LINE__, "no private node of %lu frames", frames);
+	if (!f->ctx) {
+		ktest_fail(t, __FILE__, __LINE__, "no memory for a kmalloc context");
 		fixture_slab_destroy(t, f);
 		return false;
 	}
@@ -54,12 +79,9 @@ void fixture_slab_destroy(struct ktest *t, struct fixture_slab *f)
 		KT_EXPECT_EQ(t, node_nr_free_pages(f->node), f->free0);
 		KT_EXPECT_EQ(t, node_check(f->node, true), 0);
 	}
-	if (f->buf)
-		free_pages_exact(f->buf, f->frames << PAGE_SHIFT);
 	if (f->ctx)
 		free_pages_exact(f->ctx, sizeof(*f->ctx));
-	if (f->node)
-		free_pages_exact(f->node, sizeof(*f->node));
+	fixture_priv_node_free(f->node, f->buf, f->frames);
 	memset(f, 0, sizeof(*f));
 }
 

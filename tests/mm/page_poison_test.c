@@ -18,22 +18,9 @@ static unsigned long priv_free0;	/* the node's free frames when built */
  * were never poisoned would be seen), without watermarks, in the given mode. */
 static bool priv_build(struct ktest *t, enum page_free_mode mode)
 {
-	static const unsigned long zone_end[MAX_NR_ZONES] = { 64, 256, ~0UL };
-
-	if (!fixture_enough_ram(t))
+	priv = fixture_priv_node(t, PRIV_FRAMES, 0x11, &priv_buf);
+	if (!priv)
 		return false;
-	priv = alloc_pages_exact(sizeof(*priv), GFP_KERNEL);
-	priv_buf = alloc_pages_exact((size_t)PRIV_FRAMES << PAGE_SHIFT, GFP_KERNEL);
-	if (!priv || !priv_buf) {
-		ktest_fail(t, __FILE__, __LINE__, "no memory for a private node");
-		return false;
-	}
-	memset(priv_buf, 0x11, (size_t)PRIV_FRAMES << PAGE_SHIFT);
-	if (fixture_node_build(priv, priv_buf, (size_t)PRIV_FRAMES << PAGE_SHIFT, NULL, 0,
-			       zone_end) < 0) {
-		ktest_fail(t, __FILE__, __LINE__, "fixture_node_build failed");
-		return false;
-	}
 	for (unsigned int i = 0; i < priv->nr_zones; i++) {	/* alloc_all() takes every frame */
 		memset(priv->zones[i].watermark, 0, sizeof(priv->zones[i].watermark));
 		memset(priv->zones[i].lowmem_reserve, 0, sizeof(priv->zones[i].lowmem_reserve));
@@ -51,10 +38,7 @@ static void priv_destroy(struct ktest *t)
 		KT_EXPECT_EQ(t, node_nr_free_pages(priv), priv_free0);
 		KT_EXPECT_EQ(t, node_check(priv, true), 0);
 	}
-	if (priv_buf)
-		free_pages_exact(priv_buf, (size_t)PRIV_FRAMES << PAGE_SHIFT);
-	if (priv)
-		free_pages_exact(priv, sizeof(*priv));
+	fixture_priv_node_free(priv, priv_buf, PRIV_FRAMES);
 	priv = NULL;
 	priv_buf = NULL;
 }

@@ -19,21 +19,9 @@ static unsigned long wm_free0;
 
 static bool wm_build(struct ktest *t)
 {
-	static const unsigned long zone_end[MAX_NR_ZONES] = { 64, 256, ~0UL };
-
-	if (!fixture_enough_ram(t))
+	wm = fixture_priv_node(t, WM_FRAMES, -1, &wm_buf);
+	if (!wm)
 		return false;
-	wm = alloc_pages_exact(sizeof(*wm), GFP_KERNEL);
-	wm_buf = alloc_pages_exact((size_t)WM_FRAMES << PAGE_SHIFT, GFP_KERNEL);
-	if (!wm || !wm_buf) {
-		ktest_fail(t, __FILE__, __LINE__, "no memory for a private node");
-		return false;
-	}
-	if (fixture_node_build(wm, wm_buf, (size_t)WM_FRAMES << PAGE_SHIFT, NULL, 0,
-			       zone_end) < 0) {
-		ktest_fail(t, __FILE__, __LINE__, "fixture_node_build failed");
-		return false;
-	}
 	for (unsigned int i = 0; i < wm->nr_zones; i++)
 		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 			wm->zones[i].pcp[cpu].batch = WM_BATCH;
@@ -50,10 +38,7 @@ static void wm_destroy(struct ktest *t)
 		KT_EXPECT_EQ(t, node_nr_free_pages(wm), wm_free0);
 		KT_EXPECT_EQ(t, node_check(wm, true), 0);
 	}
-	if (wm_buf)
-		free_pages_exact(wm_buf, (size_t)WM_FRAMES << PAGE_SHIFT);
-	if (wm)
-		free_pages_exact(wm, sizeof(*wm));
+	fixture_priv_node_free(wm, wm_buf, WM_FRAMES);
 	wm = NULL;
 	wm_buf = NULL;
 }
