@@ -39,7 +39,7 @@ endif
 # ---- kernel flags ----
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -ffreestanding -nostdlib -fno-pic -fno-pie \
 	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-stack-protector \
-	-fomit-frame-pointer -fno-asynchronous-unwind-tables -I. -MMD -MP
+	-fomit-frame-pointer -fno-asynchronous-unwind-tables -I. -Iarch/x86 -MMD -MP
 ifneq ($(shell $(CC) --version 2>/dev/null | grep -c clang),0)
 KERNEL_CFLAGS += -Wno-unused-command-line-argument	# clang: -nostdlib is link-only
 endif
@@ -47,7 +47,7 @@ KLDFLAGS := -n -T linker.ld -z max-page-size=0x1000 -nostdlib
 KERNEL_CFLAGS += $(KCFLAGS)	# KCFLAGS: extra kernel C flags from the user, as in Linux
 NASMFLAGS := -f elf64	# no -g: nasm DWARF for mixed low/high sections confuses gdb
 
-HOSTCFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=address,undefined -fno-sanitize-recover=all \
+HOSTCFLAGS := -std=gnu11 -g -O1 -I. -Iarch/host -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Wall -Wextra -MMD -MP
 
 # ---- sources (directories that do not exist yet simply match nothing) ----
@@ -242,7 +242,7 @@ mb2dump: $(MB2DUMP) $(MKMBI)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := mb2 cmdline trace alloc
 FUZZCC ?= clang
-FUZZCFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer-no-link,address,undefined \
+FUZZCFLAGS := -std=gnu11 -g -O1 -I. -Iarch/host -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -MMD -MP
 FUZZ_LIBSRC := $(HOST_LIBSRC) tests/mm/fixture.c tests/ktest.c tools/mb2sim.c \
 	tests/fuzz/fuzz_common.c

@@ -431,6 +431,7 @@ static void start_aps(u32 bsp_apic_id)
 		pc->self = pc;
 		pc->cpu = nr_ids++;
 		pc->line_off = (unsigned long)pc->cpu * PERCPU_LINE;
+		pc->ctx_off = (unsigned long)ctx_index(pc->cpu, false) * PERCPU_LINE;
 		pc->apic_id = c->apic_id;
 		if (!ap_alloc_stacks(pc))
 			why = "out of memory for its stacks";
@@ -455,6 +456,7 @@ void smp_early_init(void)
 	pc->self = pc;
 	pc->cpu = 0;
 	pc->line_off = 0;
+	pc->ctx_off = 0;
 	pc->apic_id = cpu_initial_apic_id();
 	pc->state = CPU_ONLINE;
 	wrmsr(MSR_GS_BASE, (u64)(uintptr_t)pc);

@@ -40,6 +40,9 @@ struct percpu {
 	unsigned int cpu;		/* %gs:8 - smp_processor_id() */
 	u32 apic_id;			/* local APIC id (xAPIC: 8 bits) */
 	unsigned long line_off;		/* %gs:16 - cpu * PERCPU_LINE */
+	unsigned long ctx_off;		/* %gs:24 - per-context array offset (lib/percpu.h) */
+	unsigned int hardirq;		/* %gs:32 - in_interrupt() */
+	u32 soft_irqs_off;		/* %gs:36 - unused in the kernel (EFLAGS.IF) */
 
 	int state;			/* enum cpu_state (atomic) */
 
@@ -69,6 +72,8 @@ static inline struct percpu *this_cpu_area(void)
 
 _Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_OFF_CPU, "lib/percpu.h");
 _Static_assert(__builtin_offsetof(struct percpu, line_off) == PERCPU_OFF_LINE_OFF, "lib/percpu.h");
+_Static_assert(__builtin_offsetof(struct percpu, ctx_off) == PERCPU_OFF_CTX_OFF, "lib/percpu.h");
+_Static_assert(__builtin_offsetof(struct percpu, hardirq) == PERCPU_OFF_HARDIRQ, "lib/percpu.h");
 
 /* smp_processor_id() (lib/percpu.h): this CPU's logical id, one %gs load. */
 #define this_cpu_id() smp_processor_id()

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "lib/cpu.h"
+#include "lib/irqflags.h"
 #include "lib/percpu.h"
 #include "tests/host/percpu_host.h"
 
@@ -21,6 +23,7 @@ void percpu_host_init(unsigned int cpu)
 	heads[cpu].self = &heads[cpu];
 	heads[cpu].cpu = cpu;
 	heads[cpu].line_off = (unsigned long)cpu * PERCPU_LINE;
+	heads[cpu].ctx_off = (unsigned long)ctx_index(cpu, false) * PERCPU_LINE;
 	if (syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)&heads[cpu]) != 0) {
 		perror("arch_prctl(ARCH_SET_GS)");
 		abort();
@@ -30,4 +33,28 @@ void percpu_host_init(unsigned int cpu)
 __attribute__((constructor)) static void percpu_host_boot_cpu(void)
 {
 	percpu_host_init(0);
+}
+
+/* A host thread is never interrupted: the other "CPUs" are threads whose state is their own. */
+int on_each_cpu(smp_call_func_t fn, void *info, bool wait)
+{
+	unsigned long flags;
+
+	(void)wait;
+	local_irq_save(flags);
+	fn(info);
+	local_irq_restore(flags);
+	return 0;
+}
+
+int smp_call_function_single(unsigned int cpu, smp_call_func_t fn, void *info, bool wait)
+{
+	if (cpu != smp_processor_id())
+		return SMP_CALL_EINVAL;
+	return on_each_cpu(fn, info, wait);
+}
+
+bool irq_interrupted_outside_mm(void)
+{
+	return true;
 }

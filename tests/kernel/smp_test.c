@@ -289,7 +289,9 @@ static void lock_race_fn(void *arg)
 
 static void spinlock_excludes(struct ktest *t)
 {
-	spinlock_t l = SPINLOCK_INIT;
+	spinlock_t l;
+
+	spin_lock_init(&l);
 
 	KT_EXPECT(t, !spin_is_locked(&l));
 	KT_EXPECT(t, spin_trylock(&l));
@@ -298,7 +300,8 @@ static void spinlock_excludes(struct ktest *t)
 	spin_unlock(&l);
 	KT_EXPECT(t, !spin_is_locked(&l));
 
-	race = (struct lock_race){ .lock = SPINLOCK_INIT, .holder = -1 };
+	race = (struct lock_race){ .holder = -1 };
+	spin_lock_init(&race.lock);
 	KT_EXPECT_EQ(t, smp_call_all(lock_race_fn, NULL), 0);
 	KT_EXPECT_EQ(t, race.counter, (u64)LOCK_ROUNDS * num_online_cpus());
 	KT_EXPECT_EQ(t, race.overlaps, 0);
