@@ -113,6 +113,7 @@ static const struct kernel_param params[] = {
 	{ "failslab", set_fault_attr, &failslab },
 	{ "memmap", set_memmap, NULL },
 	{ "dump-mbi", param_set_bool, &dump_mbi_enabled },
+	{ "lockcheck", param_set_bool, &lockcheck_enabled },
 };
 
 /* Copy the boot loader's command line (bounded) and apply it. */
@@ -130,19 +131,12 @@ static void parse_cmdline(const char *src)
 	parse_args(cmdline, params, ARRAY_SIZE(params), NULL);
 }
 
-/* Free pages with every slab cache shrunk: what must come back after each test case. */
-static void shrink_this_cpu(void *arg)
-{
-	(void)arg;
-	kmem_cache_shrink_all();
-}
-
-/* What every ktest case must give back: free pages once every CPU has shrunk its caches (its
- * active slabs) and every CPU's page lists are counted (nr_free_pages includes them). */
+/* What every ktest case must give back: free pages once every CPU has given back its active
+ * slabs (kmem_cache_shrink_all() flushes them all by IPI) and every CPU's page lists are
+ * counted (nr_free_pages includes them). */
 static u64 free_pages_counter(void)
 {
-	if (smp_call_all(shrink_this_cpu, NULL) != 0)
-		printk(KERN_WARNING "ktest: not every CPU shrank its slab caches\n");
+	kmem_cache_shrink_all();
 	return nr_free_pages();
 }
 
@@ -226,6 +220,10 @@ void kmain(u32 magic, u64 mbi_phys)
 	} else {
 		ok = kernel_tour() == 0;
 		ok = kernel_slab_tour() == 0 && ok;
+	}
+	if (lockcheck_enabled) {
+		printk(KERN_INFO "lockcheck: %lu inconsistent lock acquisitions\n", lockcheck_reports);
+		ok = ok && lockcheck_reports == 0;
 	}
 	if (halt_requested)
 		halt_for_debugger();

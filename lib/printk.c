@@ -75,14 +75,15 @@ static int vprintk_buf(char *buf, const char *fmt, va_list ap)
 int vprintk(const char *fmt, va_list ap)
 {
 	int cpu = (int)smp_processor_id(), n;
+	unsigned long flags;
 
 	if (__atomic_load_n(&printk_owner, __ATOMIC_RELAXED) == cpu)
 		return vprintk_buf(printk_nested_buf, fmt, ap);
-	spin_lock(&printk_lock);
+	spin_lock_irqsave(&printk_lock, flags);	/* interrupt handlers print too */
 	__atomic_store_n(&printk_owner, cpu, __ATOMIC_RELAXED);
 	n = vprintk_buf(printk_buf, fmt, ap);
 	__atomic_store_n(&printk_owner, -1, __ATOMIC_RELAXED);
-	spin_unlock(&printk_lock);
+	spin_unlock_irqrestore(&printk_lock, flags);
 	return n;
 }
 

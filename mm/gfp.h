@@ -4,6 +4,7 @@
 #define MM_GFP_H
 
 #include "lib/types.h"
+#include "lib/percpu.h"
 #include "mm/page.h"
 
 typedef unsigned int gfp_t;
@@ -54,6 +55,21 @@ struct page *pfn_to_page(unsigned long pfn);	/* NULL when pfn has no descriptor 
 /* Free frames in the global node, and frames the buddy allocator manages. */
 unsigned long nr_free_pages(void);
 unsigned long totalram_pages(void);
+
+/* Linux's might_alloc(): a request that may sleep (__GFP_DIRECT_RECLAIM: GFP_KERNEL) is misuse
+ * in interrupt context, where only GFP_ATOMIC is allowed. gfp_bad_in_context() tells;
+ * node_might_alloc_bad() reports it (once per node, with the caller) and counts it in nr_bad.
+ * The allocation itself still goes ahead (nothing here sleeps). */
+static inline bool gfp_bad_in_context(gfp_t gfp)
+{
+	return (gfp & __GFP_DIRECT_RECLAIM) && in_interrupt();
+}
+void node_might_alloc_bad(struct mm_node *n, gfp_t gfp, unsigned long caller);
+
+/* Drain every CPU's page lists of n back to the buddy: by IPI, each CPU its own (Linux's
+ * drain_all_pages()), then any list still holding frames directly under its lock (a CPU the
+ * IPI did not reach; from interrupt context or with interrupts off, all of them so). */
+void drain_all_pages(struct mm_node *n);
 
 /* Instance versions of the above. */
 struct page *node_alloc_pages(struct mm_node *n, gfp_t gfp, unsigned int order);

@@ -27,7 +27,7 @@ _Static_assert(sizeof(struct kmalloc_hint) == PERCPU_LINE, "kmalloc_hint() scale
 
 static __attribute__((always_inline)) inline struct kmalloc_hint *kmalloc_hint(struct kmalloc_ctx *ctx)
 {
-	return this_cpu_elem(ctx->last, 1);
+	return this_ctx_elem(ctx->last);
 }
 
 /* ---- size classes ---- */
@@ -363,8 +363,8 @@ static int ctx_init(struct kmalloc_ctx *ctx, struct mm_node *n, unsigned int ext
 	ctx->map = (struct kmalloc_node_map){ n->vmemmap, n->virt_base, n->max_pfn, n->sections };
 	kmalloc_init_sizes(ctx);
 	BUG_ON(!cache_setup(kc, n, "kmem_cache", kmem_cache_bytes(), 0, SLAB_HWCACHE_ALIGN, NULL));
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
-		ctx->last[cpu].s = kc;		/* any cache: only its active slab is used */
+	for (unsigned int i = 0; i < ARRAY_SIZE(ctx->last); i++)
+		ctx->last[i].s = kc;		/* any cache: only its active slab is used */
 	for (unsigned int i = 0; i < NR_KMALLOC; i++) {
 		unsigned int size = ctx->sizes[i];
 		unsigned int align = is_power_of_2(size) ? size : 8;	/* natural, even when debugging */

@@ -33,6 +33,7 @@
 #include "lib/string.h"
 #include "lib/bitops.h"
 #include "mm/fault_inject.h"
+#include "lib/cpu.h"
 
 struct mm_node contig_node;
 
@@ -125,6 +126,7 @@ static void pcp_drain_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned
  * other CPUs allocate (Linux 6.1's drain_all_pages without the IPIs). */
 void node_drain_pages(struct mm_node *n)
 {
+	unsigned long irqflags = 0;
 	for (unsigned int i = 0; i < n->nr_zones; i++) {
 		struct zone *z = &n->zones[i];
 		if (!z->managed_pages)
@@ -133,16 +135,52 @@ void node_drain_pages(struct mm_node *n)
 			struct per_cpu_pages *pcp = &z->pcp[cpu];
 			if (!__atomic_load_n(&pcp->count, __ATOMIC_RELAXED))
 				continue;
-			spin_lock(&pcp->lock);
+			spin_lock_irqsave(&pcp->lock, irqflags);
 			pcp_drain_locked(z, pcp, ~0u);
-			spin_unlock(&pcp->lock);
+			spin_unlock_irqrestore(&pcp->lock, irqflags);
 		}
 	}
+}
+
+/* This CPU's lists of every zone of n (info), under their locks: run by each CPU, in an IPI
+ * (counted) or as the caller's own part of on_each_cpu(). */
+static void drain_local_pages(void *info)
+{
+	struct mm_node *n = info;
+	unsigned long irqflags = 0;
+
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
+		struct zone *z = &n->zones[i];
+		struct per_cpu_pages *pcp = this_cpu_pcp(z);
+		if (!z->managed_pages || !__atomic_load_n(&pcp->count, __ATOMIC_RELAXED))
+			continue;
+		spin_lock_irqsave(&pcp->lock, irqflags);
+		pcp_drain_locked(z, pcp, ~0u);
+		spin_unlock_irqrestore(&pcp->lock, irqflags);
+	}
+	if (in_interrupt())
+		__atomic_fetch_add(&n->nr_drain_ipi, 1, __ATOMIC_RELAXED);
+}
+
+void drain_all_pages(struct mm_node *n)
+{
+	if (!in_interrupt() && !irqs_disabled())
+		on_each_cpu(drain_local_pages, n, true);
+	node_drain_pages(n);
+}
+
+void node_might_alloc_bad(struct mm_node *n, gfp_t gfp, unsigned long caller)
+{
+	__atomic_fetch_add(&n->nr_bad, 1, __ATOMIC_RELAXED);
+	if (!__atomic_exchange_n(&n->might_alloc_warned, 1, __ATOMIC_RELAXED))
+		printk(KERN_ERR "BUG: sleeping allocation (gfp %#x) in interrupt context: use "
+		       "GFP_ATOMIC (caller %#lx; printed once, all counted)\n", gfp, caller);
 }
 
 /* Take a 2^order block from zone z for a request that could use zones up to highest. */
 static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp, int highest)
 {
+	unsigned long irqflags = 0;
 	unsigned long limit = alloc_mark(z, gfp) + z->lowmem_reserve[highest];
 
 	struct page *page = NULL;
@@ -150,7 +188,7 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 	if (order < NR_PCP_ORDERS) {
 		struct per_cpu_pages *pcp = this_cpu_pcp(z);
 		struct list_head *l = &pcp->lists[order];
-		spin_lock(&pcp->lock);
+		spin_lock_irqsave(&pcp->lock, irqflags);
 		/* The frames on this CPU's lists count as free: taking one must still leave
 		 * the request's limit (the reserve a refill for GFP_ATOMIC parked here stays its). */
 		if (zone_watermark_ok(zone_free_read(z) + pcp->count, order, limit) &&
@@ -159,13 +197,13 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 			list_del(&page->lru);
 			pcp->count -= 1u << order;
 		}
-		spin_unlock(&pcp->lock);
+		spin_unlock_irqrestore(&pcp->lock, irqflags);
 		return page;
 	}
-	spin_lock(&z->lock);
+	spin_lock_irqsave(&z->lock, irqflags);
 	if (zone_watermark_ok(z->free_pages, order, limit))
 		page = buddy_take_locked(z, order);
-	spin_unlock(&z->lock);
+	spin_unlock_irqrestore(&z->lock, irqflags);
 	return page;
 }
 
@@ -204,11 +242,13 @@ static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned in
 
 	if (unlikely(highest < 0 || order > MAX_PAGE_ORDER))
 		return alloc_failed(n, gfp, order, caller, highest < 0 || !(gfp & __GFP_NOWARN));
+	if (unlikely(gfp_bad_in_context(gfp)))
+		node_might_alloc_bad(n, gfp, caller);
 	if (should_fail(&fail_page_alloc))
 		return alloc_failed(n, gfp | __GFP_NOWARN, order, caller, false);
 	struct page *page = get_page_from_zones(n, gfp, order, highest);
 	if (unlikely(!page)) {
-		node_drain_pages(n);		/* frames parked on CPU lists may merge */
+		drain_all_pages(n);		/* frames parked on any CPU's lists may merge */
 		page = get_page_from_zones(n, gfp, order, highest);
 		if (!page)
 			return alloc_failed(n, gfp, order, caller, false);
@@ -288,26 +328,28 @@ static __attribute__((always_inline)) inline void pcp_free(struct zone *z,
 							    struct per_cpu_pages *pcp,
 							    struct page *page, unsigned int order)
 {
-	spin_lock(&pcp->lock);
+	unsigned long irqflags = 0;
+	spin_lock_irqsave(&pcp->lock, irqflags);
 	list_add(&page->lru, &pcp->lists[order]);
 	pcp->count += 1u << order;
 	if (unlikely(pcp->count > pcp->high))
 		pcp_drain_locked(z, pcp, pcp->batch);
-	spin_unlock(&pcp->lock);
+	spin_unlock_irqrestore(&pcp->lock, irqflags);
 }
 
 /* Return a validated block (refcount now 0) to its zone: small orders to the CPU list. */
 static inline void free_one(struct mm_node *n, struct page *page, unsigned int order)
 {
+	unsigned long irqflags = 0;
 	struct zone *z = &n->zones[page->zone];
 
 	if (order < NR_PCP_ORDERS) {
 		pcp_free(z, this_cpu_pcp(z), page, order);
 		return;
 	}
-	spin_lock(&z->lock);
+	spin_lock_irqsave(&z->lock, irqflags);
 	buddy_put_locked(z, node_page_to_pfn(n, page), order);
-	spin_unlock(&z->lock);
+	spin_unlock_irqrestore(&z->lock, irqflags);
 }
 
 static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int order,
@@ -337,9 +379,11 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_node *n,
 								     gfp_t gfp, unsigned int order)
 {
+	unsigned long irqflags = 0;
 	const struct mm_cpu_zones *c = this_cpu_elem(n->cpu, 1);
 	if (unlikely(order >= NR_PCP_ORDERS || ((gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_ZERO)) |
-						 fault_inject_active | c->page_poison)))
+						 fault_inject_active | c->page_poison) ||
+		     gfp_bad_in_context(gfp)))
 		return NULL;
 	struct zone *z = c->first;				/* its node's highest zone */
 	if (unlikely(!z || zone_free_read(z) < z->watermark[WMARK_MIN]))
@@ -347,14 +391,14 @@ static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_n
 	struct per_cpu_pages *pcp = this_cpu_pcp(z);
 	struct list_head *l = &pcp->lists[order];
 	struct page *page = NULL;
-	spin_lock(&pcp->lock);
+	spin_lock_irqsave(&pcp->lock, irqflags);
 	if (likely(!list_empty(l))) {
 		page = list_first_entry(l, struct page, lru);
 		list_del(&page->lru);
 		pcp->count -= 1u << order;
 		page->refcount = 1;
 	}
-	spin_unlock(&pcp->lock);
+	spin_unlock_irqrestore(&pcp->lock, irqflags);
 	return page;
 }
 

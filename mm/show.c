@@ -10,13 +10,14 @@
 
 void slabinfo_print(void)
 {
+	unsigned long irqflags = 0;
 	struct list_head *pos;
 
 	printk(KERN_INFO "slabinfo - version: 2.1\n");
 	printk(KERN_INFO "# name            <active_objs> <num_objs> <objsize> <objperslab> "
 	       "<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata "
 	       "<active_slabs> <num_slabs> <sharedavail>\n");
-	spin_lock(&slab_caches_lock);
+	spin_lock_irqsave(&slab_caches_lock, irqflags);
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 		unsigned long total = s->nr_slabs * s->objects;
@@ -24,19 +25,20 @@ void slabinfo_print(void)
 		       "%6lu %6lu %6u\n", s->name, total - cache_free_objects(s), total, s->size,
 		       s->objects, 1 << s->order, 0, 0, 0, s->nr_slabs, s->nr_slabs, 0);
 	}
-	spin_unlock(&slab_caches_lock);
+	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
 }
 
 unsigned long slab_pages(void)
 {
+	unsigned long irqflags = 0;
 	unsigned long pages = 0;
 	struct list_head *pos;
-	spin_lock(&slab_caches_lock);
+	spin_lock_irqsave(&slab_caches_lock, irqflags);
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 		pages += s->nr_slabs << s->order;
 	}
-	spin_unlock(&slab_caches_lock);
+	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
 	return pages;
 }
 

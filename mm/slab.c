@@ -68,6 +68,7 @@
 #include "mm/slab_internal.h"
 #include "lib/bitops.h"
 #include "lib/string.h"
+#include "lib/cpu.h"
 
 #define SLUB_MAX_ORDER   3
 #define SLUB_MIN_OBJECTS 8
@@ -80,7 +81,8 @@ static u64 slab_seed;
 
 size_t kmem_cache_bytes(void)
 {
-	return sizeof(struct kmem_cache) + slab_nr_cpus * sizeof(struct kmem_cache_cpu);
+	return sizeof(struct kmem_cache) +
+	       slab_nr_cpus * PERCPU_CTX_LINES * sizeof(struct kmem_cache_cpu);
 }
 
 void slab_core_init(u64 seed, unsigned int nr_cpus)
@@ -181,6 +183,7 @@ static u64 splitmix64(u64 *x)
 bool cache_setup(struct kmem_cache *s, struct mm_node *n, const char *name, unsigned int size,
 		 unsigned int align, unsigned int flags, void (*ctor)(void *))
 {
+	unsigned long irqflags = 0;
 	memset(s, 0, kmem_cache_bytes());
 	s->name = name;
 	s->node = n;
@@ -192,9 +195,9 @@ bool cache_setup(struct kmem_cache *s, struct mm_node *n, const char *name, unsi
 	spin_lock_init(&s->list_lock);
 	INIT_LIST_HEAD(&s->partial);
 	INIT_LIST_HEAD(&s->full);
-	spin_lock(&slab_caches_lock);
+	spin_lock_irqsave(&slab_caches_lock, irqflags);
 	list_add_tail(&s->list, &slab_caches);
-	spin_unlock(&slab_caches_lock);
+	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
 	return true;
 }
 
@@ -276,13 +279,14 @@ static void place_slab_locked(struct kmem_cache *s, struct page *slab, bool list
 	}
 }
 
-/* Make slab the CPU's active slab (frozen), or clear it (slab NULL). A debug cache keeps
- * limit 0, so that no free takes the fast path that skips its checks. */
+/* Make slab the CPU's active slab (frozen), or clear it (slab NULL). A debug cache and every
+ * hardirq-context entry keep limit 0, so that their allocations and frees take the general
+ * paths, with their checks (debugging; a sleeping allocation in interrupt context). */
 static void cpu_slab_set(struct kmem_cache *s, struct kmem_cache_cpu *c, struct page *slab)
 {
 	c->slab = slab;
 	c->base = slab ? idx_to_obj(s, slab, 0) : NULL;
-	c->limit = slab && !kmem_cache_debug(s) ? s->span : 0;
+	c->limit = slab && !kmem_cache_debug(s) && !cpu_slot_hardirq(s, c) ? s->span : 0;
 }
 
 /* The next free object after o on a freelist of slab; a corrupt free pointer (not an object of
@@ -302,6 +306,7 @@ static void *next_free_checked(struct kmem_cache *s, struct page *slab, void *o)
  * placed, all under list_lock. */
 static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
+	unsigned long irqflags = 0;
 	struct page *slab = c->slab;
 	void *head = c->freelist, *tail = NULL;
 	unsigned int n = 0;
@@ -316,7 +321,7 @@ static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 		tail = o;
 	cpu_slab_set(s, c, NULL);
 	c->freelist = NULL;
-	spin_lock(&s->list_lock);
+	spin_lock_irqsave(&s->list_lock, irqflags);
 	union counters old = read_counters(slab), now;
 	do {
 		now = old;
@@ -329,16 +334,17 @@ static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 		now.c.frozen = 0;
 	} while (!cas_counters(slab, &old, now));
 	place_slab_locked(s, slab, false, now);
-	spin_unlock(&s->list_lock);
+	spin_unlock_irqrestore(&s->list_lock, irqflags);
 }
 
 /* Give every empty slab on the partial list of s back; returns pages freed. */
 static unsigned long discard_empty_partials(struct kmem_cache *s)
 {
+	unsigned long irqflags = 0;
 	unsigned long freed = 0;
 	struct list_head *pos, *tmp;
 
-	spin_lock(&s->list_lock);
+	spin_lock_irqsave(&s->list_lock, irqflags);
 	list_for_each_safe(pos, tmp, &s->partial) {
 		struct page *slab = list_entry(pos, struct page, lru);
 		if (read_counters(slab).c.inuse)
@@ -348,7 +354,7 @@ static unsigned long discard_empty_partials(struct kmem_cache *s)
 		discard_slab(s, slab);
 		freed += 1UL << s->order;
 	}
-	spin_unlock(&s->list_lock);
+	spin_unlock_irqrestore(&s->list_lock, irqflags);
 	return freed;
 }
 
@@ -358,16 +364,17 @@ static unsigned long discard_empty_partials(struct kmem_cache *s)
  * lists already. Returns the pages freed. */
 static unsigned long slab_reclaim_empty(struct mm_node *n)
 {
+	unsigned long irqflags = 0;
 	unsigned long freed = 0;
 	struct list_head *pos;
 
-	spin_lock(&slab_caches_lock);
+	spin_lock_irqsave(&slab_caches_lock, irqflags);
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 		if (s->node == n)
 			freed += discard_empty_partials(s);
 	}
-	spin_unlock(&slab_caches_lock);
+	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
 	return freed;
 }
 
@@ -391,6 +398,7 @@ gfp_t kmalloc_fix_flags(struct mm_node *n, gfp_t gfp, unsigned long caller)
 
 static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp)
 {
+	unsigned long irqflags = 0;
 	struct page *slab = c->slab;
 
 	if (slab) {
@@ -401,14 +409,14 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 		}
 		deactivate_slab(s, c);			/* full: unfreeze it */
 	}
-	spin_lock(&s->list_lock);
+	spin_lock_irqsave(&s->list_lock, irqflags);
 	while (!list_empty(&s->partial)) {
 		slab = list_first_entry(&s->partial, struct page, lru);
 		list_del(&slab->lru);
 		s->nr_partial--;
 		void *first = take_freelist(s, slab);
 		if (likely(first)) {
-			spin_unlock(&s->list_lock);
+			spin_unlock_irqrestore(&s->list_lock, irqflags);
 			cpu_slab_set(s, c, slab);
 			c->freelist = first;
 			return first;
@@ -421,7 +429,7 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 		} while (!cas_counters(slab, &old, now));
 		place_slab_locked(s, slab, false, now);
 	}
-	spin_unlock(&s->list_lock);
+	spin_unlock_irqrestore(&s->list_lock, irqflags);
 	slab = new_slab(s, gfp);
 	if (!slab && slab_reclaim_empty(s->node))	/* memory is short: empty slabs of every cache */
 		slab = new_slab(s, gfp);
@@ -460,6 +468,7 @@ static void *cpu_freelist_head(struct kmem_cache *s, struct kmem_cache_cpu *c, u
  * freelist cut, never dereferenced. */
 void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller)
 {
+	unsigned long irqflags = 0;
 	struct kmem_cache_cpu *c = this_cpu(s);
 	bool debug = kmem_cache_debug(s);
 	void *obj;
@@ -468,8 +477,10 @@ void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller)
 		return NULL;
 	if (unlikely(gfp & __GFP_DMA32))
 		gfp = kmalloc_fix_flags(s->node, gfp, caller);
+	if (unlikely(gfp_bad_in_context(gfp)))	/* hardirq entries always come here */
+		node_might_alloc_bad(s->node, gfp, caller);
 	if (debug)
-		spin_lock(&slab_debug_lock);
+		spin_lock_irqsave(&slab_debug_lock, irqflags);
 again:
 	obj = cpu_freelist_head(s, c, caller);
 	if (unlikely(!obj)) {
@@ -490,7 +501,7 @@ again:
 		memset(obj, 0, s->object_size);
 out:
 	if (debug)
-		spin_unlock(&slab_debug_lock);
+		spin_unlock_irqrestore(&slab_debug_lock, irqflags);
 	return obj;
 }
 
@@ -513,12 +524,13 @@ void slab_misuse(struct mm_node *n, struct kmem_cache *s, const void *obj, const
 __attribute__((noinline)) void slab_free_other(struct kmem_cache *s, struct page *slab, void *obj,
 					       unsigned long caller)
 {
+	unsigned long irqflags = 0;
 	char *base = idx_to_obj(s, slab, 0);
 	unsigned long off = (unsigned long)((char *)obj - base);
 	u16 idx = (u16)((off * s->reciprocal_size) >> 32);
 	const char *bad = NULL;
 
-	spin_lock(&s->list_lock);
+	spin_lock_irqsave(&s->list_lock, irqflags);
 	union counters old = read_counters(slab), now;
 	do {
 		if (unlikely(idx == old.c.freelist)) {
@@ -541,7 +553,7 @@ __attribute__((noinline)) void slab_free_other(struct kmem_cache *s, struct page
 			list_del(&slab->lru);		/* off s->full */
 		place_slab_locked(s, slab, listed, now);
 	}
-	spin_unlock(&s->list_lock);
+	spin_unlock_irqrestore(&s->list_lock, irqflags);
 	if (bad)
 		slab_misuse(s->node, s, obj, bad, caller);
 }
@@ -627,11 +639,12 @@ static struct page *check_object(struct kmem_cache *s, const void *obj, unsigned
 
 void slab_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller)
 {
+	unsigned long irqflags = 0;
 	struct kmem_cache_cpu *c = this_cpu(s);
 	bool debug = kmem_cache_debug(s);
 
 	if (debug) {
-		spin_lock(&slab_debug_lock);
+		spin_lock_irqsave(&slab_debug_lock, irqflags);
 		if (!debug_free_locked(s, slab, obj, caller))
 			goto out;
 	}
@@ -647,7 +660,7 @@ void slab_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long
 	}
 out:
 	if (debug)
-		spin_unlock(&slab_debug_lock);
+		spin_unlock_irqrestore(&slab_debug_lock, irqflags);
 }
 
 /* The general free path (validation, other slabs, debugging), out of line. */
@@ -693,46 +706,113 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 
 /* ---- cache management ---- */
 
-/* Give back the active slab of c and every empty partial slab; returns pages freed. */
-static unsigned long shrink_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
+/* ---- flush_all: every CPU gives its active slabs back (Linux's flush_all) ---- */
+
+#define FLUSH_RETRIES 100	/* IPIs to a CPU whose allocator code was interrupted each time */
+
+struct flush_req {
+	struct kmem_cache *s;	/* NULL: every cache */
+	u64 deferred;		/* CPUs whose process-context entries could not be flushed */
+};
+
+/* On one CPU: give back its hardirq-context active slab of s, and its process-context one
+ * when process is set. */
+static void flush_cpu_slab(struct kmem_cache *s, bool process)
 {
-	deactivate_slab(s, c);
-	return discard_empty_partials(s);
+	unsigned int cpu = smp_processor_id();
+
+	if (cpu >= s->nr_cpus)
+		return;
+	deactivate_slab(s, &s->cpu[ctx_index(cpu, true)]);
+	if (process)
+		deactivate_slab(s, &s->cpu[ctx_index(cpu, false)]);
 }
+
+/* Run on every CPU by on_each_cpu(), interrupts off. The hardirq-context entry is always
+ * idle here (handlers do not nest). The process-context entry is idle unless this IPI
+ * interrupted the allocator's own code, which may be half-way through a fast path on it: then
+ * the CPU is marked for another try. */
+static void flush_cpu_fn(void *info)
+{
+	struct flush_req *r = info;
+	bool process = !in_interrupt() || irq_interrupted_outside_mm();
+	unsigned long irqflags = 0;
+	struct list_head *pos;
+
+	if (r->s) {
+		flush_cpu_slab(r->s, process);
+	} else {
+		spin_lock_irqsave(&slab_caches_lock, irqflags);
+		list_for_each(pos, &slab_caches)
+			flush_cpu_slab(list_entry(pos, struct kmem_cache, list), process);
+		spin_unlock_irqrestore(&slab_caches_lock, irqflags);
+	}
+	if (!process)
+		__atomic_fetch_or(&r->deferred, 1ULL << smp_processor_id(), __ATOMIC_RELAXED);
+}
+
+/* Every CPU's active slabs of s (NULL: of every cache) back to their lists. From interrupt
+ * context or with interrupts off only this CPU's (no IPI can be waited for there). A CPU that
+ * stays inside the allocator through FLUSH_RETRIES IPIs is using it right now and keeps its
+ * slab. */
+static void flush_all(struct kmem_cache *s)
+{
+	struct flush_req r = { .s = s, .deferred = 0 };
+
+	if (in_interrupt() || irqs_disabled()) {
+		flush_cpu_fn(&r);
+		return;
+	}
+	on_each_cpu(flush_cpu_fn, &r, true);
+	for (unsigned int try = 0; r.deferred && try < FLUSH_RETRIES; try++) {
+		u64 cpus = __atomic_exchange_n(&r.deferred, 0, __ATOMIC_RELAXED);
+		for (unsigned int cpu = 0; cpus; cpu++, cpus >>= 1)
+			if (cpus & 1)
+				smp_call_function_single(cpu, flush_cpu_fn, &r, true);
+	}
+}
+
+/* ---- cache management ---- */
 
 unsigned long kmem_cache_shrink(struct kmem_cache *s)
 {
-	return shrink_cpu(s, this_cpu(s));
+	flush_all(s);
+	return discard_empty_partials(s);
 }
 
 void kmem_cache_shrink_all(void)
 {
+	unsigned long irqflags = 0;
 	struct list_head *pos;
 
-	spin_lock(&slab_caches_lock);
+	flush_all(NULL);
+	spin_lock_irqsave(&slab_caches_lock, irqflags);
 	list_for_each(pos, &slab_caches)
-		kmem_cache_shrink(list_entry(pos, struct kmem_cache, list));
-	spin_unlock(&slab_caches_lock);
+		discard_empty_partials(list_entry(pos, struct kmem_cache, list));
+	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
 }
 
 unsigned long cache_drain(struct kmem_cache *s)
 {
-	for (unsigned int cpu = 0; cpu < s->nr_cpus; cpu++)
-		shrink_cpu(s, &s->cpu[cpu]);
+	flush_all(s);
+	for (unsigned int i = 0; i < cache_nr_slots(s); i++)	/* CPUs no IPI reached */
+		deactivate_slab(s, &s->cpu[i]);
+	discard_empty_partials(s);
 	return __atomic_load_n(&s->nr_slabs, __ATOMIC_RELAXED);
 }
 
 int cache_release(struct kmem_cache *s, unsigned long caller)
 {
+	unsigned long irqflags = 0;
 	if (cache_drain(s)) {
 		printk(KERN_ERR "kmem_cache_destroy %s: Slab cache still has objects (%lu slabs in "
 		       "use), not destroyed (caller %#lx)\n", s->name, s->nr_slabs, caller);
 		s->nr_bad++;
 		return -1;
 	}
-	spin_lock(&slab_caches_lock);
+	spin_lock_irqsave(&slab_caches_lock, irqflags);
 	list_del(&s->list);
-	spin_unlock(&slab_caches_lock);
+	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
 	return 0;
 }
 
@@ -741,10 +821,11 @@ int cache_release(struct kmem_cache *s, unsigned long caller)
  * this CPU's freelist and the slab's own. */
 bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj)
 {
+	unsigned long irqflags = 0;
 	if (kmem_cache_debug(s)) {
-		spin_lock(&slab_debug_lock);
+		spin_lock_irqsave(&slab_debug_lock, irqflags);
 		bool free = debug_object_free_locked(s, slab, obj);
-		spin_unlock(&slab_debug_lock);
+		spin_unlock_irqrestore(&slab_debug_lock, irqflags);
 		return free;
 	}
 	if (slab == this_cpu(s)->slab && obj == this_cpu(s)->freelist)
@@ -757,11 +838,12 @@ bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj)
  * when no other CPU is allocating from s (the CPU freelists are read without their CPUs). */
 unsigned long cache_free_objects(struct kmem_cache *s)
 {
+	unsigned long irqflags = 0;
 	unsigned long free = 0;
 	struct list_head *pos;
 
-	for (unsigned int cpu = 0; cpu < s->nr_cpus; cpu++) {
-		struct kmem_cache_cpu *c = &s->cpu[cpu];
+	for (unsigned int i = 0; i < cache_nr_slots(s); i++) {
+		struct kmem_cache_cpu *c = &s->cpu[i];
 		struct page *slab = c->slab;
 		unsigned int n = 0;
 		if (!slab)
@@ -772,12 +854,12 @@ unsigned long cache_free_objects(struct kmem_cache *s)
 			n++;
 		free += n + s->objects - read_counters(slab).c.inuse;
 	}
-	spin_lock(&s->list_lock);
+	spin_lock_irqsave(&s->list_lock, irqflags);
 	list_for_each(pos, &s->partial) {
 		struct page *slab = list_entry(pos, struct page, lru);
 		free += s->objects - read_counters(slab).c.inuse;
 	}
-	spin_unlock(&s->list_lock);
+	spin_unlock_irqrestore(&s->list_lock, irqflags);
 	return free;
 }
 

@@ -74,7 +74,8 @@ struct kmem_cache {
 	unsigned long slab_mask;	/* (PAGE_SIZE << order) - 1: slabs are naturally aligned
 					 * blocks, so obj & slab_mask is obj's offset in its slab */
 	enum slab_flags flags;		/* SLAB_* */
-	unsigned int nr_cpus;		/* entries of cpu[] (kmem_cache_init's nr_cpus) */
+	unsigned int nr_cpus;		/* CPU ids (kmem_cache_init's nr_cpus): cpu[] has
+					 * nr_cpus * PERCPU_CTX_LINES entries */
 	void (*ctor)(void *);
 	struct mm_node *node;		/* slabs come from its page allocator */
 	u64 random;			/* freelist-pointer hardening secret */
@@ -94,15 +95,17 @@ struct kmem_cache {
 	struct list_head full;		/* full slabs, tracked only for debug caches */
 	struct kmalloc_ctx *ctx;	/* the context whose cache of struct kmem_cache holds this
 					 * one (NULL: that cache itself) */
-	/* Indexed by smp_processor_id(): one line per CPU id that can run slab code, nr_cpus of
-	 * them (not NR_CPUS: a cache on a 1-CPU machine is 4 KiB smaller). */
+	/* Per context (lib/percpu.h): entry ctx_index(cpu, false) is CPU cpu's process-context
+	 * freelist, ctx_index(cpu, true) its hardirq-context one; one line each, for the CPU ids
+	 * that can run slab code (nr_cpus, not NR_CPUS: a cache on a 1-CPU machine is 8 KiB
+	 * smaller). */
 	struct kmem_cache_cpu cpu[];
 };
 
 #define NR_KMALLOC 64		/* kmalloc size classes (mm/kmalloc.c) */
 
-/* Per CPU: the kmalloc cache this CPU allocated from last; kfree() tries its active slab first
- * (kmalloc caches live as long as their context, so the hint never dangles). */
+/* Per CPU and context: the kmalloc cache this context allocated from last; kfree() tries its
+ * active slab first (kmalloc caches live as long as their context, so the hint never dangles). */
 struct kmalloc_hint {
 	struct kmem_cache *s;
 } __attribute__((aligned(PERCPU_LINE)));
@@ -128,12 +131,13 @@ struct kmalloc_ctx {
 	struct kmem_cache *dma_caches[NR_KMALLOC];	/* GFP_DMA, by class */
 	unsigned int sizes[NR_KMALLOC];			/* class -> object size */
 	char names[2][NR_KMALLOC][20];			/* kmalloc-N, dma-kmalloc-N */
-	struct kmalloc_hint last[NR_CPUS];
+	struct kmalloc_hint last[NR_CPUS * PERCPU_CTX_LINES];	/* this_ctx_elem() */
 	/* The cache of struct kmem_cache, with room for the largest cpu[] (a struct with a
 	 * flexible array member, given its room by a union: a GNU C extension). */
 	union {
 		struct kmem_cache s;
-		char room[sizeof(struct kmem_cache) + NR_CPUS * sizeof(struct kmem_cache_cpu)];
+		char room[sizeof(struct kmem_cache) +
+			  NR_CPUS * PERCPU_CTX_LINES * sizeof(struct kmem_cache_cpu)];
 	} kmem_cache;
 };
 

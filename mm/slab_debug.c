@@ -259,10 +259,10 @@ static bool already_free_locked(struct kmem_cache *s, struct page *slab, void *o
 	unsigned int limit = s->objects;
 	void *p;
 
-	for (unsigned int cpu = 0; cpu < s->nr_cpus; cpu++) {
-		if (s->cpu[cpu].slab != slab)
+	for (unsigned int i = 0; i < cache_nr_slots(s); i++) {
+		if (s->cpu[i].slab != slab)
 			continue;
-		p = s->cpu[cpu].freelist;
+		p = s->cpu[i].freelist;
 		for (unsigned int n = 0; p && n < limit; n++, p = next_free_or_null(s, slab, p))
 			if (p == obj)
 				return true;
@@ -307,13 +307,14 @@ static bool kmalloc_redzone_ok(struct kmem_cache *s, struct page *slab, void *ob
 size_t debug_kmalloc_size(struct kmem_cache *s, void *obj, unsigned long caller, size_t size,
 			  gfp_t gfp)
 {
+	unsigned long irqflags = 0;
 	struct kmalloc_meta *m = kmalloc_meta(s, obj);
 	size_t old = caller ? MIN((size_t)m->size, (size_t)s->object_size) : s->object_size;
 
 	if (caller) {
-		spin_lock(&slab_debug_lock);
+		spin_lock_irqsave(&slab_debug_lock, irqflags);
 		kmalloc_redzone_ok(s, head_page(s->node, obj), obj, caller);
-		spin_unlock(&slab_debug_lock);
+		spin_unlock_irqrestore(&slab_debug_lock, irqflags);
 		gfp |= m->zeroed ? __GFP_ZERO : 0;
 	} else {
 		m->zeroed = (gfp & __GFP_ZERO) != 0;
@@ -368,9 +369,10 @@ freed:
 
 void *debug_take_isolated(struct kmem_cache *s)
 {
+	unsigned long irqflags = 0;
 	void *obj = NULL;
 
-	spin_lock(&slab_debug_lock);
+	spin_lock_irqsave(&slab_debug_lock, irqflags);
 	for (int i = 0; i < MAX_ISOLATED && !obj; i++) {
 		if (isolated[i].s != s || !isolated[i].obj)
 			continue;
@@ -381,6 +383,6 @@ void *debug_take_isolated(struct kmem_cache *s)
 			kmalloc_meta(s, obj)->size = s->object_size;
 		s->nr_isolated--;
 	}
-	spin_unlock(&slab_debug_lock);
+	spin_unlock_irqrestore(&slab_debug_lock, irqflags);
 	return obj;
 }

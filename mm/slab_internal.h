@@ -154,9 +154,21 @@ extern unsigned int slab_nr_cpus;	/* entries of every cache's cpu[] (kmem_cache_
 
 _Static_assert(sizeof(struct kmem_cache_cpu) == PERCPU_LINE, "this_cpu() scales by one line");
 
+/* This CPU's freelist of s for the running context (process or hardirq, lib/percpu.h). */
 static __attribute__((always_inline)) inline struct kmem_cache_cpu *this_cpu(struct kmem_cache *s)
 {
-	return this_cpu_elem(s->cpu, 1);
+	return this_ctx_elem(s->cpu);
+}
+
+/* Entries of s->cpu[]; is c a hardirq-context entry? */
+static inline unsigned int cache_nr_slots(const struct kmem_cache *s)
+{
+	return s->nr_cpus * PERCPU_CTX_LINES;
+}
+
+static inline bool cpu_slot_hardirq(const struct kmem_cache *s, const struct kmem_cache_cpu *c)
+{
+	return (unsigned int)(c - s->cpu) % PERCPU_CTX_LINES != 0;
 }
 
 /* Set the slab layer up (the list of caches, the CPU count, the hardening seed). */

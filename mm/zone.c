@@ -160,16 +160,17 @@ static unsigned int block_order(unsigned long pfn, unsigned long end)
  * the largest aligned blocks that fit. */
 static void give_to_buddy(struct zone *z, unsigned long pfn, unsigned long count)
 {
+	unsigned long irqflags = 0;
 	unsigned long end = pfn + count;
 
-	spin_lock(&z->lock);
+	spin_lock_irqsave(&z->lock, irqflags);
 	z->managed_pages += count;
 	while (pfn < end) {
 		unsigned int order = block_order(pfn, end);
 		buddy_put_locked(z, pfn, order);
 		pfn += 1UL << order;
 	}
-	spin_unlock(&z->lock);
+	spin_unlock_irqrestore(&z->lock, irqflags);
 }
 
 /* give_to_buddy() without the buddy: the same blocks, only counted (a node without

@@ -116,6 +116,9 @@ struct mm_node {
 					 * fast path reads anyway */
 	unsigned long nr_bad;		/* misuse reports (bad free, bad pointer, page poison) */
 	unsigned long nr_alloc_fail;	/* failed allocations */
+	unsigned long nr_drain_ipi;	/* CPU lists drained by their own CPU in an IPI
+					 * (drain_all_pages) */
+	u32 might_alloc_warned;		/* a sleeping allocation in interrupt context was reported */
 	/* page_poison (mm/page_poison.c): per present section, each frame's last allocating
 	 * caller (NULL: not tracked); reports made, and what the last one found. */
 	unsigned long **page_owner;

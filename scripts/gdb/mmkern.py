@@ -29,6 +29,7 @@ PAGES_PER_SECTION = 1 << SECTION_SHIFT
 KERNEL_VMA = 0xffffffff80000000         # kernel/arch.h: the kernel image, at physical + this
 # mm/page.h struct slab_counters, one 32-bit word: inuse bits 0-14, frozen bit 15, freelist 16-31
 SLAB_FREELIST_END = 0xffff              # mm/page.h
+CTX_LINES = 2                           # lib/percpu.h PERCPU_CTX_LINES: cpu[] entries per CPU
 RED_INACTIVE, RED_ACTIVE, POISON_FREE, POISON_END = 0xbb, 0xcc, 0x6b, 0xa5   # mm/slab_debug.c
 
 U32 = (1 << 32) - 1
@@ -492,9 +493,11 @@ class Cache:
             cpus = [cpu]
         else:
             lo, hi = ct.range()
-            if hi < lo:             # cpu[]: as many entries as kmem_cache_init() was told
-                n = global_value("slab_nr_cpus", ("mm/slab.c",))
-                hi = lo + (int(n) if n is not None else 1) - 1
+            if hi < lo:             # cpu[]: two entries (process, hardirq context) per CPU id
+                n = member(v, "nr_cpus", None)
+                if n is None:
+                    n = global_value("slab_nr_cpus", ("mm/slab.c",))
+                hi = lo + CTX_LINES * (int(n) if n is not None else 1) - 1
             cpus = [cpu[i] for i in range(lo, hi + 1)]
         self.cpus = [(int(c["freelist"]), int(c["slab"])) for c in cpus]
         self.partial_head = int(v["partial"].address)
@@ -592,12 +595,12 @@ def cache_free_objects(node, c, notes):
     for cpu, (freelist, slab) in enumerate(c.cpus):
         objs, err = c.chain(freelist)
         if err:
-            notes.append("%s: CPU %d freelist %s" % (c.name, cpu, err))
+            notes.append("%s: %s freelist %s" % (c.name, cpu_label(cpu), err))
         free += len(objs)
         if slab:
             p = node.page_at(slab)
             if p is None:
-                notes.append("%s: CPU %d slab %#x is not a descriptor" % (c.name, cpu, slab))
+                notes.append("%s: %s slab %#x is not a descriptor" % (c.name, cpu_label(cpu), slab))
                 continue
             free += (c.objects - p.inuse) & U32
     nodes, err = list_nodes(c.partial_head, node.layout, MAX_CHAIN)
@@ -801,6 +804,11 @@ def describe_page(node, p):
             "frame on its way in or out of the allocator"]
 
 
+def cpu_label(i):
+    """Name of entry i of a cache's cpu[]: CPU i/2, process or hardirq context (lib/percpu.h)."""
+    return "CPU %d%s" % (i // CTX_LINES, " (hardirq)" if i % CTX_LINES else "")
+
+
 def slab_cpu(c, slab_addr):
     for cpu, (_, s) in enumerate(c.cpus):
         if s == slab_addr:
@@ -815,7 +823,7 @@ def describe_slab(node, p):
         return ["state: slab whose cache pointer %#x is unreadable" % p.private]
     cpu = slab_cpu(c, p.addr)
     if cpu is not None:
-        where = "active slab of CPU %d" % cpu
+        where = "active slab of %s" % cpu_label(cpu)
     elif p.frozen:
         where = "frozen, but no CPU's active slab"
     elif p.freelist != SLAB_FREELIST_END:
@@ -977,7 +985,7 @@ Reads memory only."""
         else:
             where = "in the metadata after the object (+%#x; object_size %d)" % (delta, c.object_size)
         cpu = slab_cpu(c, head.addr)
-        slab_state = ("active slab of CPU %d" % cpu if cpu is not None else
+        slab_state = ("active slab of %s" % cpu_label(cpu) if cpu is not None else
                       "on the partial list" if head.freelist != SLAB_FREELIST_END else "full")
         # Free objects: the slab's own freelist, and the CPU freelist of whichever CPU has it.
         state = None
@@ -989,7 +997,7 @@ Reads memory only."""
                 objs, err2 = c.chain(freelist)
                 err = err or err2
                 if obj in objs:
-                    state = "free (on CPU %d's freelist)" % n
+                    state = "free (on %s's freelist)" % cpu_label(n)
         if state is None:
             state = ("isolated (corrupted; slub_debug keeps it out of circulation)"
                      if obj in isolated_objects() else "allocated")
@@ -1273,10 +1281,10 @@ class Checker:
             return free
 
         for cpu, (freelist, slab) in enumerate(c.cpus):
-            what = "CPU %d slab" % cpu
+            what = "%s slab" % cpu_label(cpu)
             if not slab:
                 if freelist:
-                    self.bad("%s: CPU %d has a freelist (%#x) but no slab" % (c.name, cpu, freelist))
+                    self.bad("%s: %s has a freelist (%#x) but no slab" % (c.name, cpu_label(cpu), freelist))
                 continue
             p = slab_desc(slab, what)
             if p is None:

@@ -1,6 +1,7 @@
 /* tests/host/main.c - the host runner: the kernel's suites against a node built over a
  * malloc'd buffer, under AddressSanitizer and UndefinedBehaviorSanitizer.
- * Usage: [MMKERN_SLUB_DEBUG=FZPU] ktest-host [glob]. Exit status 0 when every case passed. */
+ * Usage: [MMKERN_SLUB_DEBUG=FZPU] [MMKERN_LOCKCHECK=1] ktest-host [glob]. Exit status 0 when
+ * every case passed (and, with the lock checker on, it reported nothing). */
 #include <stdio.h>
 #include <stdlib.h>
 #include "lib/kernel.h"
@@ -43,11 +44,18 @@ int main(int argc, char **argv)
 	const char *dbg = getenv("MMKERN_SLUB_DEBUG");
 	if (dbg && slub_debug_setup(*dbg ? dbg : NULL) < 0)
 		fprintf(stderr, "ktest-host: bad MMKERN_SLUB_DEBUG value '%s'\n", dbg);
+	/* MMKERN_LOCKCHECK=1: the lock checker (lib/lockcheck.c), as `lockcheck` in the kernel. */
+	const char *lc = getenv("MMKERN_LOCKCHECK");
+	lockcheck_enabled = lc && *lc && *lc != '0';
 	kmem_cache_init(&contig_node, 0x1234abcdULL, NR_CPUS);	/* any thread may be any CPU */
 	printk("# host node: %lu frames managed, %lu free\n", totalram_pages(), nr_free_pages());
 	ktest_set_leak_counter(free_pages_counter, "free pages");
 	const struct ktest_suite *const *const lists[] = { ktest_common_suites, ktest_mm_suites, NULL };
 	int failed = ktest_run(lists, argc > 1 ? argv[1] : NULL);
+	if (lockcheck_enabled && lockcheck_reports) {
+		printf("# lockcheck: %lu inconsistent lock acquisitions\n", lockcheck_reports);
+		failed = failed ? failed : 1;
+	}
 	free(mem);
 	return failed ? 1 : 0;
 }
