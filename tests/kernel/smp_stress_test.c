@@ -18,12 +18,20 @@
  * above the watermarks, where every allocation is __GFP_NOWARN and many fail, so that the CPUs
  * drain each other's page lists and the slab gives back empty slabs while the others run.
  *
+ * Interrupt-context load: while the CPUs run the mix, the LAPIC timer's tick hook (kernel/irq.h)
+ * makes every tick on every CPU allocate and free with GFP_ATOMIC in hardirq context (kmalloc
+ * of several sizes, objects of both caches, order-0..3 pages), fill and check them like the
+ * rest, free objects process context handed to the ring and hand its own to the ring for
+ * process context to free. So the fast paths are interrupted anywhere, by code using the same
+ * caches and lists. Its counts are printed in a diagnostic line ("... in interrupt context").
+ *
  * With one CPU the cases still run, on CPU 0 alone and shorter (STRESS_OPS_ONE_CPU): the ring
  * then hands objects back to the CPU that allocated them (no remote frees, but the same paths
  * and checks). Only CPU 0 reports: each CPU keeps counters and the first corruption it found,
  * printed through ktest once every CPU is done. */
 #include "tests/ktest.h"
 #include "kernel/arch.h"
+#include "kernel/irq.h"
 #include "kernel/smp.h"
 #include "lib/prandom.h"
 #include "lib/spinlock.h"
@@ -48,6 +56,10 @@
 #define CTOR_SIZE		200	/* the constructed cache's objects */
 #define ALIGNED_SIZE		72	/* the SLAB_HWCACHE_ALIGN cache's objects (stride 128) */
 #define CTOR_MAGIC		0xc7012c7012c70120ULL
+#define IRQ_LIVE		24	/* objects a CPU's interrupt handler holds at most */
+#define IRQ_OPS_PER_TICK	4	/* operations per tick */
+#define IRQ_OWNER		0x8000	/* owner of an object allocated in interrupt context:
+					 * cpu | IRQ_OWNER */
 
 enum obj_kind { OBJ_KMALLOC, OBJ_LARGE, OBJ_CTOR, OBJ_ALIGNED, OBJ_PAGES };
 static const char *const kind_name[] = { "kmalloc", "large kmalloc", "ctor cache object",
@@ -90,6 +102,17 @@ struct cpu_run {
 	bool ran, met;
 } __attribute__((aligned(64)));
 
+/* One CPU's interrupt-context load: touched only by that CPU's tick handler (handlers do not
+ * nest) and, once the hook is cleared, by CPU 0. */
+struct irq_run {
+	struct prandom rnd;
+	struct obj live[IRQ_LIVE];
+	unsigned int nr_live;
+	u32 seq;
+	u64 ticks, allocs, frees, from_process, handed, nowarn_fails, fails, corrupt;
+	struct corruption first;
+} __attribute__((aligned(64)));
+
 /* The shared hand-over ring (FIFO), under its lock. */
 struct ring {
 	spinlock_t lock;
@@ -101,6 +124,8 @@ struct ring {
 static struct stress {
 	struct cpu_run *run;		/* [nr_cpu_ids()], from the page allocator */
 	size_t run_bytes;
+	struct irq_run *irq;		/* [nr_cpu_ids()], likewise */
+	size_t irq_bytes;
 	struct kmem_cache *ctor_cache, *aligned_cache;
 	unsigned long cpu_budget, ring_budget;
 	unsigned int ops;		/* per CPU */
@@ -193,13 +218,20 @@ static void stress_ctor(void *obj)
 	fill_pattern(obj, CTOR_SIZE, CTOR_MAGIC);
 }
 
-static void report(struct cpu_run *cr, const struct obj *o, unsigned int what, long off,
-		   u64 want, u64 found)
+/* Count a bad object in *count, keeping the first in *first. */
+static void report_in(u64 *count, struct corruption *first, const struct obj *o,
+		      unsigned int what, long off, u64 want, u64 found)
 {
 	if (what != BAD_PLACE && want != found)	/* the first bad byte of the word */
 		off += __builtin_ctzll(want ^ found) / 8;
-	if (!cr->corrupt++)
-		cr->first = (struct corruption){ *o, what, (u32)off, want, found };
+	if (!(*count)++)
+		*first = (struct corruption){ *o, what, (u32)off, want, found };
+}
+
+static void report(struct cpu_run *cr, const struct obj *o, unsigned int what, long off,
+		   u64 want, u64 found)
+{
+	report_in(&cr->corrupt, &cr->first, o, what, off, want, found);
 }
 
 /* ---- allocating and freeing one object ---- */
@@ -336,16 +368,9 @@ static bool stress_alloc(struct cpu_run *cr, unsigned int cpu)
 	return true;
 }
 
-/* Check o's whole contents, then free it (on whichever CPU this is). */
-static void stress_free(struct cpu_run *cr, unsigned int cpu, const struct obj *o)
+/* Free o, checked already. */
+static void free_obj(const struct obj *o)
 {
-	u64 want = 0, found = 0;
-	long off = check_pattern(o->ptr, o->size, obj_key(o), &want, &found);
-
-	if (off >= 0)
-		report(cr, o, BAD_PATTERN, off, want, found);
-	cr->frees++;
-	cr->remote_frees += o->owner != cpu;
 	switch (o->kind) {
 	case OBJ_KMALLOC:
 	case OBJ_LARGE:
@@ -363,16 +388,31 @@ static void stress_free(struct cpu_run *cr, unsigned int cpu, const struct obj *
 	}
 }
 
+/* Check o's whole contents, then free it (on whichever CPU this is). */
+static void stress_free(struct cpu_run *cr, unsigned int cpu, const struct obj *o)
+{
+	u64 want = 0, found = 0;
+	long off = check_pattern(o->ptr, o->size, obj_key(o), &want, &found);
+
+	if (off >= 0)
+		report(cr, o, BAD_PATTERN, off, want, found);
+	cr->frees++;
+	cr->remote_frees += o->owner != cpu;
+	free_obj(o);
+}
+
 /* ---- the hand-over ring ----
  * During the run the ring's lock is only tried (spin_trylock): a CPU finding it busy does
- * something else, so that the test's own lock never sets the pace; the allocators' locks do. */
+ * something else, so that the test's own lock never sets the pace; the allocators' locks do.
+ * The tick handlers use the ring too, so it is taken with interrupts off. */
 
 /* Queue o for some CPU to free; false when the ring is busy or full (by count or bytes). */
 static bool ring_push(struct ring *r, const struct obj *o)
 {
+	unsigned long flags;
 	bool ok;
 
-	if (!spin_trylock(&r->lock))
+	if (!spin_trylock_irqsave(&r->lock, flags))
 		return false;
 	ok = r->count < STRESS_RING && r->bytes + o->size <= st.ring_budget;
 	if (ok) {
@@ -380,7 +420,7 @@ static bool ring_push(struct ring *r, const struct obj *o)
 		r->count++;
 		r->bytes += o->size;
 	}
-	spin_unlock(&r->lock);
+	spin_unlock_irqrestore(&r->lock, flags);
 	return ok;
 }
 
@@ -390,11 +430,12 @@ static bool ring_push(struct ring *r, const struct obj *o)
 static bool ring_pop(struct ring *r, struct obj *o, unsigned int cpu, bool any)
 {
 	unsigned int i, n;
+	unsigned long flags;
 	bool ok = false;
 
 	if (any)
-		spin_lock(&r->lock);
-	else if (!spin_trylock(&r->lock))
+		spin_lock_irqsave(&r->lock, flags);
+	else if (!spin_trylock_irqsave(&r->lock, flags))
 		return false;
 	any = any || st.expected == 1;
 	n = MIN(r->count, any ? 1u : RING_SCAN);
@@ -410,7 +451,7 @@ static bool ring_pop(struct ring *r, struct obj *o, unsigned int cpu, bool any)
 		r->bytes -= o->size;
 		ok = true;
 	}
-	spin_unlock(&r->lock);
+	spin_unlock_irqrestore(&r->lock, flags);
 	return ok;
 }
 
@@ -477,6 +518,138 @@ static void stress_cpu(void *arg)
 		stress_release(cr, cpu, false);
 	while (ring_pop(&st.ring, &o, cpu, true))
 		stress_free(cr, cpu, &o);
+}
+
+/* ---- the interrupt-context load (the timer's tick hook) ---- */
+
+/* Choose what a handler allocates: GFP_ATOMIC kmalloc of 8 bytes to 2 KiB, an object of either
+ * cache, or order-0..3 pages. */
+static void pick_irq_obj(struct prandom *r, struct obj *o, gfp_t *gfp)
+{
+	unsigned int k = (unsigned int)prandom_below(r, 8);
+
+	*gfp = GFP_ATOMIC | (st.low_memory ? __GFP_NOWARN : 0);
+	o->order = 0;
+	if (k < 4) {
+		o->kind = OBJ_KMALLOC;
+		o->size = 8u << prandom_below(r, 9);
+	} else if (k == 4) {
+		o->kind = OBJ_CTOR;
+		o->size = CTOR_SIZE;
+	} else if (k == 5) {
+		o->kind = OBJ_ALIGNED;
+		o->size = ALIGNED_SIZE;
+	} else {
+		o->kind = OBJ_PAGES;
+		o->order = (u8)prandom_below(r, 4);
+		o->size = (u32)(PAGE_SIZE << o->order);
+	}
+}
+
+static void irq_alloc(struct irq_run *ir, unsigned int cpu)
+{
+	struct obj o;
+	gfp_t gfp;
+	long off;
+	u64 want = 0, found = 0;
+
+	pick_irq_obj(&ir->rnd, &o, &gfp);
+	o.ptr = alloc_obj(&o, gfp);
+	if (!o.ptr) {
+		if (gfp & __GFP_NOWARN)
+			ir->nowarn_fails++;
+		else
+			ir->fails++;
+		return;
+	}
+	o.owner = (u16)(cpu | IRQ_OWNER);
+	o.seq = ir->seq++;
+	ir->allocs++;
+	if (!placed_right(&o, gfp))
+		report_in(&ir->corrupt, &ir->first, &o, BAD_PLACE, 0, 0, 0);
+	if (o.kind == OBJ_CTOR &&
+	    (off = check_pattern(o.ptr, CTOR_SIZE, CTOR_MAGIC, &want, &found)) >= 0)
+		report_in(&ir->corrupt, &ir->first, &o, BAD_CTOR, off, want, found);
+	fill_pattern(o.ptr, o.size, obj_key(&o));
+	ir->live[ir->nr_live++] = o;
+}
+
+static void irq_free(struct irq_run *ir, const struct obj *o)
+{
+	u64 want = 0, found = 0;
+	long off = check_pattern(o->ptr, o->size, obj_key(o), &want, &found);
+
+	if (off >= 0)
+		report_in(&ir->corrupt, &ir->first, o, BAD_PATTERN, off, want, found);
+	if (o->kind == OBJ_CTOR)
+		stress_ctor(o->ptr);
+	ir->frees++;
+	ir->from_process += !(o->owner & IRQ_OWNER);
+	free_obj(o);
+}
+
+/* On every tick of every CPU, in hardirq context: a few operations of the load. */
+static void irq_tick(unsigned int cpu, void *arg)
+{
+	struct irq_run *ir = &st.irq[cpu];
+	struct obj o;
+
+	(void)arg;
+	ir->ticks++;
+	for (unsigned int i = 0; i < IRQ_OPS_PER_TICK; i++) {
+		unsigned int r = (unsigned int)prandom_below(&ir->rnd, 8);
+
+		if (r < 2 && ring_pop(&st.ring, &o, cpu | IRQ_OWNER, false)) {
+			irq_free(ir, &o);		/* process context's object (any CPU's) */
+		} else if (ir->nr_live && (r >= 5 || ir->nr_live == IRQ_LIVE)) {
+			unsigned int j = (unsigned int)prandom_below(&ir->rnd, ir->nr_live);
+
+			o = ir->live[j];
+			ir->live[j] = ir->live[--ir->nr_live];
+			if (r == 7 && ring_push(&st.ring, &o))
+				ir->handed++;		/* for process context to free */
+			else
+				irq_free(ir, &o);
+		} else {
+			irq_alloc(ir, cpu);
+		}
+	}
+}
+
+/* After the hook is cleared (no handler runs it any more): free what the handlers hold, and
+ * report their counts in one line. Returns false when the load did not run at all. */
+static bool irq_load_finish(struct ktest *t)
+{
+	u64 ticks = 0, allocs = 0, frees = 0, from_process = 0, handed = 0, nowarn = 0;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct irq_run *ir = &st.irq[cpu];
+
+		while (ir->nr_live)
+			irq_free(ir, &ir->live[--ir->nr_live]);
+		if (ir->fails)
+			ktest_fail(t, __FILE__, __LINE__, "cpu %u: %llu GFP_ATOMIC allocations in "
+				   "interrupt context failed", cpu, (unsigned long long)ir->fails);
+		if (ir->corrupt)
+			ktest_fail(t, __FILE__, __LINE__, "cpu %u: %llu bad object(s) seen in "
+				   "interrupt context, the first %s at %p: %s at byte %u", cpu,
+				   (unsigned long long)ir->corrupt, kind_name[ir->first.o.kind],
+				   ir->first.o.ptr, bad_name[ir->first.what], ir->first.offset);
+		ticks += ir->ticks;
+		allocs += ir->allocs;
+		frees += ir->frees;
+		from_process += ir->from_process;
+		handed += ir->handed;
+		nowarn += ir->nowarn_fails;
+	}
+	ktest_log(t, "timer at %u Hz: %llu ticks, %llu allocations and %llu frees in interrupt "
+		  "context (%llu of objects process context allocated, %llu handed to process "
+		  "context, %llu __GFP_NOWARN failures)", irq_timer_hz(), (unsigned long long)ticks,
+		  (unsigned long long)allocs, (unsigned long long)frees,
+		  (unsigned long long)from_process, (unsigned long long)handed,
+		  (unsigned long long)nowarn);
+	return ticks && allocs && frees;
 }
 
 static void shrink_this_cpu(void *arg)
@@ -599,6 +772,11 @@ static void stress_run(struct ktest *t, bool low_memory)
 	st.run_bytes = nr_cpu_ids() * sizeof(*st.run);
 	st.run = alloc_pages_exact(st.run_bytes, GFP_KERNEL | __GFP_ZERO);
 	KT_ASSERT(t, st.run != NULL);
+	st.irq_bytes = nr_cpu_ids() * sizeof(*st.irq);
+	st.irq = alloc_pages_exact(st.irq_bytes, GFP_KERNEL | __GFP_ZERO);
+	KT_ASSERT(t, st.irq != NULL);
+	for (cpu = 0; cpu < nr_cpu_ids(); cpu++)
+		prandom_seed(&st.irq[cpu].rnd, mix64(STRESS_SEED ^ IRQ_OWNER ^ cpu));
 	KT_ASSERT_EQ(t, smp_call_all(shrink_this_cpu, NULL), 0);
 	free0 = nr_free_pages();
 	bad0 = contig_node.nr_bad;
@@ -619,7 +797,9 @@ static void stress_run(struct ktest *t, bool low_memory)
 			  free0);
 	}
 
+	KT_EXPECT_EQ(t, timer_tick_hook_set(irq_tick, NULL), 0);
 	ret = smp_call_all_timeout(stress_cpu, NULL, CALL_TIMEOUT_MS);
+	timer_tick_hook_clear();
 	KT_EXPECT_EQ(t, ret, 0);
 	if (ret) {
 		for_each_online_cpu(cpu)
@@ -629,8 +809,11 @@ static void stress_run(struct ktest *t, bool low_memory)
 				return;
 			}
 	}
-	while (ring_pop(&st.ring, &o, 0, true))	/* only after a CPU missed the meeting */
+	while (ring_pop(&st.ring, &o, 0, true))	/* handed over by a handler after the meeting */
 		stress_free(&st.run[0], 0, &o);
+	if (!irq_load_finish(t) && irq_timer_hz())
+		ktest_fail(t, __FILE__, __LINE__, "the timer ran but the interrupt-context load "
+			   "allocated or freed nothing");
 	ballast_free(ballast);
 	check_runs(t);
 
@@ -644,6 +827,7 @@ static void stress_run(struct ktest *t, bool low_memory)
 	KT_EXPECT_EQ(t, node_check(&contig_node, true), 0);
 	KT_EXPECT_EQ(t, nr_free_pages(), free0);
 	free_pages_exact(st.run, st.run_bytes);
+	free_pages_exact(st.irq, st.irq_bytes);
 }
 
 /* Plenty of memory: every allocation but the few marked __GFP_NOWARN must succeed. */
