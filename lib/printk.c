@@ -1,7 +1,8 @@
 /* lib/printk.c - printk/vprintk: format into a static buffer, strip the KERN_<LEVEL> prefix,
  * filter against console_loglevel and hand the text to console_write().
  * SMP: printk_lock serializes the buffer and the console, so lines from several CPUs never
- * interleave. A printk nested on the CPU that holds the lock (a fault or panic inside printk)
+ * interleave; it is taken with interrupts off (spin_lock_irqsave), as an interrupt handler may
+ * print. A printk nested on the CPU that holds the lock (a fault or panic inside printk)
  * does not wait for itself: it formats into a second buffer and writes at once. The caller
  * must have a per-CPU area (lib/percpu.h): in the kernel, from smp_early_init() on. */
 #include "lib/kernel.h"
@@ -75,14 +76,15 @@ static int vprintk_buf(char *buf, const char *fmt, va_list ap)
 int vprintk(const char *fmt, va_list ap)
 {
 	int cpu = (int)smp_processor_id(), n;
+	unsigned long flags;
 
 	if (__atomic_load_n(&printk_owner, __ATOMIC_RELAXED) == cpu)
 		return vprintk_buf(printk_nested_buf, fmt, ap);
-	spin_lock(&printk_lock);
+	spin_lock_irqsave(&printk_lock, flags);
 	__atomic_store_n(&printk_owner, cpu, __ATOMIC_RELAXED);
 	n = vprintk_buf(printk_buf, fmt, ap);
 	__atomic_store_n(&printk_owner, -1, __ATOMIC_RELAXED);
-	spin_unlock(&printk_lock);
+	spin_unlock_irqrestore(&printk_lock, flags);
 	return n;
 }
 
