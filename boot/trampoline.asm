@@ -32,7 +32,6 @@ SLOT_STACK_TOP    equ 8
 SLOT_PERCPU       equ 16
 SLOT_SIZE         equ 32
 
-LAPIC_EOI_VALUE   equ 0
 
 ; offset of a label from the start of the blob (= its offset in the trampoline page)
 %define OFF(x) ((x) - smp_trampoline_start)
@@ -130,8 +129,8 @@ ap_gdt_ptr:
 ; ---------------------------------------------------------------------------------------------
 section .text
 bits 64
-global smp_ap_entry64, smp_call_ipi_entry, smp_spurious_entry
-extern smp_ap_start, smp_kernel_cr3, smp_ap_slots, smp_lapic_eoi
+global smp_ap_entry64
+extern smp_ap_start, smp_kernel_cr3, smp_ap_slots
 
 ; smp_ap_entry64: higher half, trampoline CR3, no stack. Find this CPU's slot by its initial
 ; APIC id (so a CPU that arrives late, after the BSP gave up on it, still takes only its own
@@ -164,18 +163,5 @@ smp_ap_entry64:
 	xor ebp, ebp				; end of the frame-pointer chain
 	call smp_ap_start			; does not return
 	jmp .park
-
-; smp_call_ipi_entry: the wake-up IPI of an idle AP (taken inside its sti;hlt). Only
-; acknowledge it: the idle loop then finds the call in its per-CPU slot.
-smp_call_ipi_entry:
-	push rax
-	mov rax, [rel smp_lapic_eoi]
-	mov dword [rax], LAPIC_EOI_VALUE
-	pop rax
-	iretq
-
-; smp_spurious_entry: the local APIC's spurious vector: no EOI for it.
-smp_spurious_entry:
-	iretq
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -6,6 +6,7 @@
 #include "kernel/arch.h"
 #include "kernel/bench.h"
 #include "kernel/dump_mbi.h"
+#include "kernel/irq.h"
 #include "kernel/pagemap.h"
 #include "kernel/replay.h"
 #include "kernel/setup.h"
@@ -75,6 +76,13 @@ static int set_bench(const char *val, void *arg)
 	return 1;
 }
 
+/* hz=<0..1000>: the LAPIC timer rate (0: off); anything else: one line, the default. */
+static int set_hz(const char *val, void *arg)
+{
+	(void)arg;
+	return irq_hz_param(val);
+}
+
 static int set_slub_debug(const char *val, void *arg)
 {
 	(void)arg;
@@ -114,6 +122,7 @@ static const struct kernel_param params[] = {
 	{ "memmap", set_memmap, NULL },
 	{ "dump-mbi", param_set_bool, &dump_mbi_enabled },
 	{ "lockcheck", param_set_bool, &lockcheck_enabled },
+	{ "hz", set_hz, NULL },
 };
 
 /* Copy the boot loader's command line (bounded) and apply it. */
@@ -197,6 +206,7 @@ void kmain(u32 magic, u64 mbi_phys)
 		finish(false);
 	mem_auto_init(&contig_node);	/* page_poison=, init_on_free= */
 	smp_init(mb2, mbi_phys);	/* start the other CPUs: they idle until smp_call_*() */
+	irq_start();		/* the timer on every CPU; interrupts on from here, for good */
 	node_set_nr_cpus(&contig_node, nr_cpu_ids());	/* per-CPU page lists shared among them */
 	numa_cpus_init();	/* each CPU allocates from its own node first */
 	kmem_cache_init(&contig_node, rdtsc(), nr_cpu_ids());	/* no CPU comes online later */

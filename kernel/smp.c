@@ -11,12 +11,17 @@
  * compare-and-exchange, so an AP that arrives late parks itself and is never counted.
  *
  * After that each AP loads its own GDT/TSS and the shared IDT, sets its GS base, enables its
- * local APIC and idles: interrupts off, except inside sti;hlt, where the wake-up IPI of
- * smp_call_on()/smp_call_all() gets it out (a halted vCPU costs the host nothing).
+ * local APIC and idles in hlt, where the wake-up IPI of smp_call_on()/smp_call_all() (or a
+ * timer tick) gets it out (a halted vCPU costs the host nothing). It runs each call in process
+ * context with interrupts on; interrupts are off only between the idle loop's check for a call
+ * and its sti;hlt, which makes the pair race-free.
  *
- * Delays use the TSC, calibrated against PIT channel 2 when there are APs to start. */
+ * The local APIC is mapped and enabled on every machine that has one, with one CPU too: the
+ * timer and the IPIs of kernel/irq.c need it. Delays use the TSC, calibrated against PIT
+ * channel 2 at every boot. */
 #include "kernel/smp.h"
 #include "kernel/acpi.h"
+#include "kernel/irq.h"
 #include "kernel/arch.h"
 #include "lib/kernel.h"
 #include "lib/string.h"
@@ -46,8 +51,6 @@
 #define EFER_LME		(1ULL << 8)
 #define EFER_NXE		(1ULL << 11)
 
-#define SMP_CALL_VECTOR		0xf0		/* wake-up IPI of idle APs */
-#define SPURIOUS_VECTOR		0xff
 
 #define AP_STACK_ORDER		2		/* 16 KiB kernel stack per AP */
 #define AP_IST_ORDER		1		/* 4 KiB #DF + 4 KiB NMI stack per AP */
@@ -102,8 +105,6 @@ extern const u8 smp_trampoline_start[], smp_trampoline_end[];
 extern const u8 smp_trampoline_pm32[], smp_trampoline_lm64[], smp_trampoline_gdt[];
 extern const u8 smp_trampoline_params[], smp_trampoline_params_end[];
 void smp_ap_entry64(void);
-void smp_call_ipi_entry(void);
-void smp_spurious_entry(void);
 
 /* Where a starting AP finds itself (by APIC id) from boot/trampoline.asm; stack_top != 0
  * marks a used slot. Slots are never reused: a late AP must only ever find its own. */
@@ -123,7 +124,6 @@ _Static_assert(__builtin_offsetof(struct percpu, self) == 0, "this_cpu_area() re
 struct ap_boot_slot smp_ap_slots[SMP_MAX_CPUS];
 u64 smp_kernel_cr3;			/* the kernel's page tables, loaded by each AP */
 bool smp_trampoline_ram;
-volatile u32 *smp_lapic_eoi;		/* the EOI register, written by the IPI stub */
 
 static struct percpu percpu_areas[SMP_MAX_CPUS];
 static unsigned int nr_ids = 1;		/* ids handed out: CPU 0 and every AP tried */
@@ -132,6 +132,7 @@ static volatile u8 *lapic;		/* uncached mapping of the local APIC (shared by all
 					 * each CPU sees its own APIC at the same address) */
 static u64 bsp_cr4;			/* CR4 the APs copy */
 static u64 tsc_per_ms = 1000000;	/* 1 GHz until calibrated */
+static bool lapic_ok;			/* mapped and enabled on CPU 0 */
 
 /* Identity map of the low 2 MiB (where the trampoline page is) plus the kernel's half, for
  * the AP's switch to long mode; in the image, hence below 4 GiB as a 32-bit CR3 needs. */
@@ -183,6 +184,11 @@ static void calibrate_tsc(void)
 static u32 lapic_read(u32 reg) { return *(volatile u32 *)(lapic + reg); }
 static void lapic_write(u32 reg, u32 v) { *(volatile u32 *)(lapic + reg) = v; }
 
+bool smp_lapic_ok(void) { return lapic_ok; }
+u32 apic_read(u32 reg) { return lapic_read(reg); }
+void apic_write(u32 reg, u32 v) { lapic_write(reg, v); }
+void apic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+
 /* Wait until the previous IPI has left; false after ICR_IDLE_TIMEOUT_MS. */
 static bool lapic_icr_idle(void)
 {
@@ -211,7 +217,7 @@ static bool lapic_send_ipi(u32 apic_id, u32 icr)
 /* Software-enable this CPU's local APIC with the spurious vector (needed to take IPIs). */
 static void lapic_enable(void)
 {
-	lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_APIC_VECTOR);
 }
 
 /* pt_alloc_fn over the page allocator, for the local APIC's page-table pages. */
@@ -240,14 +246,13 @@ static const char *lapic_setup(void)
 	if (!(base_msr & APIC_BASE_BSP))
 		return "smp_init() is not running on the boot CPU";
 	phys = base_msr & APIC_BASE_ADDR;
-	if (phys != acpi_info.lapic_phys)
+	if (acpi_info.has_madt && phys != acpi_info.lapic_phys)
 		printk(KERN_WARNING "smp: MADT says LAPIC at %#llx, IA32_APIC_BASE %#llx: using "
 		       "the latter\n", (unsigned long long)acpi_info.lapic_phys,
 		       (unsigned long long)phys);
 	lapic = ioremap_uc(phys, PAGE_SIZE, pt_alloc_page, NULL);
 	if (!lapic)
 		return "cannot map the local APIC (out of memory for page tables)";
-	smp_lapic_eoi = (volatile u32 *)(lapic + LAPIC_EOI);
 	return NULL;
 }
 
@@ -316,9 +321,10 @@ static __noreturn void park(void)
 		__asm__ volatile("cli; hlt");
 }
 
-/* Run calls until the end of time; halt (interrupts on only there) when there is none. The
- * IPI that follows a new call either wakes the hlt or, when it arrives between cli and
- * sti, is taken right after sti;hlt (sti's one-instruction shadow makes the pair atomic). */
+/* Run calls until the end of time, each with interrupts on; halt when there is none. The
+ * check runs with interrupts off: the IPI that follows a new call either wakes the hlt or,
+ * when it arrives between cli and sti, is taken right after sti;hlt (sti's one-instruction
+ * shadow makes the pair atomic), so a call is never left waiting for the next interrupt. */
 static __noreturn void ap_idle(struct percpu *pc)
 {
 	for (;;) {
@@ -326,6 +332,8 @@ static __noreturn void ap_idle(struct percpu *pc)
 		u64 seq = __atomic_load_n(&pc->call_seq, __ATOMIC_ACQUIRE);
 
 		if (seq != pc->call_done) {
+			if (irq_started())
+				__asm__ volatile("sti" : : : "memory");
 			pc->call_fn(pc->call_arg);
 			pc->calls_run++;
 			__atomic_store_n(&pc->call_done, seq, __ATOMIC_RELEASE);
@@ -481,21 +489,24 @@ unsigned int smp_init(const struct mb2_info *mb2, u64 mbi_phys)
 	if (ai->has_madt && !listed)
 		printk(KERN_WARNING "smp: the boot CPU (APIC id %u) is not in the MADT\n",
 		       bsp_apic_id);
-	if (others) {		/* with one CPU nothing is touched or allocated */
+	calibrate_tsc();
+	irq_init_vectors();	/* gates first: the APIC may deliver from lapic_enable() on */
+	why = lapic_setup();
+	if (why) {
+		printk(KERN_WARNING "smp: no local APIC (%s): no timer, no IPIs%s\n", why,
+		       others ? ", other CPUs not started" : "");
+	} else {
+		lapic_ok = true;
+		lapic_enable();
+	}
+	if (others && lapic_ok) {
 		smp_kernel_cr3 = read_cr3();
 		bsp_cr4 = read_cr4();
 		why = trampoline_setup(mb2, mbi_phys);
-		if (!why)
-			why = lapic_setup();	/* allocates its page tables: last */
-		if (why) {
+		if (why)
 			printk(KERN_WARNING "smp: other CPUs not started: %s\n", why);
-		} else {
-			calibrate_tsc();
-			traps_set_interrupt_gate(SMP_CALL_VECTOR, smp_call_ipi_entry);
-			traps_set_interrupt_gate(SPURIOUS_VECTOR, smp_spurious_entry);
-			lapic_enable();
+		else
 			start_aps(bsp_apic_id);
-		}
 	}
 	printk(KERN_INFO "smp: %u CPU%s online\n", nr_online, nr_online == 1 ? "" : "s");
 	return nr_online;
@@ -525,6 +536,22 @@ static bool call_idle(const struct percpu *pc)
 	return __atomic_load_n(&pc->call_done, __ATOMIC_ACQUIRE) == pc->call_seq;
 }
 
+/* Send a fixed IPI; the ICR is written with interrupts off (a handler may send one too). */
+bool smp_send_ipi(unsigned int cpu, unsigned int vector)
+{
+	unsigned long flags;
+	bool sent;
+
+	if (!lapic_ok || cpu >= nr_ids)
+		return false;
+	local_irq_save(flags);
+	sent = lapic_send_ipi(percpu_areas[cpu].apic_id, ICR_FIXED | ICR_ASSERT | vector);
+	local_irq_restore(flags);
+	if (!sent)
+		printk(KERN_WARNING "smp: IPI %#x to CPU %u not sent\n", vector, cpu);
+	return sent;
+}
+
 /* Hand fn(arg) to the AP pc and wake it. */
 static int call_post(struct percpu *pc, smp_call_fn fn, void *arg)
 {
@@ -533,8 +560,7 @@ static int call_post(struct percpu *pc, smp_call_fn fn, void *arg)
 	pc->call_fn = fn;
 	pc->call_arg = arg;
 	__atomic_store_n(&pc->call_seq, pc->call_seq + 1, __ATOMIC_RELEASE);
-	if (!lapic_send_ipi(pc->apic_id, ICR_FIXED | ICR_ASSERT | SMP_CALL_VECTOR))
-		printk(KERN_WARNING "smp: wake-up IPI to CPU %u not sent\n", pc->cpu);
+	smp_send_ipi(pc->cpu, WAKEUP_VECTOR);
 	return 0;
 }
 

@@ -6,10 +6,12 @@
  * smp_early_init() (right after traps_init(), before any memory set-up); the others' from the
  * moment they are online.
  *
- * Model: CPU 0 runs kmain and drives; the APs sit in an idle loop (hlt, woken by an IPI) and
- * run what smp_call_on()/smp_call_all() hand them. Everything runs with interrupts disabled,
- * on every CPU; the only interrupts are the wake-up IPIs, taken by an idle AP inside its
- * sti;hlt. Stacks: CPU 0 has the 32 KiB boot stack, each AP a 16 KiB one (order-2 pages from
+ * Model: CPU 0 runs kmain and drives; the APs sit in an idle loop (hlt, woken by an IPI or a
+ * timer tick) and run what smp_call_on()/smp_call_all() hand them. From irq_start() on
+ * (kernel/irq.h: right after the APs came up) every CPU works with interrupts ON: CPU 0 in
+ * kmain, an AP while it runs a call (interrupts are off only in its idle loop's check, which
+ * ends in sti;hlt) and the LAPIC timer ticks on each; on_each_cpu() (lib/cpu.h) reaches any CPU
+ * from any CPU by IPI. Handlers run with interrupts off and do not nest. Stacks: CPU 0 has the 32 KiB boot stack, each AP a 16 KiB one (order-2 pages from
  * the page allocator, no guard page) plus 4 KiB #DF and NMI stacks. */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
@@ -17,6 +19,7 @@
 #include "kernel/arch.h"
 #include "lib/types.h"
 #include "lib/percpu.h"
+#include "kernel/irq.h"
 #include "mm/mb2.h"
 
 #define SMP_MAX_CPUS		NR_CPUS	/* per-CPU areas (static); more CPUs are reported, not started */
@@ -53,6 +56,11 @@ struct percpu {
 	u64 call_seq;
 	u64 call_done;
 	u64 calls_run;			/* calls this CPU has completed */
+
+	/* interrupts (kernel/irq.c) */
+	struct irq_stats irq;		/* counts: written by this CPU only (relaxed atomics) */
+	const struct irq_frame *irq_regs;	/* in a handler: the interrupted frame, else NULL */
+	u32 in_tick_hook;		/* 1 while the tick handler may call the tick hook */
 
 	/* set-up (APs) */
 	uintptr_t stack_top;		/* kernel stack: AP_STACK_ORDER pages below this */
@@ -100,9 +108,20 @@ struct percpu *per_cpu_area(unsigned int cpu);
 #define for_each_online_cpu(cpu) \
 	for ((cpu) = 0; (cpu) < nr_cpu_ids(); (cpu)++) if (cpu_online(cpu))
 
-/* TSC ticks per millisecond, for bounded waits: calibrated against the PIT by smp_init() when
- * there are other CPUs (the TSC runs at the same rate on all of them), else an assumed 1 GHz. */
+/* TSC ticks per millisecond, for bounded waits and the LAPIC timer's calibration: calibrated
+ * against the PIT by smp_init() (the TSC runs at the same rate on every CPU); an assumed 1 GHz
+ * when that fails. */
 u64 smp_tsc_per_ms(void);
+
+/* The local APIC (xAPIC, mapped by smp_init() on every machine that has one: also with one
+ * CPU), for kernel/irq.c. smp_lapic_ok(): mapped and enabled; the others need it. */
+bool smp_lapic_ok(void);
+u32 apic_read(u32 reg);
+void apic_write(u32 reg, u32 v);
+void apic_eoi(void);
+/* Send a fixed IPI with vector to cpu (interrupts are saved and restored around the ICR
+ * writes, so it may be called from any context). False (reported) when it could not leave. */
+bool smp_send_ipi(unsigned int cpu, unsigned int vector);
 
 /* smp_call_* results. */
 #define SMP_EINVAL	(-1)	/* no such CPU, or not online */
@@ -111,8 +130,10 @@ u64 smp_tsc_per_ms(void);
 				 * so arg must stay valid; smp_call_wait() waits for it */
 #define SMP_EPERM	(-4)	/* only CPU 0 hands out calls */
 
-/* Run fn(arg) on cpu and wait until it returned (with interrupts off there). On the calling
- * CPU itself, fn is just called. Only CPU 0 may call these; fn must not call them. */
+/* Run fn(arg) on cpu and wait until it returned (in process context there, with interrupts
+ * on once irq_start() has run; the caller waits with its interrupts as they are). On the
+ * calling CPU itself, fn is just called. Only CPU 0 may call these; fn must not call them (it
+ * may call on_each_cpu()). */
 int smp_call_on(unsigned int cpu, smp_call_fn fn, void *arg);
 int smp_call_on_timeout(unsigned int cpu, smp_call_fn fn, void *arg, unsigned int timeout_ms);
 

@@ -1,7 +1,8 @@
 /* lib/printk.c - printk/vprintk: format into a static buffer, strip the KERN_<LEVEL> prefix,
  * filter against console_loglevel and hand the text to console_write().
  * SMP: printk_lock serializes the buffer and the console, so lines from several CPUs never
- * interleave. A printk nested on the CPU that holds the lock (a fault or panic inside printk)
+ * interleave; it is taken with interrupts off (spin_lock_irqsave), as an interrupt handler may
+ * print. A printk nested on the CPU that holds the lock (a fault or panic inside printk)
  * does not wait for itself: it formats into a second buffer and writes at once. The caller
  * must have a per-CPU area (lib/percpu.h): in the kernel, from smp_early_init() on. */
 #include "lib/kernel.h"

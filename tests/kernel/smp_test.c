@@ -79,6 +79,7 @@ struct identity {
 	u32 apic_id;
 	uintptr_t sp;
 	u64 rflags;
+	bool hardirq;
 	int ran;
 };
 
@@ -93,11 +94,13 @@ static void record_identity(void *arg)
 	id->apic_id = cpu_initial_apic_id();
 	__asm__ volatile("mov %%rsp, %0" : "=r"(id->sp));
 	__asm__ volatile("pushfq; popq %0" : "=r"(id->rflags));
+	id->hardirq = in_interrupt();
 	id->ran++;
 }
 
 /* smp_call_on() every CPU in turn: each runs the function once, on its own stack, with
- * interrupts off, and its per-CPU area has the right id and APIC id. */
+ * interrupts on (the kernel works with interrupts on: kernel/irq.h), in process context, and
+ * its per-CPU area has the right id and APIC id. */
 static void each_cpu_area_by_call(struct ktest *t)
 {
 	static struct identity ids[SMP_MAX_CPUS];
@@ -116,7 +119,8 @@ static void each_cpu_area_by_call(struct ktest *t)
 		KT_EXPECT(t, id->self == pc);
 		KT_EXPECT_EQ(t, id->gs_base, (uintptr_t)pc);
 		KT_EXPECT_EQ(t, id->apic_id, pc->apic_id);
-		KT_EXPECT_EQ(t, id->rflags & RFLAGS_IF, 0);
+		KT_EXPECT_EQ(t, id->rflags & RFLAGS_IF, RFLAGS_IF);
+		KT_EXPECT_EQ(t, id->hardirq, 0);
 		if (cpu == 0)
 			continue;
 		KT_EXPECT(t, id->sp < pc->stack_top && id->sp >= pc->stack_top - SMP_AP_STACK_SIZE);
