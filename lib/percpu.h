@@ -74,11 +74,15 @@ static inline bool in_interrupt(void)
 	return n != 0;
 }
 
-/* This context's byte offset in a per-context array (2 * NR_CPUS one-line elements). */
+/* This context's byte offset in a per-context array (2 * NR_CPUS one-line elements). Not
+ * volatile, like smp_processor_id(): for the code running, the value never changes (a handler
+ * that interrupts it moves the offset and moves it back), so the compiler may reuse it. The
+ * one exception is code around hardirq_enter()/hardirq_exit() themselves: it must not inline
+ * this_ctx_elem() (the interrupt entry calls its handlers out of line). */
 static inline unsigned long this_ctx_off(void)
 {
 	unsigned long off;
-	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(off) : "i"(PERCPU_OFF_CTX_OFF));
+	__asm__("movq %%gs:%c1, %0" : "=r"(off) : "i"(PERCPU_OFF_CTX_OFF));
 	return off;
 }
 

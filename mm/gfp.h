@@ -66,9 +66,10 @@ static inline bool gfp_bad_in_context(gfp_t gfp)
 }
 void node_might_alloc_bad(struct mm_node *n, gfp_t gfp, unsigned long caller);
 
-/* Drain every CPU's page lists of n back to the buddy: by IPI, each CPU its own (Linux's
- * drain_all_pages()), then any list still holding frames directly under its lock (a CPU the
- * IPI did not reach; from interrupt context or with interrupts off, all of them so). */
+/* Drain every CPU's page lists of n back to the buddy: by IPI, each CPU with frames on them its
+ * own (Linux's drain_all_pages()), then any list still holding frames directly under its lock
+ * (a CPU the IPI did not reach; from interrupt context or with interrupts off, all of them
+ * so). One at a time per node: a second caller waits for the running drain instead. */
 void drain_all_pages(struct mm_node *n);
 
 /* Instance versions of the above. */

@@ -162,11 +162,35 @@ static void drain_local_pages(void *info)
 		__atomic_fetch_add(&n->nr_drain_ipi, 1, __ATOMIC_RELAXED);
 }
 
+/* Does cpu hold frames of n on its lists? (unlocked reads: a hint) */
+static bool cpu_has_pcp_frames(const struct mm_node *n, unsigned int cpu)
+{
+	for (unsigned int i = 0; i < n->nr_zones; i++)
+		if (__atomic_load_n(&n->zones[i].pcp[cpu].count, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/* One drain of n at a time (Linux's pcpu_drain_mutex): a CPU that finds one running waits for
+ * it, with interrupts on so that its own IPI reaches it, and then retries its allocation. Each
+ * CPU with frames on its lists drains them itself, by IPI (the caller directly); the sweep
+ * after it takes what is left on the lists of CPUs no IPI reached. */
 void drain_all_pages(struct mm_node *n)
 {
-	if (!in_interrupt() && !irqs_disabled())
-		on_each_cpu(drain_local_pages, n, true);
+	if (in_interrupt() || irqs_disabled()) {
+		node_drain_pages(n);
+		return;
+	}
+	if (__atomic_exchange_n(&n->draining, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&n->draining, __ATOMIC_ACQUIRE))
+			cpu_relax();
+		return;
+	}
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		if (cpu_has_pcp_frames(n, cpu))
+			smp_call_function_single(cpu, drain_local_pages, n, true);
 	node_drain_pages(n);
+	__atomic_store_n(&n->draining, 0, __ATOMIC_RELEASE);
 }
 
 void node_might_alloc_bad(struct mm_node *n, gfp_t gfp, unsigned long caller)

@@ -119,6 +119,7 @@ struct mm_node {
 	unsigned long nr_drain_ipi;	/* CPU lists drained by their own CPU in an IPI
 					 * (drain_all_pages) */
 	u32 might_alloc_warned;		/* a sleeping allocation in interrupt context was reported */
+	u32 draining;			/* a drain_all_pages() of this node is running */
 	/* page_poison (mm/page_poison.c): per present section, each frame's last allocating
 	 * caller (NULL: not tracked); reports made, and what the last one found. */
 	unsigned long **page_owner;
