@@ -78,9 +78,9 @@ boot() {
 	return $rc
 }
 
-stage "host suites (ASan + UBSan), twice: plain and MMKERN_SLUB_DEBUG=FZPU" 35
+stage "host suites (ASan + UBSan), twice: with the lock checker, and MMKERN_SLUB_DEBUG=FZPU" 35
 if $MAKE -s build/host/ktest-host >"$OUT/host-build.log" 2>&1; then
-	build/host/ktest-host >"$OUT/host.log" 2>&1
+	MMKERN_LOCKCHECK=1 build/host/ktest-host >"$OUT/host.log" 2>&1
 	record "host: ktest-host exit status" $?
 	ktap host "$OUT/host.log"
 	MMKERN_SLUB_DEBUG=FZPU build/host/ktest-host >"$OUT/host-slub-debug.log" 2>&1
@@ -91,8 +91,9 @@ else
 	record "host: build" 1
 fi
 
-stage "in-kernel suites (CMDLINE=ktest) at 7 memory sizes, 8M to 64G" 60
-if build_iso "ktest" "$OUT/ktest.iso"; then
+stage "in-kernel suites (CMDLINE='ktest lockcheck') at 7 memory sizes, 8M to 64G" 60
+# lockcheck: the lock checker's irq-state rule on every boot; a report fails the boot
+if build_iso "ktest lockcheck" "$OUT/ktest.iso"; then
 	for mem in 8M 32M 128M 1G 3G 6G 64G; do
 		boot "ktest-$mem" "$OUT/ktest.iso" "$mem"
 		record "mem=$mem: boot exits with success" $?
@@ -109,7 +110,11 @@ if [ -f "$OUT/ktest.iso" ]; then
 	ktap "qemu-512M-SMP=4" "$OUT/smp4.log"
 	# all four online, and the concurrent stress ran on them with frees of other CPUs' objects
 	log_has "SMP=4" "$OUT/smp4.log" 'smp: 4 CPUs online' \
-		'^ *# 4 CPUs: [0-9]+ ops, [1-9][0-9]* remote frees'
+		'^ *# 4 CPUs: [0-9]+ ops, [1-9][0-9]* remote frees' \
+		'^irq: interrupts on, LAPIC timer [1-9][0-9]* Hz on 4 CPUs' \
+		'[1-9][0-9]* ticks, [1-9][0-9]* allocations and [1-9][0-9]* frees in interrupt context' \
+		'^ *# 3 other CPUs parked frames; .* [3-9][0-9]* drains by IPI' \
+		'^lockcheck: 0 inconsistent lock acquisitions$'
 fi
 
 stage "NUMA: SMP=4 NUMA=2 (two nodes of 256 MiB), SMP=2 NUMA=2 MEM=6G with a SLIT (distance 21)" 50
@@ -131,7 +136,7 @@ if [ -f "$OUT/ktest.iso" ]; then
 fi
 
 stage "slub_debug=FZPU: every suite with every slab debug check on, 1 and 4 CPUs" 50
-if build_iso "slub_debug=FZPU ktest" "$OUT/slub-debug.iso"; then
+if build_iso "slub_debug=FZPU ktest lockcheck" "$OUT/slub-debug.iso"; then
 	boot "slub-debug" "$OUT/slub-debug.iso" 512M
 	record "slub_debug=FZPU: boot exits with success" $?
 	ktap "qemu-512M-slub_debug=FZPU" "$OUT/slub-debug.log"
@@ -140,6 +145,9 @@ if build_iso "slub_debug=FZPU ktest" "$OUT/slub-debug.iso"; then
 		-l "$OUT/slub-debug-smp4.log" >/dev/null 2>"$OUT/slub-debug-smp4.err"
 	record "slub_debug=FZPU SMP=4: boot exits with success" $?
 	ktap "qemu-256M-SMP=4-slub_debug=FZPU" "$OUT/slub-debug-smp4.log"
+	log_has "slub_debug=FZPU SMP=4" "$OUT/slub-debug-smp4.log" \
+		'[1-9][0-9]* allocations and [1-9][0-9]* frees in interrupt context' \
+		'^lockcheck: 0 inconsistent lock acquisitions$'
 else
 	record "kernel build (slub_debug)" 1
 fi
