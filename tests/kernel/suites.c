@@ -6,12 +6,14 @@ extern const struct ktest_suite replay_suite;
 extern const struct ktest_suite acpi_suite;
 extern const struct ktest_suite smp_suite;
 extern const struct ktest_suite smp_stress_suite;
+extern const struct ktest_suite irq_suite;
 
 const struct ktest_suite *const ktest_kernel_suites[] = {
 	&boot_suite,
 	&replay_suite,
 	&acpi_suite,
 	&smp_suite,
+	&irq_suite,
 	&smp_stress_suite,
 	NULL
 };
