@@ -223,11 +223,16 @@ struct storm {
 	u32 called[SMP_MAX_CPUS];
 };
 
+/* Slow on purpose: while a caller runs it locally (interrupts off) the other callers' IPIs
+ * become pending here, so each caller then waits while its own call is pending on a CPU that
+ * waits too: only a wait with interrupts on gets both through. */
 static void storm_count(void *arg)
 {
 	struct storm *s = arg;
 
 	__atomic_fetch_add(&s->counts[smp_processor_id()], 1, __ATOMIC_RELAXED);
+	for (volatile unsigned int i = 0; i < SPIN_ITERS / 10; i++)
+		;
 }
 
 static void storm_caller(void *arg)
