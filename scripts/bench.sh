@@ -130,6 +130,8 @@ echo "# method: the Linux anchor's loops; min of 5 reps; N=10000 objects, 1000 p
 boot_bench bench 512M "$B/main.log" || exit 1
 tr -d '\r' <"$B/main.log" | grep '^BENCH ' | grep -v ' mm_init_\| struct_page_bytes ' >"$B/rows.txt"
 cat "$B/rows.txt"
+# the loops run with interrupts on: how many timer ticks landed in them (kernel/bench.c)
+tr -d '\r' <"$B/main.log" | grep -a '^bench: .*\(timer\|interrupts\)' | sed 's/^/# kernel: /'
 [ "$QUICK" = 1 ] && exit 0
 
 for mem in $INIT_SIZES; do

@@ -10,9 +10,10 @@
 #  4. a block captured from the kernel as it is now (scripts/capture-mbi.sh: a QEMU boot with
 #     CMDLINE=dump-mbi) gives the boot's own lines identically, so mb2dump cannot drift from
 #     kernel/setup.c unnoticed;
-#  5. the kernel on hostile or mistaken command lines: five short boots at 512M (memmap=100G@0
+#  5. the kernel on hostile or mistaken command lines: seven short boots at 512M (memmap=100G@0
 #     with mem=0 and 17 memmap= entries; exactmap over no RAM with a ktest= glob that matches
-#     nothing; exactmap alone; too little RAM for the frame descriptors; bench=xyz), each checked
+#     nothing; exactmap alone; too little RAM for the frame descriptors; bench=xyz; hz= out of
+#     range and not a number; hz=0), each checked
 #     for its one-line messages, no panic and its exit status; ktap-check and ktest-host on a
 #     glob that matches nothing;
 #  6. a short pass of every libFuzzer target (FUZZ_TEST_SECONDS each, default 10), then every
@@ -202,6 +203,17 @@ if [ -f "$OUT/boot-bench-xyz.log.txt" ] && ! grep -qE '^(BENCH|Memory:|tour)' "$
 else
 	fail "boot bench-xyz: no benchmark and no memory set-up ran"
 fi
+
+# hz= out of range or not a number: one line each, the default rate, the kernel goes on; hz=0:
+# the timer off, said in a line, and the irq suite skips its timer cases.
+boot_case hz-bad 0 'hz=5000 hz=12x ktest=irq' \
+	'^cmdline: hz=5000: expected 0 \(timer off\) to 1000: using 100$' \
+	'^cmdline: hz=12x: expected 0 \(timer off\) to 1000: using 100$' \
+	'^irq: interrupts on, LAPIC timer 100 Hz on 1 CPU \(vector 0xec\)$' \
+	'^# ktest: [0-9]+ cases, 0 failed$'
+boot_case hz-0 0 'hz=0 ktest=irq' \
+	'^irq: LAPIC timer off \(hz=0\)$' '^irq: interrupts on, no timer, 1 CPU$' \
+	'ok 1 timer_ticks_on_every_cpu # SKIP' '^# ktest: [0-9]+ cases, 0 failed$'
 
 # The host runner: a glob that matches nothing fails with the same line.
 if $MAKE -s build/host/ktest-host >"$OUT/host-build.log" 2>&1; then

@@ -111,7 +111,8 @@ if [ -f "$OUT/ktest.iso" ]; then
 	# all four online, and the concurrent stress ran on them with frees of other CPUs' objects
 	log_has "SMP=4" "$OUT/smp4.log" 'smp: 4 CPUs online' \
 		'^ *# 4 CPUs: [0-9]+ ops, [1-9][0-9]* remote frees' \
-		'^irq: interrupts on, LAPIC timer [1-9][0-9]* Hz on 4 CPUs' \
+		'^irq: interrupts on, LAPIC timer 100 Hz on 4 CPUs \(vector 0xec\)$' \
+		'^ *# 4 CPUs each called on_each_cpu\(\) 20 times at once$' \
 		'[1-9][0-9]* ticks, [1-9][0-9]* allocations and [1-9][0-9]* frees in interrupt context' \
 		'^ *# 3 other CPUs parked frames; .* [3-9][0-9]* drains by IPI' \
 		'^lockcheck: 0 inconsistent lock acquisitions$'
@@ -153,11 +154,13 @@ else
 fi
 
 stage "page_poison=1 SMP=2: every suite with freed pages poisoned and checked when reused" 40
-if build_iso "page_poison=1 ktest" "$OUT/page-poison.iso"; then
+# (with hz=1000 too: the timer at ten times its default rate while every suite runs)
+if build_iso "page_poison=1 hz=1000 ktest" "$OUT/page-poison.iso"; then
 	scripts/qemu-run.sh -i "$OUT/page-poison.iso" -m 512M -s 2 -t 900 \
 		-l "$OUT/page-poison.log" >/dev/null 2>"$OUT/page-poison.err"
 	record "page_poison=1 SMP=2: boot exits with success" $?
-	log_has "page_poison=1" "$OUT/page-poison.log" '^mem auto-init: page_poison: '
+	log_has "page_poison=1" "$OUT/page-poison.log" '^mem auto-init: page_poison: ' \
+		'^irq: interrupts on, LAPIC timer 1000 Hz on 2 CPUs \(vector 0xec\)$'
 	ktap "qemu-512M-SMP=2-page_poison=1" "$OUT/page-poison.log"
 else
 	record "kernel build (page_poison)" 1

@@ -6,6 +6,7 @@ extern const struct ktest_suite replay_suite;
 extern const struct ktest_suite acpi_suite;
 extern const struct ktest_suite smp_suite;
 extern const struct ktest_suite smp_stress_suite;
+extern const struct ktest_suite irq_suite;
 extern const struct ktest_suite mm_ipi_suite;
 
 const struct ktest_suite *const ktest_kernel_suites[] = {
@@ -13,6 +14,7 @@ const struct ktest_suite *const ktest_kernel_suites[] = {
 	&replay_suite,
 	&acpi_suite,
 	&smp_suite,
+	&irq_suite,
 	&mm_ipi_suite,
 	&smp_stress_suite,
 	NULL
