@@ -11,8 +11,9 @@
  * (kernel/irq.h: right after the APs came up) every CPU works with interrupts ON: CPU 0 in
  * kmain, an AP while it runs a call (interrupts are off only in its idle loop's check, which
  * ends in sti;hlt) and the LAPIC timer ticks on each; on_each_cpu() (lib/cpu.h) reaches any CPU
- * from any CPU by IPI. Handlers run with interrupts off and do not nest. Stacks: CPU 0 has the 32 KiB boot stack, each AP a 16 KiB one (order-2 pages from
- * the page allocator, no guard page) plus 4 KiB #DF and NMI stacks. */
+ * from any CPU by IPI. Handlers run with interrupts off and do not nest, on the stack of the
+ * code they interrupted. Stacks: CPU 0 has the 32 KiB boot stack, each AP a 16 KiB one
+ * (order-2 pages from the page allocator, no guard page) plus 4 KiB #DF and NMI stacks. */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
 

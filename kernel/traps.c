@@ -1,7 +1,8 @@
 /* kernel/traps.c - GDT (with a TSS whose IST stacks catch #DF and NMI on a broken stack), IDT
  * for CPU exceptions 0-31, and the exception handler: it dumps the trap frame, CR2/CR3 and all
  * GPRs with its own tiny formatter (no printk dependency), then panics via qemu_exit.
- * The IDT is one table for every CPU; each CPU has its own GDT and TSS (struct cpu_tables):
+ * Interrupt vectors (timer, IPIs, spurious) get their gates from kernel/irq.c through
+ * traps_set_interrupt_gate(). The IDT is one table for every CPU; each CPU has its own GDT and TSS (struct cpu_tables):
  * the boot CPU's are static here, the others' live in their per-CPU areas (kernel/smp.c). */
 #include "kernel/arch.h"
 #include "lib/kernel.h"
