@@ -1,8 +1,9 @@
 /* mm/slab.c - a SLUB-like slab allocator over the buddy allocator: the cache core and the
  * kmem_cache_* fast paths. kmalloc (size classes, large kmalloc, kfree/krealloc/ksize, the
  * kmalloc context) is mm/kmalloc.c; slabinfo and the other printers are mm/show.c; the debug
- * checks are mm/slab_debug.c. Calls go one way: kmalloc.c -> slab.c -> slab_debug.c (see
- * mm/slab_internal.h); this file calls nothing in kmalloc.c or show.c.
+ * checks are mm/slab_debug.c; flushing every CPU's slabs, shrink and destroy's drain are
+ * mm/slab_shrink.c. Calls go one way: kmalloc.c -> slab_shrink.c -> slab.c -> slab_debug.c (see
+ * mm/slab_internal.h); this file calls nothing in kmalloc.c, slab_shrink.c or show.c.
  *
  * Design (after Linux's SLUB). A slab is one block of 2^order pages holding `objects` objects
  * of `size` bytes; the order is the smallest (up to 3) that leaves at most 1/16 of the slab
@@ -85,7 +86,6 @@
 #include "mm/slab_internal.h"
 #include "lib/bitops.h"
 #include "lib/string.h"
-#include "lib/cpu.h"
 
 #define SLUB_MAX_ORDER   3
 #define SLUB_MIN_OBJECTS 8
@@ -321,7 +321,7 @@ static void *next_free_checked(struct kmem_cache *s, struct page *slab, void *o)
 /* Give CPU c's active slab back (c is this CPU's, or that of a CPU that no longer uses s):
  * its CPU freelist is chained in front of what other CPUs freed to it, and it is unfrozen and
  * placed, all under list_lock. */
-static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
+void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
 	unsigned long irqflags = 0;
 	struct page *slab = c->slab;
@@ -355,7 +355,7 @@ static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 }
 
 /* Give every empty slab on the partial list of s back; returns pages freed. */
-static unsigned long discard_empty_partials(struct kmem_cache *s)
+unsigned long discard_empty_partials(struct kmem_cache *s)
 {
 	unsigned long irqflags = 0;
 	unsigned long freed = 0;
@@ -721,118 +721,6 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 			cache_free_slow(s, p[i], _RET_IP_);
 }
 
-/* ---- cache management ---- */
-
-/* ---- flush_all: every CPU gives its active slabs back (Linux's flush_all) ---- */
-
-#define FLUSH_RETRIES 100	/* IPIs to a CPU whose allocator code was interrupted each time */
-
-struct flush_req {
-	struct kmem_cache *s;	/* NULL: every cache */
-	u64 deferred;		/* CPUs whose process-context entries could not be flushed */
-};
-
-/* On one CPU: give back its hardirq-context active slab of s, and its process-context one
- * when process is set. */
-static void flush_cpu_slab(struct kmem_cache *s, bool process)
-{
-	unsigned int cpu = smp_processor_id();
-
-	if (cpu >= s->nr_cpus)
-		return;
-	deactivate_slab(s, &s->cpu[ctx_index(cpu, true)]);
-	if (process)
-		deactivate_slab(s, &s->cpu[ctx_index(cpu, false)]);
-}
-
-/* Run on every CPU by on_each_cpu(), interrupts off. The hardirq-context entry is always
- * idle here (handlers do not nest). The process-context entry is idle unless this IPI
- * interrupted the allocator's own code, which may be half-way through a fast path on it: then
- * the CPU is marked for another try. */
-static void flush_cpu_fn(void *info)
-{
-	struct flush_req *r = info;
-	bool process = !in_interrupt() || irq_interrupted_outside_mm();
-	unsigned long irqflags = 0;
-	struct list_head *pos;
-
-	if (r->s) {
-		flush_cpu_slab(r->s, process);
-	} else {
-		spin_lock_irqsave(&slab_caches_lock, irqflags);
-		list_for_each(pos, &slab_caches)
-			flush_cpu_slab(list_entry(pos, struct kmem_cache, list), process);
-		spin_unlock_irqrestore(&slab_caches_lock, irqflags);
-	}
-	if (!process)
-		__atomic_fetch_or(&r->deferred, 1ULL << smp_processor_id(), __ATOMIC_RELAXED);
-}
-
-/* Every CPU's active slabs of s (NULL: of every cache) back to their lists. From interrupt
- * context or with interrupts off only this CPU's (no IPI can be waited for there). A CPU that
- * stays inside the allocator through FLUSH_RETRIES IPIs is using it right now and keeps its
- * slab. */
-static void flush_all(struct kmem_cache *s)
-{
-	struct flush_req r = { .s = s, .deferred = 0 };
-
-	if (in_interrupt() || irqs_disabled()) {
-		flush_cpu_fn(&r);
-		return;
-	}
-	on_each_cpu(flush_cpu_fn, &r, true);
-	for (unsigned int try = 0; r.deferred && try < FLUSH_RETRIES; try++) {
-		u64 cpus = __atomic_exchange_n(&r.deferred, 0, __ATOMIC_RELAXED);
-		for (unsigned int cpu = 0; cpus; cpu++, cpus >>= 1)
-			if (cpus & 1)
-				smp_call_function_single(cpu, flush_cpu_fn, &r, true);
-	}
-}
-
-/* ---- cache management ---- */
-
-unsigned long kmem_cache_shrink(struct kmem_cache *s)
-{
-	flush_all(s);
-	return discard_empty_partials(s);
-}
-
-void kmem_cache_shrink_all(void)
-{
-	unsigned long irqflags = 0;
-	struct list_head *pos;
-
-	flush_all(NULL);
-	spin_lock_irqsave(&slab_caches_lock, irqflags);
-	list_for_each(pos, &slab_caches)
-		discard_empty_partials(list_entry(pos, struct kmem_cache, list));
-	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
-}
-
-unsigned long cache_drain(struct kmem_cache *s)
-{
-	flush_all(s);
-	for (unsigned int i = 0; i < cache_nr_slots(s); i++)	/* CPUs no IPI reached */
-		deactivate_slab(s, &s->cpu[i]);
-	discard_empty_partials(s);
-	return __atomic_load_n(&s->nr_slabs, __ATOMIC_RELAXED);
-}
-
-int cache_release(struct kmem_cache *s, unsigned long caller)
-{
-	unsigned long irqflags = 0;
-	if (cache_drain(s)) {
-		printk(KERN_ERR "kmem_cache_destroy %s: Slab cache still has objects (%lu slabs in "
-		       "use), not destroyed (caller %#lx)\n", s->name, s->nr_slabs, caller);
-		s->nr_bad++;
-		return -1;
-	}
-	spin_lock_irqsave(&slab_caches_lock, irqflags);
-	list_del(&s->list);
-	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
-	return 0;
-}
-
 /* Is obj (an object start of slab, a slab of s) on a freelist already? Exact for a debug cache
  * (every freelist is walked under slab_debug_lock); otherwise the heads that kfree() tests:
  * this CPU's freelist and the slab's own. */
@@ -848,43 +736,4 @@ bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj)
 	if (slab == this_cpu(s)->slab && obj == this_cpu(s)->freelist)
 		return true;
 	return read_counters(slab).c.freelist == obj_to_idx(s, slab, obj);
-}
-
-
-/* Objects of s not allocated: on the CPU freelists and on its slabs' own freelists. Exact
- * when no other CPU is allocating from s (the CPU freelists are read without their CPUs). */
-unsigned long cache_free_objects(struct kmem_cache *s)
-{
-	unsigned long irqflags = 0;
-	unsigned long free = 0;
-	struct list_head *pos;
-
-	for (unsigned int i = 0; i < cache_nr_slots(s); i++) {
-		struct kmem_cache_cpu *c = &s->cpu[i];
-		struct page *slab = c->slab;
-		unsigned int n = 0;
-		if (!slab)
-			continue;
-		void *o = c->freelist;
-		for (o = is_object_start(s, slab, o) ? o : NULL; o && n < s->objects;
-		     o = next_free_or_null(s, slab, o))
-			n++;
-		free += n + s->objects - read_counters(slab).c.inuse;
-	}
-	spin_lock_irqsave(&s->list_lock, irqflags);
-	list_for_each(pos, &s->partial) {
-		struct page *slab = list_entry(pos, struct page, lru);
-		free += s->objects - read_counters(slab).c.inuse;
-	}
-	spin_unlock_irqrestore(&s->list_lock, irqflags);
-	return free;
-}
-
-unsigned long kmem_cache_release_isolated(struct kmem_cache *s)
-{
-	unsigned long n = 0;
-
-	for (void *obj; (obj = debug_take_isolated(s)); n++)
-		kmem_cache_free(s, obj);
-	return n;
 }

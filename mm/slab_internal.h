@@ -179,6 +179,11 @@ size_t kmem_cache_bytes(void);
  * when the geometry cannot be served. */
 bool cache_setup(struct kmem_cache *s, struct mm_node *n, const char *name, unsigned int size,
 		 unsigned int align, unsigned int flags, void (*ctor)(void *));
+/* mm/slab.c's slab moves for mm/slab_shrink.c: give CPU entry c's active slab back to its
+ * list (c is this CPU's in this context, or one no CPU uses any more); give every empty slab
+ * on the partial list of s back to the page allocator (returns pages freed). */
+void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c);
+unsigned long discard_empty_partials(struct kmem_cache *s);
 /* Give every CPU's active slab and every empty slab of s back (no CPU may use s any more);
  * returns the slabs s still holds (live objects). */
 unsigned long cache_drain(struct kmem_cache *s);
