@@ -16,6 +16,25 @@
 bool lockcheck_enabled;
 unsigned long lockcheck_reports;
 
+/* lockcheck_thunk(rdi = the lock, rsi = the site), called from lockcheck()'s asm: saves the scratch registers
+ * the C function may change (the callee-saved ones it saves itself), aligns the stack for the
+ * call, and restores all. Flags are the asm's clobber. */
+__asm__(".pushsection .text\n\t"
+	".globl lockcheck_thunk\n\t"
+	".type lockcheck_thunk, @function\n"
+	"lockcheck_thunk:\n\t"
+	"pushq %rbp\n\tmovq %rsp, %rbp\n\t"
+	"pushq %rax\n\tpushq %rcx\n\tpushq %rdx\n\tpushq %rsi\n\tpushq %rdi\n\t"
+	"pushq %r8\n\tpushq %r9\n\tpushq %r10\n\tpushq %r11\n\t"
+	"andq $-16, %rsp\n\t"
+	"call lockcheck_acquire\n\t"
+	"leaq -72(%rbp), %rsp\n\t"
+	"popq %r11\n\tpopq %r10\n\tpopq %r9\n\tpopq %r8\n\t"
+	"popq %rdi\n\tpopq %rsi\n\tpopq %rdx\n\tpopq %rcx\n\tpopq %rax\n\t"
+	"popq %rbp\n\tret\n\t"
+	".size lockcheck_thunk, . - lockcheck_thunk\n\t"
+	".popsection");
+
 /* Record ip as the first site of its kind (0 = none yet); returns the site recorded. */
 static unsigned long first_site(unsigned long *site, unsigned long ip)
 {
@@ -28,10 +47,9 @@ static unsigned long first_site(unsigned long *site, unsigned long ip)
 	return none;
 }
 
-__attribute__((noinline)) void lockcheck_acquire(spinlock_t *l)
+void lockcheck_acquire(spinlock_t *l, unsigned long ip)
 {
 	struct lock_class *c = l->class;
-	unsigned long ip = _RET_IP_;
 	unsigned long in_irq, irqs_on;
 
 	if (!c)
