@@ -36,13 +36,14 @@
 
 struct mm_node contig_node;
 
-_Static_assert(sizeof(struct per_cpu_pages) == 2 * PERCPU_LINE, "this_cpu_pcp() scales by 2 lines");
+_Static_assert(sizeof(struct per_cpu_pages) % (2 * PERCPU_LINE) == 0, "this_cpu_pcp() scales by lines");
+_Static_assert(NR_PCP_TYPES == 4 && MIGRATE_PCPTYPES <= NR_PCP_TYPES, "alloc_fast(): order << 2 | type");
 _Static_assert(sizeof(struct mm_cpu_zones) == PERCPU_LINE, "alloc_fast() scales by one line");
 
 /* This CPU's lists in zone z. */
 static inline struct per_cpu_pages *this_cpu_pcp(struct zone *z)
 {
-	return this_cpu_elem(z->pcp, 2);
+	return this_cpu_elem(z->pcp, PCP_LINES);
 }
 
 /* Highest zone the flags allow, or -1 for contradictory flags. */
@@ -55,6 +56,22 @@ static int gfp_zone(gfp_t gfp)
 	if (gfp & __GFP_DMA32)
 		return ZONE_DMA32;
 	return ZONE_NORMAL;
+}
+
+/* The CPU list of order `order` for migratetype mt (mt 3, an invalid request, has one that
+ * stays empty). */
+static inline struct list_head *pcp_list(struct per_cpu_pages *pcp, unsigned int order,
+					 unsigned int mt)
+{
+	return &pcp->lists[order * NR_PCP_TYPES + mt];
+}
+
+/* The migratetype of a request (Linux's gfp_migratetype; unmovable for all when the node does
+ * not group by mobility). Both __GFP_MOVABLE and __GFP_RECLAIMABLE: refused before. */
+static inline unsigned int gfp_migratetype(const struct mm_node *n, gfp_t gfp)
+{
+	return n->group_by_mobility_disabled ? MIGRATE_UNMOVABLE
+		: (gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT;
 }
 
 static unsigned long alloc_mark(const struct zone *z, gfp_t gfp)
@@ -81,19 +98,20 @@ static inline unsigned long zone_free_read(const struct zone *z)
 	return __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
 }
 
-/* Move up to batch frames of order-k blocks from z's buddy to the CPU list (pcp->lock held),
- * keeping the zone above limit free frames. Returns false when none could be moved. */
+/* Move up to batch frames of order-k blocks of type mt from z's buddy to the CPU list
+ * (pcp->lock held), keeping the zone above limit free frames. Returns false when none could
+ * be moved. */
 static bool pcp_refill_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
-			      unsigned long limit)
+			      unsigned int mt, unsigned long limit)
 {
 	unsigned int n = MAX(pcp->batch >> order, 1u), moved = 0;
 
 	spin_lock(&z->lock);
 	while (moved < n && zone_watermark_ok(z->free_pages, order, limit)) {
-		struct page *page = buddy_take_locked(z, order);
+		struct page *page = buddy_take_locked(z, order, mt);
 		if (!page)
 			break;
-		list_add_tail(&page->lru, &pcp->lists[order]);
+		list_add_tail(&page->lru, pcp_list(pcp, order, mt));
 		pcp->count += 1u << order;
 		moved++;
 	}
@@ -108,14 +126,15 @@ static void pcp_drain_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned
 	struct mm_node *n = z->node;
 
 	spin_lock(&z->lock);
-	for (int k = NR_PCP_ORDERS - 1; k >= 0 && count; k--) {
-		struct list_head *l = &pcp->lists[k];
+	for (int i = NR_PCP_LISTS - 1; i >= 0 && count; i--) {
+		struct list_head *l = &pcp->lists[i];
+		unsigned int k = (unsigned int)i / NR_PCP_TYPES;
 		while (!list_empty(l) && count) {
 			struct page *page = list_entry(l->prev, struct page, lru);
 			list_del(&page->lru);
 			pcp->count -= 1u << k;
 			count = count > (1u << k) ? count - (1u << k) : 0;
-			buddy_put_locked(z, node_page_to_pfn(n, page), (unsigned int)k);
+			buddy_put_locked(z, node_page_to_pfn(n, page), k);
 		}
 	}
 	spin_unlock(&z->lock);
@@ -144,17 +163,17 @@ void node_drain_pages(struct mm_node *n)
 static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp, int highest)
 {
 	unsigned long limit = alloc_mark(z, gfp) + z->lowmem_reserve[highest];
-
+	unsigned int mt = gfp_migratetype(z->node, gfp);
 	struct page *page = NULL;
 
 	if (order < NR_PCP_ORDERS) {
 		struct per_cpu_pages *pcp = this_cpu_pcp(z);
-		struct list_head *l = &pcp->lists[order];
+		struct list_head *l = pcp_list(pcp, order, mt);
 		spin_lock(&pcp->lock);
 		/* The frames on this CPU's lists count as free: taking one must still leave
 		 * the request's limit (the reserve a refill for GFP_ATOMIC parked here stays its). */
 		if (zone_watermark_ok(zone_free_read(z) + pcp->count, order, limit) &&
-		    (likely(!list_empty(l)) || pcp_refill_locked(z, pcp, order, limit))) {
+		    (likely(!list_empty(l)) || pcp_refill_locked(z, pcp, order, mt, limit))) {
 			page = list_first_entry(l, struct page, lru);
 			list_del(&page->lru);
 			pcp->count -= 1u << order;
@@ -164,7 +183,7 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 	}
 	spin_lock(&z->lock);
 	if (zone_watermark_ok(z->free_pages, order, limit))
-		page = buddy_take_locked(z, order);
+		page = buddy_take_locked(z, order, mt);
 	spin_unlock(&z->lock);
 	return page;
 }
@@ -197,19 +216,53 @@ static struct page *get_page_from_zones(struct mm_node *n, gfp_t gfp, unsigned i
 	return NULL;
 }
 
+/* Direct compaction (Linux's __alloc_pages_direct_compact): for a request of order > 0 that
+ * may sleep (never GFP_ATOMIC, never in an interrupt), compact each allowed zone for it in
+ * zonelist order and take the block as soon as one has it. */
+static struct page *alloc_pages_compact(struct mm_node *n, gfp_t gfp, unsigned int order,
+					int highest)
+{
+	if (!order || !(gfp & __GFP_DIRECT_RECLAIM) || in_interrupt() || !n->pageblock_flags)
+		return NULL;
+	__atomic_fetch_add(&n->compact_stall, 1, __ATOMIC_RELAXED);
+	for (struct zone *const *zl = n->cpu[smp_processor_id()].zonelist; *zl; zl++) {
+		struct zone *z = *zl;
+		if ((int)z->type > highest || !compact_zone(z, (int)order, NULL))
+			continue;
+		struct page *page = rmqueue(z, order, gfp, highest);
+		if (page) {
+			__atomic_fetch_add(&n->compact_success, 1, __ATOMIC_RELAXED);
+			return page;
+		}
+	}
+	__atomic_fetch_add(&n->compact_fail, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+void node_compact_memory(struct mm_node *n, struct compact_result *res)
+{
+	node_drain_pages(n);
+	for (unsigned int i = 0; i < n->nr_zones; i++)
+		compact_zone(&n->zones[i], -1, res);
+}
+
 static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned int order,
 				       unsigned long caller)
 {
 	int highest = gfp_zone(gfp);
 
-	if (unlikely(highest < 0 || order > MAX_PAGE_ORDER))
-		return alloc_failed(n, gfp, order, caller, highest < 0 || !(gfp & __GFP_NOWARN));
+	if (unlikely(highest < 0 || order > MAX_PAGE_ORDER ||
+		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK))
+		return alloc_failed(n, gfp, order, caller, highest < 0 || !(gfp & __GFP_NOWARN) ||
+				    (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK);
 	if (should_fail(&fail_page_alloc))
 		return alloc_failed(n, gfp | __GFP_NOWARN, order, caller, false);
 	struct page *page = get_page_from_zones(n, gfp, order, highest);
 	if (unlikely(!page)) {
 		node_drain_pages(n);		/* frames parked on CPU lists may merge */
 		page = get_page_from_zones(n, gfp, order, highest);
+		if (!page)
+			page = alloc_pages_compact(n, gfp, order, highest);
 		if (!page)
 			return alloc_failed(n, gfp, order, caller, false);
 	}
@@ -283,13 +336,16 @@ static bool free_ok(struct mm_node *n, struct page *page, unsigned int order, un
 	return true;
 }
 
-/* Push a block (refcount 0) on a CPU list of z, draining a batch when it grows above high. */
+/* Push a block (refcount 0, at pfn) on the CPU list of z for its pageblock's type, draining a
+ * batch when the lists grow above high. */
 static __attribute__((always_inline)) inline void pcp_free(struct zone *z,
 							    struct per_cpu_pages *pcp,
-							    struct page *page, unsigned int order)
+							    struct page *page, unsigned long pfn,
+							    unsigned int order)
 {
+	struct list_head *l = pcp_list(pcp, order, node_pageblock_migratetype(z->node, pfn));
 	spin_lock(&pcp->lock);
-	list_add(&page->lru, &pcp->lists[order]);
+	list_add(&page->lru, l);
 	pcp->count += 1u << order;
 	if (unlikely(pcp->count > pcp->high))
 		pcp_drain_locked(z, pcp, pcp->batch);
@@ -302,7 +358,7 @@ static inline void free_one(struct mm_node *n, struct page *page, unsigned int o
 	struct zone *z = &n->zones[page->zone];
 
 	if (order < NR_PCP_ORDERS) {
-		pcp_free(z, this_cpu_pcp(z), page, order);
+		pcp_free(z, this_cpu_pcp(z), page, node_page_to_pfn(n, page), order);
 		return;
 	}
 	spin_lock(&z->lock);
@@ -323,6 +379,8 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 		bad_page(n, page, "double free: frame freed by two CPUs at once", caller);
 		return;
 	}
+	if (unlikely(page->flags & (PG_movable | PG_isolated)))
+		page_movable_release(n, page);	/* waits for compaction to let go of it */
 	if (unlikely(n->free_mode != PAGE_FREE_KEEP))	/* init_on_free, page_poison */
 		page_free_prepare(n, page, order, caller);
 	free_one(n, page, order);
@@ -345,7 +403,7 @@ static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_n
 	if (unlikely(!z || zone_free_read(z) < z->watermark[WMARK_MIN]))
 		return NULL;
 	struct per_cpu_pages *pcp = this_cpu_pcp(z);
-	struct list_head *l = &pcp->lists[order];
+	struct list_head *l = &pcp->lists[order << 2 | ((gfp >> GFP_MOVABLE_SHIFT) & c->mt_mask)];
 	struct page *page = NULL;
 	spin_lock(&pcp->lock);
 	if (likely(!list_empty(l))) {
@@ -377,7 +435,7 @@ static __attribute__((always_inline)) inline bool free_fast(struct mm_node *n, s
 						  __ATOMIC_RELAXED)))
 		return false;
 	struct zone *z = &n->zones[page->zone];
-	pcp_free(z, this_cpu_pcp(z), page, order);
+	pcp_free(z, this_cpu_pcp(z), page, pfn, order);
 	return true;
 }
 
