@@ -278,6 +278,7 @@ static int migrate_one(struct compact_control *cc, struct page *src, struct page
 		page_poison_check_alloc(n, dst, k, _RET_IP_);
 	dst->refcount = 1;
 	dst->order = (u8)k;
+	dst->flags = (u16)((dst->flags & ~PG_MT_MASK) | (src->flags & PG_MT_MASK));
 	dst->private = src->private;
 	if (src->mops->migrate_page(dst, src, k) != 0) {
 		dst->refcount = 0;

@@ -109,7 +109,8 @@ static int check_pcp(const struct zone *z)
 				unsigned long pfn = node_page_to_pfn(n, p);
 				CHECK(pfn >= z->start_pfn && pfn + (1UL << k) <= z->end_pfn &&
 				      !(pfn & ((1UL << k) - 1)) && p->order == k && p->refcount == 0 &&
-				      !(p->flags & PG_ANY_OWNER_FLAGS),
+				      !(p->flags & PG_ANY_OWNER_FLAGS) &&
+				      (p->flags & PG_MT_MASK) >> PG_MT_SHIFT == i % NR_PCP_TYPES,
 				      "zone %s cpu %u pcp order %u: pfn %#lx flags %#x order %u refcount %d\n",
 				      z->name, cpu, k, pfn, p->flags, p->order, p->refcount);
 			}

@@ -19,6 +19,10 @@ enum pageflags {
 				 * (node_set_page_movable, mm/compaction.c) */
 	PG_isolated = 1u << 7,	/* movable block taken by compaction, being migrated */
 };
+/* Bits 8-9 of flags: the migratetype of the CPU list an allocated block came from (Linux keeps
+ * it in page->index: set_pcppage_migratetype); its free goes back to that list. */
+#define PG_MT_SHIFT 8
+#define PG_MT_MASK  (3u << PG_MT_SHIFT)
 /* Any of these sends a free off the fast path (the first five make it a misuse; a movable
  * block is unregistered first, in the slow path). */
 #define PG_ANY_OWNER_FLAGS (PG_reserved | PG_buddy | PG_slab | PG_head | PG_tail | \

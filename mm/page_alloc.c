@@ -111,6 +111,7 @@ static bool pcp_refill_locked(struct zone *z, struct per_cpu_pages *pcp, unsigne
 		struct page *page = buddy_take_locked(z, order, mt);
 		if (!page)
 			break;
+		page->flags = (u16)((page->flags & ~PG_MT_MASK) | mt << PG_MT_SHIFT);
 		list_add_tail(&page->lru, pcp_list(pcp, order, mt));
 		pcp->count += 1u << order;
 		moved++;
@@ -185,6 +186,8 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 	if (zone_watermark_ok(z->free_pages, order, limit))
 		page = buddy_take_locked(z, order, mt);
 	spin_unlock(&z->lock);
+	if (page)
+		page->flags = (u16)((page->flags & ~PG_MT_MASK) | mt << PG_MT_SHIFT);
 	return page;
 }
 
@@ -336,14 +339,14 @@ static bool free_ok(struct mm_node *n, struct page *page, unsigned int order, un
 	return true;
 }
 
-/* Push a block (refcount 0, at pfn) on the CPU list of z for its pageblock's type, draining a
- * batch when the lists grow above high. */
+/* Push a block (refcount 0) back on the CPU list of z it came from (its type in its flags),
+ * draining a batch when the lists grow above high. */
 static __attribute__((always_inline)) inline void pcp_free(struct zone *z,
 							    struct per_cpu_pages *pcp,
-							    struct page *page, unsigned long pfn,
-							    unsigned int order)
+							    struct page *page, unsigned int order)
 {
-	struct list_head *l = pcp_list(pcp, order, node_pageblock_migratetype(z->node, pfn));
+	struct list_head *l = &pcp->lists[order * NR_PCP_TYPES +
+					  ((page->flags & PG_MT_MASK) >> PG_MT_SHIFT)];
 	spin_lock(&pcp->lock);
 	list_add(&page->lru, l);
 	pcp->count += 1u << order;
@@ -358,7 +361,7 @@ static inline void free_one(struct mm_node *n, struct page *page, unsigned int o
 	struct zone *z = &n->zones[page->zone];
 
 	if (order < NR_PCP_ORDERS) {
-		pcp_free(z, this_cpu_pcp(z), page, node_page_to_pfn(n, page), order);
+		pcp_free(z, this_cpu_pcp(z), page, order);
 		return;
 	}
 	spin_lock(&z->lock);
@@ -435,7 +438,7 @@ static __attribute__((always_inline)) inline bool free_fast(struct mm_node *n, s
 						  __ATOMIC_RELAXED)))
 		return false;
 	struct zone *z = &n->zones[page->zone];
-	pcp_free(z, this_cpu_pcp(z), page, pfn, order);
+	pcp_free(z, this_cpu_pcp(z), page, order);
 	return true;
 }
 
@@ -473,6 +476,7 @@ void node_split_page(struct mm_node *n, struct page *page, unsigned int order)
 	for (unsigned long i = 1; i < (1UL << order); i++) {
 		page[i].refcount = 1;
 		page[i].order = 0;
+		page[i].flags = (u16)((page[i].flags & ~PG_MT_MASK) | (page->flags & PG_MT_MASK));
 	}
 	page->order = 0;
 }
