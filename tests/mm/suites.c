@@ -11,6 +11,7 @@ extern const struct ktest_suite fault_suite;
 extern const struct ktest_suite numa_suite;
 extern const struct ktest_suite page_poison_suite;
 extern const struct ktest_suite watermark_suite;
+extern const struct ktest_suite compaction_suite;
 
 const struct ktest_suite *const ktest_mm_suites[] = {
 	&memmap_suite,
@@ -23,5 +24,6 @@ const struct ktest_suite *const ktest_mm_suites[] = {
 	&numa_suite,
 	&page_poison_suite,
 	&watermark_suite,
+	&compaction_suite,
 	NULL
 };
