@@ -323,6 +323,14 @@ static bool migrate_pages(struct compact_control *cc)
 		struct page *src = node_pfn_to_page_raw(n, cc->migrate[i]);
 		unsigned int k = src->order;
 		struct page *dst = ok ? compaction_alloc(cc, k) : NULL;
+		while (!dst && ok) {	/* no free block that large yet: scan another pageblock */
+			unsigned long before = cc->free_pfn;
+			isolate_freepages(cc, cc->nr_free + (1UL << k));
+			if (cc->free_pfn == before)
+				ok = false;
+			else
+				dst = compaction_alloc(cc, k);
+		}
 		if (!dst) {
 			ok = false;
 			putback_movable(n, src);

@@ -48,4 +48,13 @@ void node_print_pagetypeinfo(struct mm_node *n);
 /* Pageblocks of zone z by migratetype (each pageblock whose first frame is in z). */
 void node_pageblock_counts(const struct zone *z, unsigned long count[MIGRATE_TYPES]);
 
+/* (mm/highalloc.c) Order-9 blocks n could hold: each zone's free frames in pageblocks made
+ * only of free frames and movable blocks, in pageblocks, at most its free frames above min (the
+ * per-CPU lists drained first). *loose (may be NULL): the same counting the movable frames too
+ * (what free plus movable memory would make, were the movable blocks elsewhere). */
+unsigned long node_highalloc_capacity(struct mm_node *n, unsigned long *loose);
+/* Order-9 requests with gfp, one after another, until one fails or max succeeded; all freed
+ * again. Returns how many succeeded. */
+unsigned long node_highalloc_burst(struct mm_node *n, gfp_t gfp, unsigned long max);
+
 #endif
