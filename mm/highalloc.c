@@ -16,6 +16,14 @@ static long pageblock_free_if_movable(const struct zone *z, unsigned long pfn)
 	unsigned long end = pfn + pageblock_nr_pages;
 	long free = 0;
 
+	for (unsigned int k = pageblock_order; k <= MAX_PAGE_ORDER; k++) {	/* inside a larger
+										 * free block? */
+		unsigned long head = pfn & ~((1UL << k) - 1);
+		const struct page *h = node_pfn_to_page_raw(z->node, head);
+		if (head >= z->start_pfn && PageBuddy(h) && h->order >= k)
+			return (long)pageblock_nr_pages;
+	}
+
 	while (pfn < end) {
 		const struct page *p = node_pfn_to_page_raw(z->node, pfn);
 		if (PageBuddy(p)) {
