@@ -11,6 +11,7 @@
 #include "mm/compaction.h"
 #include "lib/list.h"
 #include "lib/string.h"
+#include "mm/slab.h"
 
 #define CT_FRAMES 1024		/* two pageblocks */
 #define CT_HANDLES CT_FRAMES
@@ -344,12 +345,32 @@ static void frag_index(struct ktest *t)
 	cn_destroy(t);
 }
 
+/* Slab pages follow their cache: SLAB_RECLAIM_ACCOUNT slabs in reclaimable pageblocks, others
+ * unmovable whatever the request asked (a slab is never movable). */
+static void slab_pageblocks(struct ktest *t)
+{
+	struct kmem_cache *r = kmem_cache_create("ct_reclaim", 256, 0, SLAB_RECLAIM_ACCOUNT, NULL);
+	struct kmem_cache *u = kmem_cache_create("ct_unmov", 256, 0, 0, NULL);
+	KT_ASSERT(t, r && u);
+	void *a = kmem_cache_alloc(r, GFP_KERNEL), *b = kmem_cache_alloc(u, GFP_KERNEL_MOVABLE);
+	KT_ASSERT(t, a && b);
+	KT_EXPECT_EQ(t, node_pageblock_migratetype(&contig_node, page_to_pfn(virt_to_page(a))),
+		     MIGRATE_RECLAIMABLE);
+	KT_EXPECT_EQ(t, node_pageblock_migratetype(&contig_node, page_to_pfn(virt_to_page(b))),
+		     MIGRATE_UNMOVABLE);
+	kmem_cache_free(r, a);
+	kmem_cache_free(u, b);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(r), 0);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(u), 0);
+}
+
 static const struct ktest_case compaction_cases[] = {
 	{ "grouping", grouping },
 	{ "no_grouping", no_grouping },
 	{ "direct_compaction", direct_compaction },
 	{ "owner_refuses", owner_refuses },
 	{ "frag_index", frag_index },
+	{ "slab_pageblocks", slab_pageblocks },
 	{ NULL, NULL }
 };
 const struct ktest_suite compaction_suite = { "compaction", compaction_cases };
