@@ -174,6 +174,13 @@ static __noreturn void halt_for_debugger(void)
 		;
 }
 
+/* CMDLINE="ktest=churn* pagemap": the churn test's frame maps around its compaction. */
+extern void (*churn_pagemap_hook)(const char *when);
+static void churn_pagemap(const char *when)
+{
+	pagemap_print(when, NULL);
+}
+
 /* CMDLINE=compact (Linux's echo 1 > /proc/sys/vm/compact_memory): /proc/pagetypeinfo and the
  * FRAG lines before and after a compaction of every zone. */
 static void compact_memory(void)
@@ -236,6 +243,8 @@ void kmain(u32 magic, u64 mbi_phys)
 			ktest_common_suites, ktest_mm_suites, ktest_kernel_suites, NULL
 		};
 		ktest_set_leak_counter(free_pages_counter, "free pages");
+		if (pagemap_enabled)
+			churn_pagemap_hook = churn_pagemap;
 		ok = ktest_run(lists, ktest_glob) == 0;
 	} else if (replay_enabled || pagemap_enabled) {
 		ok = !replay_enabled || replay_modules(mb2, pagemap_enabled) == 0;

@@ -28,6 +28,10 @@
 enum churn_mode { CHURN_COMPACT, CHURN_GROUP, CHURN_NOGROUP };
 static const char *const churn_mode_names[] = { "compact", "group", "nogroup" };
 
+/* Called (when set: the kernel's CMDLINE="ktest=churn* pagemap") just before and after the
+ * compaction run's compaction, to print the frame map. */
+void (*churn_pagemap_hook)(const char *when);
+
 static struct {
 	struct mm_node *n;
 	struct page **h;		/* handle i: its block, NULL when free */
@@ -144,7 +148,11 @@ static void churn_run(struct ktest *t, enum churn_mode mode, unsigned long max)
 	if (mode == CHURN_COMPACT) {
 		unsigned long before = node_nr_free_pages(n);
 		struct compact_result res = { 0, 0 };
+		if (churn_pagemap_hook)
+			churn_pagemap_hook("churn-before-compact");
 		node_compact_memory(n, &res);
+		if (churn_pagemap_hook)
+			churn_pagemap_hook("churn-after-compact");
 		node_drain_pages(n);
 		KT_EXPECT_EQ(t, node_nr_free_pages(n), before);	/* every frame accounted for */
 		KT_EXPECT_EQ(t, node_check(n, true), 0);
