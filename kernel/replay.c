@@ -16,7 +16,8 @@
  * moves them through replay_migrate(), which updates the handle and checks the pattern after
  * every move. With o->frag the replay ends (before its frees) with the fragmentation report:
  * FRAG lines, a full compaction, FRAG lines again, and a REPLAY-FRAG line with the order-9
- * capacity and burst (mm/highalloc.c).
+ * capacity and burst (mm/highalloc.c); with pagemap_at_peak too, the frame map before and after
+ * the compaction (labels <name>-before-compact, <name>-after-compact).
  * Footprint: slab_pages() above its value at the start plus the pages of live large kmalloc
  * objects; slab_pages() walks every cache, so it is re-read only when nr_free_pages() moved. */
 #include "kernel/replay.h"
@@ -768,9 +769,17 @@ static void replay_frag_report(void)
 	ksnprintf(when, sizeof(when), "%s-end", rp.name);
 	node_drain_pages(&contig_node);
 	node_print_frag(&contig_node, when);
+	if (rp.o->pagemap_at_peak) {	/* make pagemap: the map on both sides (tools/pagemap.py) */
+		ksnprintf(when, sizeof(when), "%s-before-compact", rp.name);
+		pagemap_print(when, NULL);
+	}
 	node_compact_memory(&contig_node, &res);
 	ksnprintf(when, sizeof(when), "%s-compacted", rp.name);
 	node_print_frag(&contig_node, when);
+	if (rp.o->pagemap_at_peak) {
+		ksnprintf(when, sizeof(when), "%s-after-compact", rp.name);
+		pagemap_print(when, NULL);
+	}
 	cap = node_highalloc_capacity(&contig_node, &loose);
 	burst = node_highalloc_burst(&contig_node, GFP_KERNEL_MOVABLE, cap + 16);
 	printk(KERN_INFO "REPLAY-FRAG %s moved=%lu refused=%lu capacity=%lu loose=%lu burst=%lu "
