@@ -30,8 +30,10 @@
  *   zone.c        a node's zones: built at boot (handing free ranges to buddy_put_locked),
  *                 watermarks, zonelists, and every statistic (free, managed, per-CPU frames)
  *   page_poison.c the hooks of init_on_free and page_poison (zeroing, poisoning, checking)
+ *   compaction.c  movable blocks and the compactor (isolates free blocks, frees migrated ones)
  *   page_alloc.c  the API: zone choice, per-CPU lists, validation of the caller's arguments
  *   page_free_mode.c  switching those modes (page_poison's owner table comes from the API)
+ *   highalloc.c   the order-9 capacity and burst of the churn test and the replay
  * Locking: the *_locked functions expect z->lock held; they never take a lock. A pageblock's
  * type changes under its zone's lock, by compare-and-exchange of its bitmap word (neighbours
  * in another zone share it); it is read without a lock by the free path.

@@ -9,7 +9,9 @@
  * reference at the new block (or refuses: -EAGAIN). Then the old block goes back to the buddy
  * and the new one is the movable one. A free of a movable block clears PG_movable, waiting
  * while compaction holds the block isolated (the owner's callback may refuse, so that wait
- * never needs the owner). Only PG_movable blocks are ever moved: anything else is unmovable.
+ * never needs the owner; an interrupt handler must not free a movable block, as it could wait
+ * for the compaction it interrupted). Only PG_movable blocks are ever moved: anything else is
+ * unmovable.
  *
  * The compactor (compact_zone) runs Linux's two scanners over one zone, a pageblock at a time:
  *   the migrate scanner walks up from the zone start; it looks at each chunk (2^order frames

@@ -24,9 +24,16 @@
  * page count (zone.c's, like every count of frames) is a sum of unlocked reads, exact whenever
  * no other CPU allocates.
  *
+ * Mobility: a request's migratetype comes from __GFP_MOVABLE / __GFP_RECLAIMABLE (unmovable
+ * otherwise, or always when the node does not group); each CPU keeps a list per order and type,
+ * refilled from that type's buddy lists (buddy.c falls back and steals), and a block's type is
+ * kept in its flags (PG_MT_MASK) while it is allocated, so that its free goes back to the same
+ * list without reading the pageblock bitmap. A request of order > 0 that may sleep compacts
+ * (compaction.c) when even the drained lists cannot serve it; GFP_ATOMIC never does.
+ *
  * Layers: this file is the top of the page side. It calls buddy.c (a zone's free lists, under
- * zone->lock: the *_locked functions), zone.c (statistics) and page_poison.c (the hooks of the
- * slow paths); none calls back. page_free_mode.c, which switches the modes and allocates
+ * zone->lock: the *_locked functions), zone.c (statistics), page_poison.c (the hooks of the
+ * slow paths) and compaction.c (direct compaction, movable blocks); none calls back. page_free_mode.c, which switches the modes and allocates
  * page_poison's owner table through this file's node API, sits above.
  */
 #include "mm/internal.h"
