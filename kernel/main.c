@@ -20,6 +20,7 @@
 #include "mm/memmap.h"
 #include "mm/slab.h"
 #include "mm/zone.h"
+#include "mm/compaction.h"
 #include "tests/ktest.h"
 
 #define CMDLINE_MAX 1024
@@ -33,6 +34,7 @@ static const char *ktest_glob;
 static bool halt_requested;
 static bool bench_enabled, bench_init_only, bench_smp, bench_bad;
 static bool replay_enabled, pagemap_enabled;
+static bool compact_requested;
 
 /* With CMDLINE=halt: a kmalloc object left allocated and one freed, for debugger tests. */
 void *halt_live_obj, *halt_freed_obj;
@@ -117,6 +119,7 @@ static const struct kernel_param params[] = {
 	{ "bench", set_bench, NULL },
 	{ "replay", param_set_bool, &replay_enabled },
 	{ "pagemap", param_set_bool, &pagemap_enabled },
+	{ "compact", param_set_bool, &compact_requested },
 	{ "fail_page_alloc", set_fault_attr, &fail_page_alloc },
 	{ "failslab", set_fault_attr, &failslab },
 	{ "memmap", set_memmap, NULL },
@@ -174,6 +177,28 @@ static __noreturn void halt_for_debugger(void)
 		;
 }
 
+/* CMDLINE="ktest=churn* pagemap": the churn test's frame maps around its compaction. */
+extern void (*churn_pagemap_hook)(const char *when);
+static void churn_pagemap(const char *when)
+{
+	pagemap_print(when, NULL);
+}
+
+/* CMDLINE=compact (Linux's echo 1 > /proc/sys/vm/compact_memory): /proc/pagetypeinfo and the
+ * FRAG lines before and after a compaction of every zone. */
+static void compact_memory(void)
+{
+	struct compact_result res = { 0, 0 };
+
+	node_drain_pages(&contig_node);
+	node_print_pagetypeinfo(&contig_node);
+	node_print_frag(&contig_node, "before-compact");
+	node_compact_memory(&contig_node, &res);
+	printk(KERN_INFO "compact: %lu blocks moved, %lu refused\n", res.migrated, res.failed);
+	node_print_frag(&contig_node, "after-compact");
+	node_print_pagetypeinfo(&contig_node);
+}
+
 static __noreturn void finish(bool ok)
 {
 	printk(KERN_INFO "mmkern: %s\n", ok ? "done, exiting" : "FAILED, exiting");
@@ -222,6 +247,8 @@ void kmain(u32 magic, u64 mbi_phys)
 			ktest_common_suites, ktest_mm_suites, ktest_kernel_suites, NULL
 		};
 		ktest_set_leak_counter(free_pages_counter, "free pages");
+		if (pagemap_enabled)
+			churn_pagemap_hook = churn_pagemap;
 		ok = ktest_run(lists, ktest_glob) == 0;
 	} else if (replay_enabled || pagemap_enabled) {
 		ok = !replay_enabled || replay_modules(mb2, pagemap_enabled) == 0;
@@ -235,6 +262,8 @@ void kmain(u32 magic, u64 mbi_phys)
 		printk(KERN_INFO "lockcheck: %lu inconsistent lock acquisitions\n", lockcheck_reports);
 		ok = ok && lockcheck_reports == 0;
 	}
+	if (compact_requested)
+		compact_memory();
 	if (halt_requested)
 		halt_for_debugger();
 	finish(ok);

@@ -5,6 +5,8 @@
  *   PAGEMAP begin <label> max_pfn=<hex> page_size=4096
  *   PAGEMAP zone <name> <start_pfn hex> <end_pfn hex>      one per zone with a non-empty span
  *   PAGEMAP <start_pfn hex> <frames decimal> <state> [<arg>]
+ *   PAGEMAP pageblock <start_pfn hex> <pageblocks decimal> <migratetype>   after the runs:
+ *                    consecutive pageblocks (of frames with descriptors) of one type
  *   PAGEMAP end <label> runs=<n> hole=<n> reserved=<n> free=<n> pcp=<n> slab=<n> large=<n>
  *               pages=<n> unknown=<n>                        (one line; frames in each state)
  * The runs cover [0, max_pfn) in order, without gaps. States and their argument:
@@ -113,6 +115,32 @@ static void print_header(const struct mm_node *n, const char *label)
 	}
 }
 
+/* The pageblocks' migratetypes, run-length (Unmovable, Movable, Reclaimable). */
+static void print_pageblocks(const struct mm_node *n)
+{
+	unsigned long start = 0, count = 0;
+	unsigned int type = 0;
+
+	for (unsigned long pfn = 0; pfn < n->max_pfn; pfn += pageblock_nr_pages) {
+		bool valid = node_pfn_valid(n, pfn);
+		unsigned int t = valid ? node_pageblock_migratetype(n, pfn) : 0;
+		if (count && (!valid || t != type)) {
+			printk(KERN_INFO "PAGEMAP pageblock 0x%lx %lu %s\n", start, count,
+			       migratetype_names[type]);
+			count = 0;
+		}
+		if (!valid)
+			continue;
+		if (!count) {
+			start = pfn;
+			type = t;
+		}
+		count++;
+	}
+	if (count)
+		printk(KERN_INFO "PAGEMAP pageblock 0x%lx %lu %s\n", start, count, migratetype_names[type]);
+}
+
 void pagemap_print(const char *label, struct pagemap_counts *counts)
 {
 	const struct mm_node *n = &contig_node;
@@ -135,6 +163,8 @@ void pagemap_print(const char *label, struct pagemap_counts *counts)
 	}
 	if (run.count)
 		emit(&run, frames);
+	if (n->pageblock_flags)
+		print_pageblocks(n);
 	printk(KERN_INFO "PAGEMAP end %s runs=%lu hole=%lu reserved=%lu free=%lu pcp=%lu slab=%lu "
 	       "large=%lu pages=%lu unknown=%lu\n", label, frames[PM_NR], frames[PM_HOLE],
 	       frames[PM_RESERVED], frames[PM_FREE], frames[PM_PCP], frames[PM_SLAB],

@@ -12,6 +12,12 @@
  *      realloc. The first error stops the pass; everything still live is freed at the end
  *      (checked too when no error came first), the trace's caches destroyed, all caches
  *      shrunk, and the free-page count compared with the start.
+ * Page operations are movable (__GFP_MOVABLE): the handle table owns them, and compaction
+ * moves them through replay_migrate(), which updates the handle and checks the pattern after
+ * every move. With o->frag the replay ends (before its frees) with the fragmentation report:
+ * FRAG lines, a full compaction, FRAG lines again, and a REPLAY-FRAG line with the order-9
+ * capacity and burst (mm/highalloc.c); with pagemap_at_peak too, the frame map before and after
+ * the compaction (labels <name>-before-compact, <name>-after-compact).
  * Footprint: slab_pages() above its value at the start plus the pages of live large kmalloc
  * objects; slab_pages() walks every cache, so it is re-read only when nr_free_pages() moved. */
 #include "kernel/replay.h"
@@ -23,6 +29,8 @@
 #include "lib/trace.h"
 #include "mm/gfp.h"
 #include "mm/slab.h"
+#include "mm/zone.h"
+#include "mm/compaction.h"
 
 #define GFP_REPLAY     (GFP_KERNEL | __GFP_NOWARN)	/* failures become one REPLAY line */
 #define MAX_CACHES     64	/* caches a trace may create with c */
@@ -465,19 +473,24 @@ static int op_cache(const struct trace_op *op)
 	return new_object(op->line, h, ksize(p));
 }
 
+static void replay_set_movable(struct page *page, u32 id);
+
 /* p: alloc_pages of the given order. */
 static int op_pages(const struct trace_op *op)
 {
 	if (check_new(op->line, op->id) < 0)
 		return -1;
 	u64 t0 = rdtsc();
-	struct page *page = alloc_pages(GFP_REPLAY, (unsigned int)op->size);
+	struct page *page = alloc_pages(GFP_REPLAY | __GFP_MOVABLE, (unsigned int)op->size);
 	rp.st->ticks += rdtsc() - t0;
 	if (!page)
 		return fail(op->line, "out of memory: alloc_pages(order %llu) failed",
 			    (unsigned long long)op->size);
 	struct handle *h = table_insert(op->id, page_address(page), op->size, H_PAGES, 0);
-	return new_object(op->line, h, PAGE_SIZE << op->size);
+	int ret = new_object(op->line, h, PAGE_SIZE << op->size);
+	if (ret == 0)
+		replay_set_movable(page, op->id);
+	return ret;
 }
 
 /* Free the object of live handle h with the allocator that made it; drop and uncount h.
@@ -716,6 +729,64 @@ static void finish(unsigned long last_line)
 	rp.st->free_after = nr_free_pages();
 }
 
+/* ---- page operations are movable ---- */
+
+/* Compaction moves handle src->private's pages to dst: copy, repoint, check the pattern. */
+static int replay_migrate(struct page *dst, struct page *src, unsigned int order)
+{
+	u32 id = (u32)src->private;
+	struct handle *h = rp.dir ? table_find(id) : NULL;
+	size_t n = PAGE_SIZE << order;
+
+	if (!h || h->kind != H_PAGES || h->ptr != page_address(src) || h->size != order)
+		return -1;		/* not ours (any more): stays where it is */
+	memcpy(page_address(dst), h->ptr, n);
+	h->ptr = page_address(dst);
+	rp.st->pages_moved++;
+	size_t off = pattern_check(h->ptr, n, id);
+	if (off != n && !rp.st->failed)
+		fail(0, "handle %u: byte %zu of its pages changed when compaction moved them", id, off);
+	return 0;
+}
+
+static const struct movable_operations replay_mops = { .migrate_page = replay_migrate };
+
+/* The handle table owns page handle id's block from now on. */
+static void replay_set_movable(struct page *page, u32 id)
+{
+	page->private = id;
+	if (node_set_page_movable(&contig_node, page, &replay_mops) < 0)
+		fail(0, "handle %u: its pages could not be made movable", id);
+}
+
+/* The fragmentation report of o->frag (see the top of the file). */
+static void replay_frag_report(void)
+{
+	char when[NAME_MAX + 24];
+	struct compact_result res = { 0, 0 };
+	unsigned long loose, cap, burst;
+
+	ksnprintf(when, sizeof(when), "%s-end", rp.name);
+	node_drain_pages(&contig_node);
+	node_print_frag(&contig_node, when);
+	if (rp.o->pagemap_at_peak) {	/* make pagemap: the map on both sides (tools/pagemap.py) */
+		ksnprintf(when, sizeof(when), "%s-before-compact", rp.name);
+		pagemap_print(when, NULL);
+	}
+	node_compact_memory(&contig_node, &res);
+	ksnprintf(when, sizeof(when), "%s-compacted", rp.name);
+	node_print_frag(&contig_node, when);
+	if (rp.o->pagemap_at_peak) {
+		ksnprintf(when, sizeof(when), "%s-after-compact", rp.name);
+		pagemap_print(when, NULL);
+	}
+	cap = node_highalloc_capacity(&contig_node, &loose);
+	burst = node_highalloc_burst(&contig_node, GFP_KERNEL_MOVABLE, cap + 16);
+	printk(KERN_INFO "REPLAY-FRAG %s moved=%lu refused=%lu capacity=%lu loose=%lu burst=%lu "
+	       "rate=%lu%%\n", rp.name, res.migrated, res.failed, cap, loose, burst,
+	       cap ? burst * 100 / cap : 0);
+}
+
 /* ---- reporting ---- */
 
 unsigned long replay_waste_permille(u64 req, u64 alloc)
@@ -820,6 +891,8 @@ int replay_buffer(const char *name, const void *buf, size_t len, const struct re
 		if (rp.o->pagemap_at_peak)
 			st->peak_op = find_peak_op(buf, len);
 		last_line = run(buf, len);
+		if (rp.o->frag && !st->failed)
+			replay_frag_report();
 	}
 	finish(last_line);
 	if (rp.o->verbose)
@@ -836,7 +909,7 @@ void *replay_object(u32 id)
 int replay_modules(const struct mb2_info *mb2, bool pagemap)
 {
 	static struct replay_stats st;
-	const struct replay_opts o = { .verbose = true, .pagemap_at_peak = pagemap };
+	const struct replay_opts o = { .verbose = true, .pagemap_at_peak = pagemap, .frag = true };
 	unsigned int bad = 0;
 
 	if (!mb2->nr_modules) {

@@ -21,6 +21,7 @@ struct replay_stats {
 	u64 ticks;			/* TSC ticks inside the allocator calls of the trace */
 	unsigned long peak_op;		/* operation after which req_live peaked */
 	unsigned long free_before, free_after;	/* free pages around the whole replay */
+	unsigned long pages_moved;	/* page handles compaction moved (contents checked) */
 	unsigned long err_line;		/* line of the error (0: not tied to a line) */
 	bool failed;			/* an error stopped the replay (reason in err) */
 	char err[160];
@@ -30,6 +31,7 @@ struct replay_opts {
 	bool verbose;		/* print the REPLAY lines (start, progress, classes, summary/error) */
 	bool pagemap_at_peak;	/* print a pagemap (kernel/pagemap.h) after the peak operation */
 	void (*on_op)(unsigned long ops);	/* called after each operation (tests), or NULL */
+	bool frag;		/* end with FRAG lines, a compaction, FRAG lines, REPLAY-FRAG */
 };
 
 /* Replay the trace buf[0..len) under the name `name` (printed sanitized). Returns 0 when the

@@ -223,6 +223,11 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 	}
 	u64 *sections = phys_to_virt(sec);
 	node_mark_sections(mb, max_pfn, sections);
+	phys_addr_t pb = memblock_alloc(mb, pageblock_bitmap_words(max_pfn) * sizeof(u64), 8);
+	if (!pb) {
+		printk(KERN_ERR "setup: out of memory for the pageblock bitmap\n");
+		return -1;
+	}
 	struct boot_vmemmap_ops vops = { vmemmap_map, mb };
 	struct boot_vmemmap_result vres;
 	boot_populate_vmemmap(mb, max_pfn, sections, &vops, &vres);
@@ -239,6 +244,7 @@ int mm_setup(const struct mb2_info *mb2, u64 mbi_phys)
 		.virt_base = PAGE_OFFSET,
 		.max_pfn = max_pfn,
 		.sections = sections,
+		.pageblock_flags = phys_to_virt(pb),
 		.zone_end_pfn = { DMA_END_PFN, DMA32_END_PFN, ~0UL },
 	};
 	acpi_init(mb2);		/* CPUs (MADT), NUMA affinity (SRAT, SLIT): through the direct map */

@@ -44,6 +44,14 @@ static inline void list_del(struct list_head *e)
 	e->prev = NULL;
 }
 
+/* Take e off its list and put it at the head of another. */
+static inline void list_move(struct list_head *e, struct list_head *head)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+	list_add(e, head);
+}
+
 static inline bool list_empty(const struct list_head *head)
 {
 	return head->next == head;

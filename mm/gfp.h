@@ -11,6 +11,9 @@ typedef unsigned int gfp_t;
 
 #define __GFP_DMA            0x01u	/* only ZONE_DMA (below 16 MiB) */
 #define __GFP_DMA32          0x04u	/* ZONE_DMA32 or below (below 4 GiB) */
+#define __GFP_MOVABLE        0x08u	/* the owner can move it: registers it movable (see
+					 * node_set_page_movable); grouped in movable pageblocks */
+#define __GFP_RECLAIMABLE    0x10u	/* can be freed on demand (SLAB_RECLAIM_ACCOUNT caches) */
 #define __GFP_HIGH           0x20u	/* may dip into the min watermark reserve */
 #define __GFP_IO             0x40u
 #define __GFP_FS             0x80u
@@ -21,6 +24,9 @@ typedef unsigned int gfp_t;
 
 #define GFP_ATOMIC (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
 #define GFP_KERNEL (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM | __GFP_IO | __GFP_FS)
+#define GFP_MOVABLE_MASK  (__GFP_MOVABLE | __GFP_RECLAIMABLE)	/* both at once is invalid */
+#define GFP_MOVABLE_SHIFT 3		/* (gfp & GFP_MOVABLE_MASK) >> 3 is the migratetype */
+#define GFP_KERNEL_MOVABLE (GFP_KERNEL | __GFP_MOVABLE)	/* Linux's GFP_HIGHUSER_MOVABLE here */
 #define GFP_DMA    __GFP_DMA
 #define GFP_DMA32  __GFP_DMA32
 

@@ -7,6 +7,24 @@
 #define CHECK(cond, ...) do { if (!(cond)) { problems++; \
 	printk(KERN_ERR "mm_check: " __VA_ARGS__); } } while (0)
 
+/* One block on a free list of order k. */
+static int check_free_block(const struct zone *z, const struct page *p, unsigned long pfn,
+			    unsigned int k, const struct list_head *pos)
+{
+	int problems = 0;
+
+	CHECK(pfn >= z->start_pfn && pfn + (1UL << k) <= z->end_pfn,
+	      "zone %s order %u: block pfn %#lx outside the zone\n", z->name, k, pfn);
+	CHECK(!(pfn & ((1UL << k) - 1)),
+	      "zone %s order %u: block pfn %#lx misaligned\n", z->name, k, pfn);
+	CHECK(PageBuddy(p) && p->order == k && !PageReserved(p) && p->refcount == 0,
+	      "zone %s order %u: pfn %#lx flags %#x order %u refcount %d\n",
+	      z->name, k, pfn, p->flags, p->order, p->refcount);
+	CHECK(pos->next->prev == pos, "zone %s order %u: broken link at pfn %#lx\n",
+	      z->name, k, pfn);
+	return problems;
+}
+
 /* Walk the free lists of z: alignment, flags, order, span, counts. */
 static int check_free_lists(const struct zone *z, unsigned long *heads)
 {
@@ -15,21 +33,15 @@ static int check_free_lists(const struct zone *z, unsigned long *heads)
 	int problems = 0;
 
 	for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++) {
-		const struct list_head *head = &z->free_area[k].free_list, *pos;
 		unsigned long count = 0, limit = z->end_pfn - z->start_pfn + 1;
-		for (pos = head->next; pos != head && count <= limit; pos = pos->next) {
-			const struct page *p = list_entry(pos, struct page, lru);
-			unsigned long pfn = node_page_to_pfn(n, p);
-			count++;
-			CHECK(pfn >= z->start_pfn && pfn + (1UL << k) <= z->end_pfn,
-			      "zone %s order %u: block pfn %#lx outside the zone\n", z->name, k, pfn);
-			CHECK(!(pfn & ((1UL << k) - 1)),
-			      "zone %s order %u: block pfn %#lx misaligned\n", z->name, k, pfn);
-			CHECK(PageBuddy(p) && p->order == k && !PageReserved(p) && p->refcount == 0,
-			      "zone %s order %u: pfn %#lx flags %#x order %u refcount %d\n",
-			      z->name, k, pfn, p->flags, p->order, p->refcount);
-			CHECK(pos->next->prev == pos, "zone %s order %u: broken link at pfn %#lx\n",
-			      z->name, k, pfn);
+		for (unsigned int t = 0; t < MIGRATE_TYPES; t++) {
+			const struct list_head *head = &z->free_area[k].free_list[t], *pos;
+			for (pos = head->next; pos != head && count <= limit; pos = pos->next) {
+				const struct page *p = list_entry(pos, struct page, lru);
+				unsigned long pfn = node_page_to_pfn(n, p);
+				count++;
+				problems += check_free_block(z, p, pfn, k, pos);
+			}
 		}
 		CHECK(count == z->free_area[k].nr_free, "zone %s order %u: %lu blocks listed, "
 		      "nr_free says %lu\n", z->name, k, count, z->free_area[k].nr_free);
@@ -88,15 +100,17 @@ static int check_pcp(const struct zone *z)
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 		const struct per_cpu_pages *pcp = &z->pcp[cpu];
 		unsigned long frames = 0, limit = z->end_pfn - z->start_pfn + 1;
-		for (unsigned int k = 0; k < NR_PCP_ORDERS; k++) {
-			const struct list_head *head = &pcp->lists[k], *pos;
+		for (unsigned int i = 0; i < NR_PCP_LISTS; i++) {
+			unsigned int k = i / NR_PCP_TYPES;
+			const struct list_head *head = &pcp->lists[i], *pos;
 			unsigned long count = 0;
 			for (pos = head->next; pos != head && count <= limit; pos = pos->next, count++) {
 				const struct page *p = list_entry(pos, struct page, lru);
 				unsigned long pfn = node_page_to_pfn(n, p);
 				CHECK(pfn >= z->start_pfn && pfn + (1UL << k) <= z->end_pfn &&
 				      !(pfn & ((1UL << k) - 1)) && p->order == k && p->refcount == 0 &&
-				      !(p->flags & PG_ANY_OWNER_FLAGS),
+				      !(p->flags & PG_ANY_OWNER_FLAGS) &&
+				      (p->flags & PG_MT_MASK) >> PG_MT_SHIFT == i % NR_PCP_TYPES,
 				      "zone %s cpu %u pcp order %u: pfn %#lx flags %#x order %u refcount %d\n",
 				      z->name, cpu, k, pfn, p->flags, p->order, p->refcount);
 			}

@@ -15,9 +15,18 @@ enum pageflags {
 	PG_tail     = 1u << 4,	/* other frame of a slab or large kmalloc; private = head page */
 	PG_poison   = 1u << 5,	/* free frame filled with page_poison's 0xaa since its last free
 				 * (private = the freeing caller): checked when next allocated */
+	PG_movable  = 1u << 6,	/* allocated block its owner can move: mops = its callbacks
+				 * (node_set_page_movable, mm/compaction.c) */
+	PG_isolated = 1u << 7,	/* movable block taken by compaction, being migrated */
 };
-/* Any of these makes a frame unfit for __free_pages(). */
-#define PG_ANY_OWNER_FLAGS (PG_reserved | PG_buddy | PG_slab | PG_head | PG_tail)
+/* Bits 8-9 of flags: the migratetype of the CPU list an allocated block came from (Linux keeps
+ * it in page->index: set_pcppage_migratetype); its free goes back to that list. */
+#define PG_MT_SHIFT 8
+#define PG_MT_MASK  (3u << PG_MT_SHIFT)
+/* Any of these sends a free off the fast path (the first five make it a misuse; a movable
+ * block is unregistered first, in the slow path). */
+#define PG_ANY_OWNER_FLAGS (PG_reserved | PG_buddy | PG_slab | PG_head | PG_tail | \
+			    PG_movable | PG_isolated)
 
 /* A slab's state, one 32-bit word (struct page's counters). The fast free path reads the word
  * whole, through the SLAB_CTR_* masks below (their agreement with the bit-fields is asserted
@@ -39,11 +48,18 @@ struct slab_counters {
  *   slab head:            PG_slab, private = its kmem_cache, lru on the cache's partial list,
  *                         slab.{inuse,frozen,freelist} instead of refcount: one 32-bit word
  *                         (counters) that CPUs change by compare-and-exchange (mm/slab.c)
+ *   movable block head:   allocated, PG_movable, mops = the owner's callbacks, private the
+ *                         owner's (compaction may move it: mm/compaction.c)
  *   any other frame:      refcount 0, not PG_buddy (tail of a free or allocated block)
  *   with page_poison on:  every frame freed since has PG_poison and private = its freeing
  *                         caller until it is allocated again (mm/page_poison.c) */
+struct movable_operations;
 struct page {
-	struct list_head lru;	/* free-list link while PG_buddy; the owner's afterwards */
+	union {
+		struct list_head lru;	/* free-list link while PG_buddy; the owner's afterwards */
+		const struct movable_operations *mops;	/* PG_movable: the owner's callbacks
+							 * (private stays the owner's) */
+	};
 	unsigned long private;	/* the owner's (slab: its cache) */
 	u16 flags;		/* PG_* */
 	u8 order;		/* order of the free block or of the allocation this page heads */
@@ -69,5 +85,6 @@ _Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
 static inline bool PageBuddy(const struct page *p)    { return p->flags & PG_buddy; }
 static inline bool PageReserved(const struct page *p) { return p->flags & PG_reserved; }
 static inline bool PageSlab(const struct page *p)     { return p->flags & PG_slab; }
+static inline bool PageMovable(const struct page *p)  { return p->flags & PG_movable; }
 
 #endif

@@ -24,9 +24,16 @@
  * page count (zone.c's, like every count of frames) is a sum of unlocked reads, exact whenever
  * no other CPU allocates.
  *
+ * Mobility: a request's migratetype comes from __GFP_MOVABLE / __GFP_RECLAIMABLE (unmovable
+ * otherwise, or always when the node does not group); each CPU keeps a list per order and type,
+ * refilled from that type's buddy lists (buddy.c falls back and steals), and a block's type is
+ * kept in its flags (PG_MT_MASK) while it is allocated, so that its free goes back to the same
+ * list without reading the pageblock bitmap. A request of order > 0 that may sleep compacts
+ * (compaction.c) when even the drained lists cannot serve it; GFP_ATOMIC never does.
+ *
  * Layers: this file is the top of the page side. It calls buddy.c (a zone's free lists, under
- * zone->lock: the *_locked functions), zone.c (statistics) and page_poison.c (the hooks of the
- * slow paths); none calls back. page_free_mode.c, which switches the modes and allocates
+ * zone->lock: the *_locked functions), zone.c (statistics), page_poison.c (the hooks of the
+ * slow paths) and compaction.c (direct compaction, movable blocks); none calls back. page_free_mode.c, which switches the modes and allocates
  * page_poison's owner table through this file's node API, sits above.
  */
 #include "mm/internal.h"
@@ -37,13 +44,14 @@
 
 struct mm_node contig_node;
 
-_Static_assert(sizeof(struct per_cpu_pages) == 2 * PERCPU_LINE, "this_cpu_pcp() scales by 2 lines");
+_Static_assert(sizeof(struct per_cpu_pages) % (2 * PERCPU_LINE) == 0, "this_cpu_pcp() scales by lines");
+_Static_assert(NR_PCP_TYPES == 4 && MIGRATE_PCPTYPES <= NR_PCP_TYPES, "alloc_fast(): order << 2 | type");
 _Static_assert(sizeof(struct mm_cpu_zones) == PERCPU_LINE, "alloc_fast() scales by one line");
 
 /* This CPU's lists in zone z. */
 static inline struct per_cpu_pages *this_cpu_pcp(struct zone *z)
 {
-	return this_cpu_elem(z->pcp, 2);
+	return this_cpu_elem(z->pcp, PCP_LINES);
 }
 
 /* Highest zone the flags allow, or -1 for contradictory flags. */
@@ -56,6 +64,22 @@ static int gfp_zone(gfp_t gfp)
 	if (gfp & __GFP_DMA32)
 		return ZONE_DMA32;
 	return ZONE_NORMAL;
+}
+
+/* The CPU list of order `order` for migratetype mt (mt 3, an invalid request, has one that
+ * stays empty). */
+static inline struct list_head *pcp_list(struct per_cpu_pages *pcp, unsigned int order,
+					 unsigned int mt)
+{
+	return &pcp->lists[order * NR_PCP_TYPES + mt];
+}
+
+/* The migratetype of a request (Linux's gfp_migratetype; unmovable for all when the node does
+ * not group by mobility). Both __GFP_MOVABLE and __GFP_RECLAIMABLE: refused before. */
+static inline unsigned int gfp_migratetype(const struct mm_node *n, gfp_t gfp)
+{
+	return n->group_by_mobility_disabled ? MIGRATE_UNMOVABLE
+		: (gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT;
 }
 
 static unsigned long alloc_mark(const struct zone *z, gfp_t gfp)
@@ -82,19 +106,21 @@ static inline unsigned long zone_free_read(const struct zone *z)
 	return __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
 }
 
-/* Move up to batch frames of order-k blocks from z's buddy to the CPU list (pcp->lock held),
- * keeping the zone above limit free frames. Returns false when none could be moved. */
+/* Move up to batch frames of order-k blocks of type mt from z's buddy to the CPU list
+ * (pcp->lock held), keeping the zone above limit free frames. Returns false when none could
+ * be moved. */
 static bool pcp_refill_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
-			      unsigned long limit)
+			      unsigned int mt, unsigned long limit)
 {
 	unsigned int n = MAX(pcp->batch >> order, 1u), moved = 0;
 
 	spin_lock(&z->lock);
 	while (moved < n && zone_watermark_ok(z->free_pages, order, limit)) {
-		struct page *page = buddy_take_locked(z, order);
+		struct page *page = buddy_take_locked(z, order, mt);
 		if (!page)
 			break;
-		list_add_tail(&page->lru, &pcp->lists[order]);
+		page->flags = (u16)((page->flags & ~PG_MT_MASK) | mt << PG_MT_SHIFT);
+		list_add_tail(&page->lru, pcp_list(pcp, order, mt));
 		pcp->count += 1u << order;
 		moved++;
 	}
@@ -109,14 +135,15 @@ static void pcp_drain_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned
 	struct mm_node *n = z->node;
 
 	spin_lock(&z->lock);
-	for (int k = NR_PCP_ORDERS - 1; k >= 0 && count; k--) {
-		struct list_head *l = &pcp->lists[k];
+	for (int i = NR_PCP_LISTS - 1; i >= 0 && count; i--) {
+		struct list_head *l = &pcp->lists[i];
+		unsigned int k = (unsigned int)i / NR_PCP_TYPES;
 		while (!list_empty(l) && count) {
 			struct page *page = list_entry(l->prev, struct page, lru);
 			list_del(&page->lru);
 			pcp->count -= 1u << k;
 			count = count > (1u << k) ? count - (1u << k) : 0;
-			buddy_put_locked(z, node_page_to_pfn(n, page), (unsigned int)k);
+			buddy_put_locked(z, node_page_to_pfn(n, page), k);
 		}
 	}
 	spin_unlock(&z->lock);
@@ -206,17 +233,17 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 {
 	unsigned long irqflags = 0;
 	unsigned long limit = alloc_mark(z, gfp) + z->lowmem_reserve[highest];
-
+	unsigned int mt = gfp_migratetype(z->node, gfp);
 	struct page *page = NULL;
 
 	if (order < NR_PCP_ORDERS) {
 		struct per_cpu_pages *pcp = this_cpu_pcp(z);
-		struct list_head *l = &pcp->lists[order];
+		struct list_head *l = pcp_list(pcp, order, mt);
 		spin_lock_irqsave(&pcp->lock, irqflags);
 		/* The frames on this CPU's lists count as free: taking one must still leave
 		 * the request's limit (the reserve a refill for GFP_ATOMIC parked here stays its). */
 		if (zone_watermark_ok(zone_free_read(z) + pcp->count, order, limit) &&
-		    (likely(!list_empty(l)) || pcp_refill_locked(z, pcp, order, limit))) {
+		    (likely(!list_empty(l)) || pcp_refill_locked(z, pcp, order, mt, limit))) {
 			page = list_first_entry(l, struct page, lru);
 			list_del(&page->lru);
 			pcp->count -= 1u << order;
@@ -226,8 +253,10 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 	}
 	spin_lock_irqsave(&z->lock, irqflags);
 	if (zone_watermark_ok(z->free_pages, order, limit))
-		page = buddy_take_locked(z, order);
+		page = buddy_take_locked(z, order, mt);
 	spin_unlock_irqrestore(&z->lock, irqflags);
+	if (page)
+		page->flags = (u16)((page->flags & ~PG_MT_MASK) | mt << PG_MT_SHIFT);
 	return page;
 }
 
@@ -259,13 +288,80 @@ static struct page *get_page_from_zones(struct mm_node *n, gfp_t gfp, unsigned i
 	return NULL;
 }
 
+/* Direct compaction (Linux's __alloc_pages_direct_compact): for a request of order > 0 that
+ * may sleep (never GFP_ATOMIC, never in an interrupt), compact each allowed zone for it in
+ * zonelist order and take the block as soon as one has it. */
+#define COMPACT_MAX_DEFER_SHIFT 6	/* a failing zone is tried once in up to 64 requests */
+
+/* Linux's compaction_deferred(): after z failed to compact for an order at most this one, skip
+ * it for the next 2^defer_shift requests (each failure doubles that, up to 64), so that a
+ * machine short of large blocks does not scan a whole zone for every request that fails. */
+static bool compaction_deferred(struct zone *z, unsigned int order)
+{
+	if (order < z->compact_order_failed)
+		return false;
+	if (++z->compact_considered >= (1u << z->compact_defer_shift)) {
+		z->compact_considered = 1u << z->compact_defer_shift;
+		return false;
+	}
+	return true;
+}
+
+/* Linux's defer_compaction() and compaction_defer_reset(). */
+static void compaction_outcome(struct zone *z, unsigned int order, bool success)
+{
+	if (success) {
+		z->compact_considered = 0;
+		z->compact_defer_shift = 0;
+		if (order >= z->compact_order_failed)
+			z->compact_order_failed = order + 1;
+		return;
+	}
+	z->compact_considered = 0;
+	if (z->compact_defer_shift < COMPACT_MAX_DEFER_SHIFT)
+		z->compact_defer_shift++;
+	if (order < z->compact_order_failed)
+		z->compact_order_failed = order;
+}
+
+static struct page *alloc_pages_compact(struct mm_node *n, gfp_t gfp, unsigned int order,
+					int highest)
+{
+	if (!order || !(gfp & __GFP_DIRECT_RECLAIM) || in_interrupt() || !n->pageblock_flags)
+		return NULL;
+	__atomic_fetch_add(&n->compact_stall, 1, __ATOMIC_RELAXED);
+	for (struct zone *const *zl = n->cpu[smp_processor_id()].zonelist; *zl; zl++) {
+		struct zone *z = *zl;
+		if ((int)z->type > highest || compaction_deferred(z, order))
+			continue;
+		struct page *page = compact_zone(z, (int)order, NULL) ?
+				    rmqueue(z, order, gfp, highest) : NULL;
+		compaction_outcome(z, order, page != NULL);
+		if (page) {
+			__atomic_fetch_add(&n->compact_success, 1, __ATOMIC_RELAXED);
+			return page;
+		}
+	}
+	__atomic_fetch_add(&n->compact_fail, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+void node_compact_memory(struct mm_node *n, struct compact_result *res)
+{
+	node_drain_pages(n);
+	for (unsigned int i = 0; i < n->nr_zones; i++)
+		compact_zone(&n->zones[i], -1, res);
+}
+
 static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned int order,
 				       unsigned long caller)
 {
 	int highest = gfp_zone(gfp);
 
-	if (unlikely(highest < 0 || order > MAX_PAGE_ORDER))
-		return alloc_failed(n, gfp, order, caller, highest < 0 || !(gfp & __GFP_NOWARN));
+	if (unlikely(highest < 0 || order > MAX_PAGE_ORDER ||
+		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK))
+		return alloc_failed(n, gfp, order, caller, highest < 0 || !(gfp & __GFP_NOWARN) ||
+				    (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK);
 	if (unlikely(gfp_bad_in_context(gfp)))
 		node_might_alloc_bad(n, gfp, caller);
 	if (should_fail(&fail_page_alloc))
@@ -274,6 +370,8 @@ static struct page *alloc_pages_caller(struct mm_node *n, gfp_t gfp, unsigned in
 	if (unlikely(!page)) {
 		drain_all_pages(n);		/* frames parked on any CPU's lists may merge */
 		page = get_page_from_zones(n, gfp, order, highest);
+		if (!page)
+			page = alloc_pages_compact(n, gfp, order, highest);
 		if (!page)
 			return alloc_failed(n, gfp, order, caller, false);
 	}
@@ -347,14 +445,17 @@ static bool free_ok(struct mm_node *n, struct page *page, unsigned int order, un
 	return true;
 }
 
-/* Push a block (refcount 0) on a CPU list of z, draining a batch when it grows above high. */
+/* Push a block (refcount 0) back on the CPU list of z it came from (its type in its flags),
+ * draining a batch when the lists grow above high. */
 static __attribute__((always_inline)) inline void pcp_free(struct zone *z,
 							    struct per_cpu_pages *pcp,
 							    struct page *page, unsigned int order)
 {
 	unsigned long irqflags = 0;
+	struct list_head *l = &pcp->lists[order * NR_PCP_TYPES +
+					  ((page->flags & PG_MT_MASK) >> PG_MT_SHIFT)];
 	spin_lock_irqsave(&pcp->lock, irqflags);
-	list_add(&page->lru, &pcp->lists[order]);
+	list_add(&page->lru, l);
 	pcp->count += 1u << order;
 	if (unlikely(pcp->count > pcp->high))
 		pcp_drain_locked(z, pcp, pcp->batch);
@@ -389,6 +490,8 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 		bad_page(n, page, "double free: frame freed by two CPUs at once", caller);
 		return;
 	}
+	if (unlikely(page->flags & (PG_movable | PG_isolated)))
+		page_movable_release(n, page);	/* waits for compaction to let go of it */
 	if (unlikely(n->free_mode != PAGE_FREE_KEEP))	/* init_on_free, page_poison */
 		page_free_prepare(n, page, order, caller);
 	free_one(n, page, order);
@@ -413,7 +516,7 @@ static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_n
 	if (unlikely(!z || zone_free_read(z) < z->watermark[WMARK_MIN]))
 		return NULL;
 	struct per_cpu_pages *pcp = this_cpu_pcp(z);
-	struct list_head *l = &pcp->lists[order];
+	struct list_head *l = &pcp->lists[order << 2 | ((gfp >> GFP_MOVABLE_SHIFT) & c->mt_mask)];
 	struct page *page = NULL;
 	spin_lock_irqsave(&pcp->lock, irqflags);
 	if (likely(!list_empty(l))) {
@@ -483,6 +586,7 @@ void node_split_page(struct mm_node *n, struct page *page, unsigned int order)
 	for (unsigned long i = 1; i < (1UL << order); i++) {
 		page[i].refcount = 1;
 		page[i].order = 0;
+		page[i].flags = (u16)((page[i].flags & ~PG_MT_MASK) | (page->flags & PG_MT_MASK));
 	}
 	page->order = 0;
 }

@@ -137,3 +137,109 @@ void node_print_zones(const struct mm_node *n)
 		       z->lowmem_reserve[2]);
 	}
 }
+
+/* ---- fragmentation ---- */
+
+/* Thousandths as Linux prints them: "0.125", "-1.000". */
+static void print_thousandths(char *buf, size_t size, int v)
+{
+	ksnprintf(buf, size, "%s%d.%03d", v < 0 ? "-" : "", (v < 0 ? -v : v) / 1000,
+		  (v < 0 ? -v : v) % 1000);
+}
+
+void node_print_frag(const struct mm_node *n, const char *when)
+{
+	static const unsigned int orders[] = { 3, 6, 9 };
+	char u[16], e[16];
+
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
+		const struct zone *z = &n->zones[i];
+		if (!z->managed_pages)
+			continue;
+		for (unsigned int j = 0; j < ARRAY_SIZE(orders); j++) {
+			struct frag_index f = zone_frag_index(z, orders[j]);
+			print_thousandths(u, sizeof(u), f.unusable);
+			print_thousandths(e, sizeof(e), f.extfrag);
+			printk(KERN_INFO "FRAG %s node=%d zone=%s order=%u unusable=%s extfrag=%s\n",
+			       when, z->nid, z->name, orders[j], u, e);
+		}
+	}
+}
+
+/* Blocks on z's order-k list of type t (z->lock held). */
+static unsigned long count_free_list(const struct zone *z, unsigned int k, unsigned int t)
+{
+	const struct list_head *head = &z->free_area[k].free_list[t], *pos;
+	unsigned long count = 0;
+
+	for (pos = head->next; pos != head; pos = pos->next)
+		count++;
+	return count;
+}
+
+static void print_pagetype_free(struct mm_node *n)
+{
+	char line[160];
+	int len = ksnprintf(line, sizeof(line), "%-43s ", "Free pages count per migrate type at order");
+
+	for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
+		len += ksnprintf(line + len, sizeof(line) - (size_t)len, "%6u ", k);
+	printk(KERN_INFO "%s\n", line);
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
+		struct zone *z = &n->zones[i];
+		unsigned long counts[MIGRATE_TYPES][NR_PAGE_ORDERS], flags;
+		if (!z->managed_pages)
+			continue;
+		spin_lock_irqsave(&z->lock, flags);
+		for (unsigned int t = 0; t < MIGRATE_TYPES; t++)
+			for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
+				counts[t][k] = count_free_list(z, k, t);
+		spin_unlock_irqrestore(&z->lock, flags);
+		for (unsigned int t = 0; t < MIGRATE_TYPES; t++) {
+			len = ksnprintf(line, sizeof(line), "Node %4d, zone %8s, type %12s ", z->nid,
+					z->name, migratetype_names[t]);
+			for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
+				len += ksnprintf(line + len, sizeof(line) - (size_t)len, "%6lu ",
+						 counts[t][k]);
+			printk(KERN_INFO "%s\n", line);
+		}
+	}
+}
+
+void node_pageblock_counts(const struct zone *z, unsigned long count[MIGRATE_TYPES])
+{
+	const struct mm_node *n = z->node;
+
+	for (unsigned int t = 0; t < MIGRATE_TYPES; t++)
+		count[t] = 0;
+	for (unsigned long pfn = z->start_pfn; pfn < z->end_pfn; pfn += pageblock_nr_pages)
+		if (node_pfn_valid(n, pfn))
+			count[node_pageblock_migratetype(n, pfn)]++;
+}
+
+void node_print_pagetypeinfo(struct mm_node *n)
+{
+	char line[160];
+
+	if (!n->pageblock_flags)
+		return;
+	printk(KERN_INFO "Page block order: %d\n", pageblock_order);
+	printk(KERN_INFO "Pages per block:  %lu\n", pageblock_nr_pages);
+	printk(KERN_INFO "\n");
+	print_pagetype_free(n);
+	int len = ksnprintf(line, sizeof(line), "\n%-23s", "Number of blocks type ");
+	for (unsigned int t = 0; t < MIGRATE_TYPES; t++)
+		len += ksnprintf(line + len, sizeof(line) - (size_t)len, "%12s ", migratetype_names[t]);
+	printk(KERN_INFO "%s\n", line);
+	for (unsigned int i = 0; i < n->nr_zones; i++) {
+		const struct zone *z = &n->zones[i];
+		unsigned long count[MIGRATE_TYPES];
+		if (!z->managed_pages)
+			continue;
+		node_pageblock_counts(z, count);
+		len = ksnprintf(line, sizeof(line), "Node %d, zone %8s ", z->nid, z->name);
+		for (unsigned int t = 0; t < MIGRATE_TYPES; t++)
+			len += ksnprintf(line + len, sizeof(line) - (size_t)len, "%12lu ", count[t]);
+		printk(KERN_INFO "%s\n", line);
+	}
+}

@@ -224,6 +224,9 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
 {
 	if (s->flags & SLAB_CACHE_DMA)
 		gfp |= __GFP_DMA;
+	gfp &= ~GFP_MOVABLE_MASK;	/* a slab follows its cache, never the request */
+	if (s->flags & SLAB_RECLAIM_ACCOUNT)
+		gfp |= __GFP_RECLAIMABLE;
 	struct page *slab = node_alloc_pages(s->node, (gfp & ~__GFP_ZERO) | __GFP_NOWARN, s->order);
 	if (!slab)
 		return NULL;

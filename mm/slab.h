@@ -26,6 +26,7 @@ enum slab_flags {
 	SLAB_HWCACHE_ALIGN = 0x2000u,	/* align objects to a 64-byte cache line */
 	SLAB_CACHE_DMA     = 0x4000u,	/* slabs from ZONE_DMA (the dma-kmalloc caches) */
 	SLAB_STORE_USER    = 0x10000u,	/* U: remember the last alloc and free caller */
+	SLAB_RECLAIM_ACCOUNT = 0x20000u,	/* slabs in reclaimable pageblocks (__GFP_RECLAIMABLE) */
 	SLAB_PANIC         = 0x40000u,	/* panic if kmem_cache_create fails */
 };
 #define SLAB_DEBUG_FLAGS   (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)

@@ -109,6 +109,13 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 	n->virt_base = lay->virt_base;
 	n->max_pfn = lay->max_pfn;
 	n->sections = lay->sections;
+	n->pageblock_flags = lay->pageblock_flags;
+	if (n->pageblock_flags)		/* every pageblock movable (a nibble of 1s) */
+		memset(n->pageblock_flags, 0x11, pageblock_bitmap_words(n->max_pfn) * sizeof(u64));
+	_Static_assert(MIGRATE_MOVABLE == 1 && PB_BITS == 4, "0x11 is movable, movable");
+	spin_lock_init(&n->movable_lock);
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		n->cpu[cpu].mt_mask = GFP_MOVABLE_MASK >> GFP_MOVABLE_SHIFT;
 	init_nodes(n, lay);
 	for (unsigned int i = 0; i < n->nr_zones; i++) {
 		struct zone *z = &n->zones[i];
@@ -121,11 +128,12 @@ void node_init(struct mm_node *n, const struct node_layout *lay, const struct me
 		z->start_pfn = MIN(MAX(lo, n->node_start_pfn[nid]), n->node_end_pfn[nid]);
 		z->end_pfn = MAX(MIN(hi, n->node_end_pfn[nid]), z->start_pfn);
 		for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
-			INIT_LIST_HEAD(&z->free_area[k].free_list);
+			for (unsigned int t = 0; t < MIGRATE_TYPES; t++)
+				INIT_LIST_HEAD(&z->free_area[k].free_list[t]);
 		spin_lock_init(&z->lock);
 		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 			spin_lock_init(&z->pcp[cpu].lock);
-			for (unsigned int k = 0; k < NR_PCP_ORDERS; k++)
+			for (unsigned int k = 0; k < NR_PCP_LISTS; k++)
 				INIT_LIST_HEAD(&z->pcp[cpu].lists[k]);
 		}
 	}
@@ -381,8 +389,40 @@ unsigned long node_free_pages_nid(const struct mm_node *n, int nid)
 	return sum;
 }
 
+void node_set_group_by_mobility(struct mm_node *n, bool on)
+{
+	n->group_by_mobility_disabled = !on;
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		n->cpu[cpu].mt_mask = on ? GFP_MOVABLE_MASK >> GFP_MOVABLE_SHIFT : 0;
+}
+
 void node_set_nr_cpus(struct mm_node *n, unsigned int nr_cpus)
 {
 	n->nr_cpus = MAX(MIN(nr_cpus, (unsigned int)NR_CPUS), 1u);
 	node_setup_watermarks(n);
+}
+
+/* Linux's fill_contig_page_info, unusable_free_index and __fragmentation_index (mm/vmstat.c),
+ * read without zone->lock (a snapshot). */
+struct frag_index zone_frag_index(const struct zone *z, unsigned int order)
+{
+	unsigned long free_pages = 0, blocks_total = 0, blocks_suitable = 0;
+	struct frag_index r;
+
+	for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++) {
+		unsigned long nr = __atomic_load_n(&z->free_area[k].nr_free, __ATOMIC_RELAXED);
+		blocks_total += nr;
+		free_pages += nr << k;
+		if (k >= order)
+			blocks_suitable += nr << (k - order);
+	}
+	r.unusable = free_pages ? (int)((free_pages - (blocks_suitable << order)) * 1000 / free_pages)
+				: 1000;
+	if (!blocks_total)
+		r.extfrag = 0;
+	else if (blocks_suitable)
+		r.extfrag = -1000;
+	else
+		r.extfrag = 1000 - (int)((1000 + free_pages * 1000 / (1UL << order)) / blocks_total);
+	return r;
 }

@@ -28,26 +28,51 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
 #define SECTION_SHIFT (27 - PAGE_SHIFT)
 #define PAGES_PER_SECTION (1UL << SECTION_SHIFT)
 
+/* Mobility grouping (Linux's, 6.1): memory is split into pageblocks of 2^pageblock_order
+ * frames, each with a migratetype kept in 4 bits of the node's pageblock bitmap; a free block
+ * sits on the list of its pageblock's type, and a request takes from its own type's lists
+ * first, then falls back (stealing whole pageblocks when it can: mm/buddy.c). */
+enum migratetype {
+	MIGRATE_UNMOVABLE,	/* kernel memory: GFP_KERNEL, slab */
+	MIGRATE_MOVABLE,	/* __GFP_MOVABLE: its owner can move it (compaction) */
+	MIGRATE_RECLAIMABLE,	/* __GFP_RECLAIMABLE: SLAB_RECLAIM_ACCOUNT caches */
+	MIGRATE_TYPES,
+	MIGRATE_PCPTYPES = MIGRATE_TYPES,	/* types with per-CPU lists */
+};
+#define pageblock_order    9			/* 2 MiB, as on x86-64 */
+#define pageblock_nr_pages (1UL << pageblock_order)
+#define PB_BITS            4			/* bits per pageblock in the bitmap */
+#define PB_MIGRATE_MASK    7			/* of which the migratetype */
+#define PB_PER_WORD        (64 / PB_BITS)
+
+extern const char *const migratetype_names[MIGRATE_TYPES];
+
 struct free_area {
-	struct list_head free_list;
-	unsigned long nr_free;		/* blocks on free_list */
+	struct list_head free_list[MIGRATE_TYPES];
+	unsigned long nr_free;		/* blocks on the free_lists, every type */
 };
 
 /* Orders 0..3 (up to PAGE_ALLOC_COSTLY_ORDER) are cached per CPU, as in Linux: an allocation
  * pops a block from the CPU's list, a free pushes it back, and the zone's buddy lists are only
  * touched batch frames at a time (refill when empty, drain above high). */
 #define NR_PCP_ORDERS 4
+/* A CPU's list of order k for migratetype t is lists[k * NR_PCP_TYPES + t]: four slots per
+ * order, so that the index is (order << 2) | type; the fourth (both __GFP_MOVABLE and
+ * __GFP_RECLAIMABLE, an invalid request) stays empty and sends it to the slow path. */
+#define NR_PCP_TYPES 4
+#define NR_PCP_LISTS (NR_PCP_ORDERS * NR_PCP_TYPES)
 
 /* Its CPU takes the lock around every use (uncontended: one locked add); another CPU takes it
- * only to drain the lists when memory is short (Linux 6.1's pcp->lock; our kernel has no
- * interrupts to disable). Two cache lines, so that CPUs never share one. */
+ * only to drain the lists when memory is short (Linux 6.1's pcp->lock). Six cache lines
+ * (a multiple of two, so that CPUs never share a pair). */
 struct per_cpu_pages {
 	spinlock_t lock;
 	unsigned int count;		/* frames on the lists */
 	unsigned int high;		/* drain batch frames when count goes above */
 	unsigned int batch;
-	struct list_head lists[NR_PCP_ORDERS];
+	struct list_head lists[NR_PCP_LISTS];
 } __attribute__((aligned(2 * PERCPU_LINE)));
+#define PCP_LINES (sizeof(struct per_cpu_pages) / PERCPU_LINE)
 
 /* One zone. zone->lock protects the buddy: free_area, free_pages and the PG_buddy/order of
  * every free block. Lock order: pcp->lock -> zone->lock (a CPU list refills and drains under
@@ -65,6 +90,9 @@ struct zone {
 	unsigned long watermark[NR_WMARK];
 	unsigned long lowmem_reserve[MAX_NR_ZONES];
 	struct free_area free_area[NR_PAGE_ORDERS];
+	/* Direct compaction's deferral after a failure (Linux's compact_considered,
+	 * compact_defer_shift, compact_order_failed; page_alloc.c): unlocked hints. */
+	unsigned int compact_considered, compact_defer_shift, compact_order_failed;
 	struct per_cpu_pages pcp[NR_CPUS];
 };
 
@@ -75,6 +103,8 @@ struct mm_cpu_zones {
 	int nid;			/* its node */
 	u32 page_poison;		/* the node checks page poison: no allocation fast path
 					 * (a word, to be or-ed with the fast path's other tests) */
+	u32 mt_mask;			/* gfp's migratetype bits kept: 3, or 0 when the node
+					 * does not group by mobility (all unmovable) */
 } __attribute__((aligned(PERCPU_LINE)));
 
 /* What freeing does to a node's frames (Linux's init_on_free=1 and page_poison=1). */
@@ -125,7 +155,30 @@ struct mm_node {
 	unsigned long **page_owner;
 	unsigned long nr_poison_bad;
 	struct page_poison_report poison_last;
+	/* Mobility grouping: PB_BITS per pageblock of [0, max_pfn) (NULL on a node without
+	 * descriptors); every pageblock starts movable, as in Linux. */
+	u64 *pageblock_flags;
+	bool group_by_mobility_disabled;	/* Linux's page_group_by_mobility_disabled */
+	/* Movable blocks (mm/compaction.c): their PG_movable, PG_isolated and mops change under
+	 * movable_lock; compaction's counters. */
+	spinlock_t movable_lock;
+	unsigned long compact_stall, compact_success, compact_fail;
+	unsigned long compact_migrated, compact_migrate_failed;
 };
+
+/* The migratetype of the pageblock holding pfn (n must have a pageblock bitmap). */
+static inline unsigned int node_pageblock_migratetype(const struct mm_node *n, unsigned long pfn)
+{
+	unsigned long b = pfn >> pageblock_order;
+	u64 w = __atomic_load_n(&n->pageblock_flags[b / PB_PER_WORD], __ATOMIC_RELAXED);
+	return (unsigned int)(w >> (b % PB_PER_WORD * PB_BITS)) & PB_MIGRATE_MASK;
+}
+/* Words of the pageblock bitmap for frames [0, max_pfn). */
+static inline size_t pageblock_bitmap_words(unsigned long max_pfn)
+{
+	unsigned long nb = (max_pfn + pageblock_nr_pages - 1) >> pageblock_order;
+	return (nb + PB_PER_WORD - 1) / PB_PER_WORD;
+}
 
 /* Zone limits in frames (exclusive ends). The kernel uses the real ones below; a test may
  * scale them down to get all three zones in a small buffer. */
@@ -137,6 +190,8 @@ struct node_layout {
 	uintptr_t virt_base;
 	unsigned long max_pfn;
 	const u64 *sections;		/* at least section_bitmap_words(max_pfn) words */
+	u64 *pageblock_flags;		/* pageblock_bitmap_words(max_pfn) words, or NULL for a
+					 * node without descriptors */
 	unsigned long zone_end_pfn[MAX_NR_ZONES];	/* DMA end, DMA32 end, Normal end (= ~0) */
 	/* NUMA: node i spans [node_end_pfn[i - 1], node_end_pfn[i]) (node 0 from 0; the last
 	 * one to max_pfn, whatever its entry says). nr_nodes 0 means one node. distance[i][j]
@@ -189,6 +244,10 @@ void node_setup_watermarks(struct mm_node *n);
 /* nr_cpus CPUs (ids below NR_CPUS) allocate from n from now on: the per-CPU list limits are
  * recomputed for them (Linux shares the low watermark among the online CPUs). */
 void node_set_nr_cpus(struct mm_node *n, unsigned int nr_cpus);
+
+/* Group by mobility (the default) or not (Linux's page_group_by_mobility_disabled: every
+ * request unmovable, every fallback steals its pageblock). Call it while no CPU allocates. */
+void node_set_group_by_mobility(struct mm_node *n, bool on);
 
 /* Give the frames [pfn, pfn + count) of n (reserved, inside one zone) to its buddy allocator. */
 void node_release_range(struct mm_node *n, unsigned long pfn, unsigned long count);

@@ -18,6 +18,9 @@
 #   png     make pagemap with the whole trace (installs python3-matplotlib when missing): copies
 #           the frame map at the trace's peak to docs/replay-pagemap-sqlite3.png and dates it in
 #           docs/replay.md pagemap-png
+#   mobility  make run CMDLINE="ktest=churn* pagemap" (512M) and tools/pagemap.py: the churn
+#           test's frames by migratetype before and after compaction to docs/fragmentation-churn.png
+#           and its CHURN lines, in README.md churn
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/docs-lib.sh
@@ -34,7 +37,7 @@ groups=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bench) BENCH_FILE=$2; shift ;;
-	run|numa|gdb|replay|stages|bench|png) groups+=("$1") ;;
+	run|numa|gdb|replay|stages|bench|png|mobility) groups+=("$1") ;;
 	*) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 	shift
@@ -205,6 +208,16 @@ gen_png() {
 	replace_block docs/replay.md pagemap-png "$ME" "$(gen_stamp "$ME png" "\`make pagemap MODULES=$trace\`: $(basename "$png")")
 
 ![frame map of the sqlite3 trace at its peak](replay-pagemap-sqlite3.png)"
+}
+
+gen_mobility() {
+	boot mobility MEM=512M CMDLINE="ktest=churn* pagemap" || return 1
+	"${PYTHON:-python3}" tools/pagemap.py -o "$OUT/mobility" "$OUT/mobility.txt" >/dev/null || return 1
+	cp "$OUT/mobility/mobility-churn.png" docs/fragmentation-churn.png
+	replace_block README.md churn "$ME" "$(gen_stamp "$ME mobility" "\`make run CMDLINE=\"ktest=churn* pagemap\"\`, 512 MiB, $took s")
+$(fence "$(grep -E '^CHURN |^FRAG compact-after-(churn|compact) .*zone=DMA32 order=9' "$OUT/mobility.txt")")
+
+![frames by migratetype before and after compaction](docs/fragmentation-churn.png)"
 }
 
 rc=0

@@ -7,6 +7,10 @@ REPLAY-CLASS / REPLAY lines of CMDLINE=replay (kernel/replay.c), and writes:
                         state (free blocks shaded by order), zone boundaries marked: all of
                         memory to scale, and beside it only the rows where something other
                         than reserved frames and free order-9/10 blocks lives;
+  mobility-<prefix>.png for a pair of maps labelled <prefix>-before-compact and
+                        <prefix>-after-compact (the churn test's, CMDLINE="ktest=churn*
+                        pagemap"): both side by side, each frame coloured by its pageblock's
+                        migratetype (PAGEMAP pageblock lines), dark when used, light when free;
   waste-<module>.png    internal waste (ksize - requested bytes) by size class of a replayed
                         trace, with each class's waste in percent.
 Prints the path of every file it writes. With --check it only parses the log (no matplotlib
@@ -40,6 +44,7 @@ class Pagemap:
     def __init__(self, label, max_pfn):
         self.label, self.max_pfn = label, max_pfn
         self.zones, self.runs, self.counts = [], [], {}
+        self.pageblocks = []            # [(start pfn, pageblocks, migratetype)]
 
     def check(self):
         """Raise PagemapError unless the runs cover [0, max_pfn) in order, without gaps."""
@@ -91,6 +96,8 @@ def parse_pagemap_line(words, cur, maps):
         raise PagemapError(f"PAGEMAP line outside a block: {' '.join(words)}")
     if kind == "zone":
         cur.zones.append((words[2], int(words[3], 16), int(words[4], 16)))
+    elif kind == "pageblock":
+        cur.pageblocks.append((int(words[2], 16), int(words[3]), words[4]))
     elif kind == "end":
         cur.counts = {k: int(v) for k, v in (w.split("=", 1) for w in words[3:] if "=" in w)}
         cur.check()
@@ -224,6 +231,77 @@ def draw_pagemap(pm, outdir):
     return name
 
 
+MOBILITY = ["Unmovable", "Movable", "Reclaimable"]
+
+
+def mobility_grid(pm):
+    """Codes of pm per frame as rows x ROW_FRAMES: 0 hole/padding, 1 reserved, then for each
+    migratetype t: 2 + 2t used, 3 + 2t free."""
+    import numpy as np
+
+    rows = (pm.max_pfn + ROW_FRAMES - 1) // ROW_FRAMES
+    mt = np.full(rows * ROW_FRAMES, -1, dtype=np.int16)
+    for start, count, name in pm.pageblocks:
+        mt[start:start + count * ROW_FRAMES] = MOBILITY.index(name) if name in MOBILITY else -1
+    cells = np.zeros(rows * ROW_FRAMES, dtype=np.uint8)
+    for start, count, state, _ in pm.runs:
+        if state == "hole":
+            continue
+        if state == "reserved":
+            cells[start:start + count] = 1
+            continue
+        t = mt[start:start + count]
+        free = 1 if state in ("free", "pcp") else 0
+        cells[start:start + count] = np.where(t >= 0, 2 + 2 * t + free, 1)
+    return cells.reshape(rows, ROW_FRAMES)
+
+
+def draw_mobility(prefix, before, after, outdir):
+    """The two maps side by side, coloured by migratetype; returns the file name."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+    import numpy as np
+
+    table = ["#ffffff", "#7f7f7f", "#d62728", "#f7b6b6", "#1f5fb4", "#b9d3f0", "#2ca02c", "#b7e4b0"]
+    labels = ["hole", "reserved", "unmovable pageblock, used", "unmovable pageblock, free",
+              "movable pageblock, used", "movable pageblock, free",
+              "reclaimable pageblock, used", "reclaimable pageblock, free"]
+    fig, axes = plt.subplots(1, 2, figsize=(14, 8))
+    used = set()
+    for ax, pm, title in ((axes[0], before, "before compaction"), (axes[1], after, "after compaction")):
+        grid = mobility_grid(pm)
+        used |= set(np.unique(grid).tolist())
+        ax.imshow(grid, cmap=ListedColormap(table), vmin=0, vmax=len(table) - 1,
+                  interpolation="nearest", aspect="auto")
+        ax.set_xlabel(f"frame within the row ({ROW_FRAMES} frames = one 2 MiB pageblock)", fontsize=8)
+        ax.set_ylabel("physical address (MiB)", fontsize=8)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda y, _: f"{int(y) * ROW_FRAMES * 4 // 1024}"))
+        free = pm.frames("free") + pm.frames("pcp")
+        ax.set_title(f"{title}: {free} frames free", fontsize=9)
+    fig.legend(handles=[Patch(facecolor=table[c], edgecolor="#999999", label=labels[c])
+                        for c in sorted(used)], loc="center left", bbox_to_anchor=(0.91, 0.5),
+               fontsize=8)
+    fig.suptitle(f"mmkern frames by migratetype, '{prefix}' before and after compaction "
+                 "(one row per pageblock)", fontsize=10)
+    fig.subplots_adjust(left=0.06, right=0.9, wspace=0.15)
+    name = os.path.join(outdir, f"mobility-{safe_name(prefix)}.png")
+    fig.savefig(name, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return name
+
+
+def compaction_pairs(maps):
+    """[(prefix, before, after)] for maps labelled <prefix>-before-compact / -after-compact."""
+    by = {m.label: m for m in maps}
+    return [(m.label[:-len("-before-compact")], m, by[m.label.replace("-before-", "-after-")])
+            for m in maps if m.label.endswith("-before-compact")
+            and m.label.replace("-before-", "-after-") in by and m.pageblocks]
+
+
 def class_key(label):
     """Sort kmalloc classes by size, then large, caches and pages."""
     m = re.fullmatch(r"kmalloc-(\d+)", label)
@@ -283,6 +361,8 @@ def main():
     os.makedirs(args.outdir, exist_ok=True)
     for pm in maps:
         print(f"pagemap.py: wrote {draw_pagemap(pm, args.outdir)}")
+    for prefix, before, after in compaction_pairs(maps):
+        print(f"pagemap.py: wrote {draw_mobility(prefix, before, after, args.outdir)}")
     for module, rows in classes.items():
         print(f"pagemap.py: wrote {draw_waste(module, rows, summaries.get(module, {}), args.outdir)}")
     return 0

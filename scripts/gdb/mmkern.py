@@ -330,8 +330,8 @@ class Node:
             zone.lowmem_reserve = [int(lr[k]) for k in range(rlo, rhi + 1)]
             fa = z["free_area"]
             flo, fhi = fa.type.strip_typedefs().range()
-            zone.free_area = [(int(fa[k]["nr_free"]), int(fa[k]["free_list"].address))
-                              for k in range(flo, fhi + 1)]
+            zone.free_area = [(int(fa[k]["nr_free"]), list_heads(fa[k]["free_list"]))
+                              for k in range(flo, fhi + 1)]   # a list per migratetype
             zone.pcp = []               # per CPU: (count, high, batch, list head per order)
             if find_member(z.type, "pcp") is not None:
                 pv = z["pcp"]
@@ -340,8 +340,10 @@ class Node:
                     pc = pv[cpu]
                     lists = pc["lists"]
                     llo, lhi = lists.type.strip_typedefs().range()
+                    per = max(1, (lhi + 1 - llo) // 4)     # lists per order (NR_PCP_TYPES)
                     zone.pcp.append((int(pc["count"]), member(pc, "high", 0), member(pc, "batch", 0),
-                                     [int(lists[k].address) for k in range(llo, lhi + 1)]))
+                                     [((k - llo) // per, int(lists[k].address))
+                                      for k in range(llo, lhi + 1)]))
             zone.pcp_count = sum(c[0] for c in zone.pcp)
             self.zones.append(zone)
         self.nr_orders = len(self.zones[0].free_area)
@@ -417,7 +419,7 @@ class Node:
         followed as far as they go (mm-check reports them)."""
         blocks = {}
         for cpu, (count, _, _, heads) in enumerate(z.pcp):
-            for k, head in enumerate(heads):
+            for k, head in heads:
                 nodes, _ = list_nodes(head, self.layout, count + 1)
                 for n in nodes:
                     pfn = self.pfn_of_desc(n - self.layout.lru_off)
@@ -567,6 +569,16 @@ def cache_list(cmd):
         raise MmError("%s: the slab allocator is not initialised yet (slab_caches is empty): "
                       "stop after kmem_cache_init()" % cmd)
     return caches
+
+
+def list_heads(v):
+    """Addresses of the list heads of v: one struct list_head, or an array of them (the free
+    lists of one order, one per migratetype)."""
+    t = v.type.strip_typedefs()
+    if t.code == gdb.TYPE_CODE_ARRAY:
+        lo, hi = t.range()
+        return [int(v[i].address) for i in range(lo, hi + 1)]
+    return [int(v.address)]
 
 
 def list_nodes(head, layout, limit):
@@ -1027,11 +1039,14 @@ class Checker:
     def free_lists(self, z):
         node, lay = self.node, self.node.layout
         heads, free = set(), 0
-        for k, (nr_free, head) in enumerate(z.free_area):
+        for k, (nr_free, type_heads) in enumerate(z.free_area):
             limit = z.end_pfn - z.start_pfn + 1
-            nodes, err = list_nodes(head, lay, limit)
-            if err:
-                self.bad("zone %s order %d: free list %s" % (z.name, k, err))
+            nodes = []
+            for head in type_heads:
+                some, err = list_nodes(head, lay, limit)
+                nodes += some
+                if err:
+                    self.bad("zone %s order %d: free list %s" % (z.name, k, err))
             for n in nodes:
                 pfn = node.pfn_of_desc(n - lay.lru_off)
                 if pfn is None:
@@ -1065,7 +1080,7 @@ class Checker:
         owner = PG_reserved | PG_buddy | PG_slab | PG_head | PG_tail
         for cpu, (count, high, batch, heads) in enumerate(z.pcp):
             frames = 0
-            for k, head in enumerate(heads):
+            for k, head in heads:
                 nodes, err = list_nodes(head, lay, z.end_pfn - z.start_pfn + 1)
                 if err:
                     self.bad("zone %s cpu %d pcp order %d: list %s" % (z.name, cpu, k, err))

@@ -9,6 +9,7 @@
 #include "mm/gfp.h"
 #include "mm/slab.h"
 #include "mm/zone.h"
+#include "mm/compaction.h"
 
 static struct replay_stats st;	/* static: keeps the kernel stack small */
 
@@ -205,6 +206,36 @@ static void pagemap_counts(struct ktest *t)
 	kfree(small);
 }
 
+/* Page handles are movable: a full compaction after half of 2000 page blocks were freed moves
+ * some of the rest (the handle table follows them) and every pattern still checks out. */
+#define MOVE_PAGES 2000
+static void compact_now(unsigned long ops)
+{
+	if (ops == MOVE_PAGES + MOVE_PAGES / 2)
+		node_compact_memory(&contig_node, NULL);
+}
+
+static void pages_moved_by_compaction(struct ktest *t)
+{
+	size_t size = 16 * 2 * MOVE_PAGES, len = 0;
+	char *trace = alloc_pages_exact(size, GFP_KERNEL);
+	const struct replay_opts o = { .on_op = compact_now };
+
+	KT_ASSERT(t, trace != NULL);
+	for (unsigned int i = 1; i <= MOVE_PAGES; i++)
+		len += (size_t)ksnprintf(trace + len, size - len, "p %u %u\n", i, i % 4);
+	for (unsigned int i = 1; i <= MOVE_PAGES; i += 2)
+		len += (size_t)ksnprintf(trace + len, size - len, "q %u\n", i);
+	for (unsigned int i = 2; i <= MOVE_PAGES; i += 2)
+		len += (size_t)ksnprintf(trace + len, size - len, "q %u\n", i);
+	KT_EXPECT_EQ(t, replay_buffer("moved", trace, len, &o, &st), 0);
+	KT_EXPECT(t, !st.failed);
+	KT_EXPECT(t, st.pages_moved > 0);
+	ktest_log(t, "%lu page handles moved by compaction, patterns intact", st.pages_moved);
+	KT_EXPECT_EQ(t, st.free_after, st.free_before);
+	free_pages_exact(trace, size);
+}
+
 static const struct ktest_case replay_cases[] = {
 	KTEST_CASE(known_figures),
 	KTEST_CASE(large_objects),
@@ -215,6 +246,7 @@ static const struct ktest_case replay_cases[] = {
 	KTEST_CASE(catches_corruption),
 	KTEST_CASE(peak_operation),
 	KTEST_CASE(pagemap_counts),
+	KTEST_CASE(pages_moved_by_compaction),
 	KTEST_END,
 };
 

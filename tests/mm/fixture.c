@@ -57,7 +57,8 @@ int fixture_numa_build(struct mm_node *n, void *buf, size_t size, const struct m
 	size_t words = section_bitmap_words(lay.max_pfn);
 	phys_addr_t sec = memblock_alloc(mb, words * sizeof(u64), PAGE_SIZE);
 	phys_addr_t map = memblock_alloc(mb, lay.max_pfn * sizeof(struct page), PAGE_SIZE);
-	if (!sec || !map) {
+	phys_addr_t pb = memblock_alloc(mb, pageblock_bitmap_words(lay.max_pfn) * sizeof(u64), 8);
+	if (!sec || !map || !pb) {
 		printk(KERN_ERR "fixture: no room for descriptors in %zu bytes\n", size);
 		return -1;
 	}
@@ -65,6 +66,7 @@ int fixture_numa_build(struct mm_node *n, void *buf, size_t size, const struct m
 	node_mark_sections(mb, lay.max_pfn, sections);
 	lay.sections = sections;
 	lay.vmemmap = (struct page *)((char *)buf + map);
+	lay.pageblock_flags = (u64 *)((char *)buf + pb);
 	memcpy(lay.zone_end_pfn, zone_end, sizeof(lay.zone_end_pfn));
 	if (numa) {
 		lay.nr_nodes = numa->nr_nodes;

@@ -181,9 +181,14 @@ static unsigned long alloc_all(struct mm_node *n, unsigned int order)
  * merges, is still reported once when some order-2 block takes it again. */
 static void merged_in_buddy_body(struct ktest *t)
 {
-	struct page *p = alloc_site(0);
+	/* An order-2 block split into pages, so that the page's free merges it back into a
+	 * block order 2 can take, wherever the allocator placed it. */
+	struct page *p = alloc_site(2);
 	KT_ASSERT(t, p != NULL);
 	unsigned long pfn = node_page_to_pfn(priv, p);
+	node_split_page(priv, p, 2);
+	for (unsigned int i = 1; i < 4; i++)
+		free_site(p + i, 0);
 	free_site(p, 0);
 	node_drain_pages(priv);
 	KT_EXPECT_EQ(t, zone_pcp_pages(&priv->zones[p->zone]), 0);

@@ -12,6 +12,8 @@ extern const struct ktest_suite numa_suite;
 extern const struct ktest_suite page_poison_suite;
 extern const struct ktest_suite watermark_suite;
 extern const struct ktest_suite irq_context_suite;
+extern const struct ktest_suite compaction_suite;
+extern const struct ktest_suite churn_suite;
 
 const struct ktest_suite *const ktest_mm_suites[] = {
 	&memmap_suite,
@@ -25,5 +27,7 @@ const struct ktest_suite *const ktest_mm_suites[] = {
 	&page_poison_suite,
 	&watermark_suite,
 	&irq_context_suite,
+	&compaction_suite,
+	&churn_suite,
 	NULL
 };
