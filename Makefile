@@ -327,7 +327,14 @@ $(PEERS_DIR)/replay-%: $(PEERS_DIR)/tools/peers/replay.o $(PEERS_DIR)/tools/peer
 	@$(if $(Q),echo "  PEERLD  $@")
 	$(Q)$(HOSTCC) -no-pie -o $@ $^ $(PEERS_LIBS_$*)
 
-peers-build: $(PEERS_BINS)
+$(PEERS_DIR)/scale-%: $(PEERS_DIR)/tools/peers/scale.o $(PEERS_DIR)/tools/peers/alloc_%.o \
+		$$(PEERS_OBJ_$$*) | peers-tools
+	@$(if $(Q),echo "  PEERLD  $@")
+	$(Q)$(HOSTCC) -no-pie -pthread -o $@ $^ $(PEERS_LIBS_$*)
+
+PEERS_SCALE_BINS := $(foreach a,$(filter-out null,$(PEERS)),$(PEERS_DIR)/scale-$(a))
+
+peers-build: $(PEERS_BINS) $(PEERS_SCALE_BINS)
 
 # The LD_PRELOAD shim that records a program's allocations as a trace (tools/trace-shim.c).
 $(PEERS_DIR)/trace-shim.so: tools/trace-shim.c
@@ -337,9 +344,11 @@ $(PEERS_DIR)/trace-shim.so: tools/trace-shim.c
 
 trace-shim: $(PEERS_DIR)/trace-shim.so
 
-# The table: PEER <trace> <allocator> instr_per_op=<x.y> footprint=<x.yy> (scripts/bench-peers.sh).
+# The table: PEER <trace> <allocator> instr_per_op=<x.y> footprint=<x.yy> (scripts/bench-peers.sh);
+# SCALE=1 also runs the scaling harness (SCALE lines, tools/peers/scale.c).
+SCALE ?= 0
 bench-peers: peers-build
-	$(Q)TRACES=$(call shq,$(TRACES)) bash scripts/bench-peers.sh
+	$(Q)TRACES=$(call shq,$(TRACES)) SCALE=$(call shq,$(SCALE)) bash scripts/bench-peers.sh
 
 -include $(PEERS_MMOBJ:.o=.d) $(wildcard $(PEERS_DIR)/tools/peers/*.d) $(PEERS_DIR)/lib/trace.d
 

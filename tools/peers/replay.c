@@ -271,8 +271,8 @@ static void prepare(const char *path)
 		munmap((void *)buf, (size_t)st.st_size);
 }
 
-/* Taken from the backing store: the value before the replay, and the peak seen. */
-static size_t taken_base, taken_peak;
+/* Taken from the backing store: the peak seen (main() keeps the value before the replay). */
+static size_t taken_peak;
 
 static inline unsigned char tag(unsigned int slot)
 {
@@ -375,6 +375,7 @@ __attribute__((noinline)) void replay_loop_sampled(void)
 	replay_ops(1);
 }
 
+#ifndef PEERS_NO_MAIN
 int main(int argc, char **argv)
 {
 	int sample = argc > 2 && !strcmp(argv[1], "-f");
@@ -393,7 +394,7 @@ int main(int argc, char **argv)
 		if (pa_cache_create(i, cache_names[i], cache_sizes[i]) < 0)
 			die("cannot create cache", cache_names[i]);
 	pa_free(pa_malloc(16), 16);	/* a peer sets itself up on its first call */
-	taken_base = taken_peak = pa_taken();
+	size_t taken_base = taken_peak = pa_taken();
 	if (sample)
 		replay_loop_sampled();
 	else
@@ -410,3 +411,4 @@ int main(int argc, char **argv)
 	printf(" version=%s result=%s\n", pa_version(), ok ? "ok" : "fail");
 	return ok ? 0 : 1;
 }
+#endif
