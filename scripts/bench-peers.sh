@@ -15,7 +15,7 @@
 # unpacked into build/traces/); default: the real traces of tests/traces (sqlite3-inserts-head,
 # *-real.trace.gz) and the whole shared sqlite3 trace when ../shared/traces has it.
 # QUICK=1: ours and glibc only, footprint runs only, no callgrind (instr_per_op=-; CI).
-# JOBS=n: runs at once (default: the number of CPUs).
+# JOBS=n: runs at once (default: the number of CPUs). SCALE=1: the scaling harness too (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -103,3 +103,11 @@ for t in "${traces[@]}"; do
 		echo "PEER $name $a instr_per_op=$ipo footprint=$fp"
 	done
 done
+
+# SCALE=1: the scaling harness (tools/peers/scale.c) for every allocator, 1 and 2 threads,
+# SCALE_RUNS runs each (default 11), its trace pattern over the trimmed sqlite3 trace.
+if [ "${SCALE:-0}" = 1 ]; then
+	for a in "${ALLOCS[@]}"; do
+		"$BIN/scale-$a" -r "${SCALE_RUNS:-11}" -t 2 tests/traces/sqlite3-inserts-head.trace
+	done
+fi
