@@ -332,9 +332,15 @@ $(PEERS_DIR)/scale-%: $(PEERS_DIR)/tools/peers/scale.o $(PEERS_DIR)/tools/peers/
 	@$(if $(Q),echo "  PEERLD  $@")
 	$(Q)$(HOSTCC) -no-pie -pthread -o $@ $^ $(PEERS_LIBS_$*)
 
+# Which paths our kmalloc/kfree take on a trace (the analysis build, tools/peers/paths_mmkern.c).
+$(PEERS_DIR)/paths-mmkern: $(PEERS_DIR)/tools/peers/replay.o $(PEERS_DIR)/tools/peers/paths_mmkern.o \
+		$(PEERS_MMOBJ)
+	@$(if $(Q),echo "  PEERLD  $@")
+	$(Q)$(HOSTCC) -no-pie -o $@ $^
+
 PEERS_SCALE_BINS := $(foreach a,$(filter-out null,$(PEERS)),$(PEERS_DIR)/scale-$(a))
 
-peers-build: $(PEERS_BINS) $(PEERS_SCALE_BINS)
+peers-build: $(PEERS_BINS) $(PEERS_SCALE_BINS) $(PEERS_DIR)/paths-mmkern
 
 # The LD_PRELOAD shim that records a program's allocations as a trace (tools/trace-shim.c).
 $(PEERS_DIR)/trace-shim.so: tools/trace-shim.c
