@@ -301,13 +301,14 @@ PEERS_OBJ_mimalloc := $(PEERS_DIR)/lib/trace.o
 PEERS_OBJ_tcmalloc := $(PEERS_DIR)/lib/trace.o
 PEERS_BINS := $(foreach a,$(PEERS),$(PEERS_DIR)/replay-$(a))
 TRACES ?=
-MMKERN_VERSION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# our version in the PEER-VERSION line: the last commit that changed mm/
+MMKERN_VERSION := $(or $(shell git log -1 --format=%h -- mm 2>/dev/null),unknown)
 
 peers-tools:
 	$(Q)scripts/ensure-tools.sh peers
 
 $(PEERS_DIR)/flags.stamp: FORCE
-	$(call update_stamp,$(HOSTCC) $(PEERS_MMFLAGS) $(PEERS_CFLAGS))
+	$(call update_stamp,$(HOSTCC) $(PEERS_MMFLAGS) $(PEERS_CFLAGS) $(MMKERN_VERSION))
 
 # mm/, lib/ (the host environment files too) with the kernel's flags.
 $(PEERS_DIR)/mm/%.o: %.c $(PEERS_DIR)/flags.stamp
