@@ -316,7 +316,7 @@ $(PEERS_DIR)/mm/%.o: %.c $(PEERS_DIR)/flags.stamp
 	@$(if $(Q),echo "  PEERCC  $<")
 	$(Q)$(HOSTCC) $(PEERS_MMFLAGS) -c $< -o $@
 
-$(PEERS_DIR)/%.o: %.c $(PEERS_DIR)/flags.stamp | peers-tools
+$(PEERS_DIR)/%.o: %.c $(PEERS_DIR)/flags.stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  PEERCC  $<")
 	$(Q)$(HOSTCC) $(PEERS_CFLAGS) -DMMKERN_VERSION='"$(MMKERN_VERSION)"' -c $< -o $@
@@ -324,12 +324,12 @@ $(PEERS_DIR)/%.o: %.c $(PEERS_DIR)/flags.stamp | peers-tools
 # The harness itself with the kernel's -O2 too; the alloc file of each allocator beside it.
 .SECONDEXPANSION:
 $(PEERS_DIR)/replay-%: $(PEERS_DIR)/tools/peers/replay.o $(PEERS_DIR)/tools/peers/alloc_%.o \
-		$$(PEERS_OBJ_$$*) | peers-tools
+		$$(PEERS_OBJ_$$*)
 	@$(if $(Q),echo "  PEERLD  $@")
 	$(Q)$(HOSTCC) -no-pie -o $@ $^ $(PEERS_LIBS_$*)
 
 $(PEERS_DIR)/scale-%: $(PEERS_DIR)/tools/peers/scale.o $(PEERS_DIR)/tools/peers/alloc_%.o \
-		$$(PEERS_OBJ_$$*) | peers-tools
+		$$(PEERS_OBJ_$$*)
 	@$(if $(Q),echo "  PEERLD  $@")
 	$(Q)$(HOSTCC) -no-pie -pthread -o $@ $^ $(PEERS_LIBS_$*)
 
@@ -340,6 +340,10 @@ $(PEERS_DIR)/paths-mmkern: $(PEERS_DIR)/tools/peers/replay.o $(PEERS_DIR)/tools/
 	$(Q)$(HOSTCC) -no-pie -o $@ $^
 
 PEERS_SCALE_BINS := $(foreach a,$(filter-out null,$(PEERS)),$(PEERS_DIR)/scale-$(a))
+
+# Only the peers' objects need their libraries (ours, glibc and null build without them, as
+# scripts/test-peers.sh does in CI).
+$(foreach a,jemalloc mimalloc tcmalloc,$(PEERS_DIR)/tools/peers/alloc_$(a).o): | peers-tools
 
 peers-build: $(PEERS_BINS) $(PEERS_SCALE_BINS) $(PEERS_DIR)/paths-mmkern
 
@@ -354,7 +358,7 @@ trace-shim: $(PEERS_DIR)/trace-shim.so
 # The table: PEER <trace> <allocator> instr_per_op=<x.y> footprint=<x.yy> (scripts/bench-peers.sh);
 # SCALE=1 also runs the scaling harness (SCALE lines, tools/peers/scale.c).
 SCALE ?= 0
-bench-peers: peers-build
+bench-peers: peers-build | peers-tools
 	$(Q)TRACES=$(call shq,$(TRACES)) SCALE=$(call shq,$(SCALE)) bash scripts/bench-peers.sh
 
 -include $(PEERS_MMOBJ:.o=.d) $(wildcard $(PEERS_DIR)/tools/peers/*.d) $(PEERS_DIR)/lib/trace.d
@@ -377,7 +381,7 @@ help:
 	@echo "             sqlite3 trace) through our mm/ and glibc, jemalloc, mimalloc, tcmalloc: one PEER row"
 	@echo "             per trace and allocator, instructions per operation (callgrind) and footprint"
 	@echo "  trace-shim build $(PEERS_DIR)/trace-shim.so, the LD_PRELOAD shim that records a program's"
-	@echo "             allocations as a trace (README: how to capture one)"
+	@echo "             allocations as a trace (docs/peers.md: how to capture one)"
 	@echo "  pagemap    replay MODULES (CMDLINE=\"replay pagemap\"), draw frame maps and waste charts"
 	@echo "             into $(BUILD)/*.png (installs python3-matplotlib if missing)"
 	@echo "  mb2dump    build $(BUILD)/host/mb2dump FILE (what the kernel makes of a raw multiboot2"
