@@ -449,6 +449,10 @@ static int setup_sections(unsigned long max_pfn)
 	if (!memblock_alloc(&mb, words * sizeof(u64), PAGE_SIZE))
 		return fatal("setup: out of memory for the section map");
 	node_mark_sections(&mb, max_pfn, sections);
+	/* the pageblock migratetype bitmap (kept here only as the boot allocator's bytes: the
+	 * private node this tool builds does not group by mobility) */
+	if (!memblock_alloc(&mb, pageblock_bitmap_words(max_pfn) * sizeof(u64), 8))
+		return fatal("setup: out of memory for the pageblock bitmap");
 	populate_vmemmap(max_pfn);
 	res->usable_bytes = memblock_phys_mem_size(&mb);	/* less what had no descriptors */
 	if (!res->usable_bytes)
