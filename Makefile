@@ -74,7 +74,7 @@ GRUB_MODULES := multiboot2 normal serial terminal terminfo configfile iso9660 bi
 shq = '$(subst ','\'',$(1))'
 
 .PHONY: all run test host-test debug gdb bench pagemap clean help tools host-tools gdb-tools \
-	runner-check FORCE
+	runner-check FORCE peers-tools peers-build bench-peers trace-shim
 
 GDB_SCRIPT := $(KERNEL)-gdb.py
 
@@ -278,6 +278,80 @@ fuzz-regress: fuzz-build
 -include $(MB2DUMP_OBJ:.o=.d) $(BUILD)/host/tools/mkmbi.d $(FUZZ_LIBOBJ:.o=.d) \
 	$(FUZZ_TARGETS:%=$(BUILD)/fuzz/tests/fuzz/fuzz_%.d)
 
+# ---- peers: the hosted trace replayer and scaling harness against other allocators ----
+# One binary per allocator (tools/peers/alloc_<name>.c): mm/ built for the host with the
+# kernel's optimisation flags (those that make sense in user space), no sanitizers; the peers
+# are Debian's libraries, installed by scripts/ensure-tools.sh peers when missing.
+PEERS := mmkern glibc jemalloc mimalloc tcmalloc null
+PEERS_DIR := $(BUILD)/peers
+PEERS_MMFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -fomit-frame-pointer \
+	-fno-asynchronous-unwind-tables -I. -Iarch/host -MMD -MP
+PEERS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -fno-pie -I. -Iarch/host -MMD -MP
+PEERS_MMSRC := $(HOST_LIBSRC) tests/mm/fixture.c
+PEERS_MMOBJ := $(PEERS_MMSRC:%.c=$(PEERS_DIR)/mm/%.o)
+PEERS_LIBS_jemalloc := -ljemalloc
+PEERS_LIBS_mimalloc := -lmimalloc
+PEERS_LIBS_tcmalloc := -ltcmalloc_minimal
+PEERS_OBJ_mmkern := $(PEERS_MMOBJ)
+PEERS_OBJ_null := $(PEERS_DIR)/lib/trace.o
+PEERS_OBJ_glibc := $(PEERS_DIR)/lib/trace.o
+PEERS_OBJ_jemalloc := $(PEERS_DIR)/lib/trace.o
+PEERS_OBJ_mimalloc := $(PEERS_DIR)/lib/trace.o
+PEERS_OBJ_tcmalloc := $(PEERS_DIR)/lib/trace.o
+PEERS_BINS := $(foreach a,$(PEERS),$(PEERS_DIR)/replay-$(a))
+TRACES ?=
+MMKERN_VERSION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+peers-tools:
+	$(Q)scripts/ensure-tools.sh peers
+
+$(PEERS_DIR)/flags.stamp: FORCE
+	$(call update_stamp,$(HOSTCC) $(PEERS_MMFLAGS) $(PEERS_CFLAGS))
+
+# mm/, lib/ (the host environment files too) with the kernel's flags.
+$(PEERS_DIR)/mm/%.o: %.c $(PEERS_DIR)/flags.stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PEERCC  $<")
+	$(Q)$(HOSTCC) $(PEERS_MMFLAGS) -c $< -o $@
+
+$(PEERS_DIR)/%.o: %.c $(PEERS_DIR)/flags.stamp | peers-tools
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PEERCC  $<")
+	$(Q)$(HOSTCC) $(PEERS_CFLAGS) -DMMKERN_VERSION='"$(MMKERN_VERSION)"' -c $< -o $@
+
+# The harness itself with the kernel's -O2 too; the alloc file of each allocator beside it.
+.SECONDEXPANSION:
+$(PEERS_DIR)/replay-%: $(PEERS_DIR)/tools/peers/replay.o $(PEERS_DIR)/tools/peers/alloc_%.o \
+		$$(PEERS_OBJ_$$*) | peers-tools
+	@$(if $(Q),echo "  PEERLD  $@")
+	$(Q)$(HOSTCC) -no-pie -o $@ $^ $(PEERS_LIBS_$*)
+
+$(PEERS_DIR)/scale-%: $(PEERS_DIR)/tools/peers/scale.o $(PEERS_DIR)/tools/peers/alloc_%.o \
+		$$(PEERS_OBJ_$$*) | peers-tools
+	@$(if $(Q),echo "  PEERLD  $@")
+	$(Q)$(HOSTCC) -no-pie -pthread -o $@ $^ $(PEERS_LIBS_$*)
+
+PEERS_SCALE_BINS := $(foreach a,$(filter-out null,$(PEERS)),$(PEERS_DIR)/scale-$(a))
+
+peers-build: $(PEERS_BINS) $(PEERS_SCALE_BINS)
+
+# The LD_PRELOAD shim that records a program's allocations as a trace (tools/trace-shim.c).
+$(PEERS_DIR)/trace-shim.so: tools/trace-shim.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PEERCC  $<")
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -fPIC -shared -o $@ $<
+
+trace-shim: $(PEERS_DIR)/trace-shim.so
+
+# The table: PEER <trace> <allocator> instr_per_op=<x.y> footprint=<x.yy> (scripts/bench-peers.sh);
+# SCALE=1 also runs the scaling harness (SCALE lines, tools/peers/scale.c).
+SCALE ?= 0
+bench-peers: peers-build
+	$(Q)TRACES=$(call shq,$(TRACES)) SCALE=$(call shq,$(SCALE)) bash scripts/bench-peers.sh
+
+-include $(PEERS_MMOBJ:.o=.d) $(wildcard $(PEERS_DIR)/tools/peers/*.d) $(PEERS_DIR)/lib/trace.d
+
 clean:
 	rm -rf $(BUILD)
 
@@ -292,6 +366,11 @@ help:
 	@echo "  gdb        attach gdb to 'make debug', stop at kmain (hardware breakpoint)"
 	@echo "  bench      allocator benchmarks under TCG -icount (ACCEL=kvm: TSC cycles), vs Linux 6.1;"
 	@echo "             SMP=N (N>1) adds the scaling rows: 1, 2, 4 CPUs allocating at once"
+	@echo "  bench-peers  replay traces (TRACES=files; default: tests/traces' real ones and the shared"
+	@echo "             sqlite3 trace) through our mm/ and glibc, jemalloc, mimalloc, tcmalloc: one PEER row"
+	@echo "             per trace and allocator, instructions per operation (callgrind) and footprint"
+	@echo "  trace-shim build $(PEERS_DIR)/trace-shim.so, the LD_PRELOAD shim that records a program's"
+	@echo "             allocations as a trace (README: how to capture one)"
 	@echo "  pagemap    replay MODULES (CMDLINE=\"replay pagemap\"), draw frame maps and waste charts"
 	@echo "             into $(BUILD)/*.png (installs python3-matplotlib if missing)"
 	@echo "  mb2dump    build $(BUILD)/host/mb2dump FILE (what the kernel makes of a raw multiboot2"

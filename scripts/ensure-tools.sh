@@ -12,6 +12,8 @@
 #                  (clang, libclang-rt-N-dev, libc6-dev)
 #   gdb            $GDB (default gdb) runs Python (the mm-* commands are Python)
 #   plot           python3-matplotlib for $PYTHON (default python3; make pagemap)
+#   peers          libjemalloc-dev, libmimalloc-dev, libgoogle-perftools-dev, valgrind
+#                  (make bench-peers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -130,12 +132,22 @@ gdb)
 plot)
 	"${PYTHON:-python3}" -c 'import matplotlib, numpy' >/dev/null 2>&1 || apt_install python3-matplotlib
 	;;
+peers)
+	# make bench-peers: the peer allocators' headers and libraries, and callgrind.
+	missing=()
+	for pair in jemalloc/jemalloc.h:libjemalloc-dev mimalloc.h:libmimalloc-dev \
+		    gperftools/tcmalloc.h:libgoogle-perftools-dev; do
+		[ -f "/usr/include/${pair%%:*}" ] || missing+=("${pair#*:}")
+	done
+	command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+	[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+	;;
 "")
 	mapfile -t pkgs < <(missing_packages | sort -u)
 	[ "${#pkgs[@]}" -eq 0 ] || apt_install "${pkgs[@]}"
 	;;
 *)
-	echo "usage: scripts/ensure-tools.sh [host|fuzz|gdb|plot]" >&2
+	echo "usage: scripts/ensure-tools.sh [host|fuzz|gdb|plot|peers]" >&2
 	exit 2
 	;;
 esac

@@ -269,6 +269,11 @@ stage "replay: traces in QEMU, broken traces, pagemap (scripts/test-replay.sh)" 
 checks "replay" scripts/test-replay.sh
 # ---- end replay ----
 
+# ---- peers (scripts/test-peers.sh): the hosted replayer of make bench-peers, ours and glibc ----
+stage "peers: the hosted trace replayer, ours and glibc on the trimmed trace (scripts/test-peers.sh)" 3
+checks "peers" scripts/test-peers.sh
+# ---- end peers ----
+
 # ---- hostile input (scripts/test-hostile.sh): mb2dump over tests/data/mbi, fuzz pass, regressions ----
 stage "hostile input: mb2dump, a capture, 10 s per fuzz target (scripts/test-hostile.sh)" 95
 checks "hostile input" scripts/test-hostile.sh FUZZ_TEST_SECONDS=10
