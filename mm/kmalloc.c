@@ -155,14 +155,15 @@ static __attribute__((always_inline)) inline void *kmalloc_fast(struct kmalloc_c
 /* ---- kfree, ksize, krealloc ---- */
 
 /* Usable size of p for the caller, 0 after a report when p is not a kmalloc pointer; *sp is
- * its cache (NULL for a large kmalloc). */
+ * its cache (NULL for a large kmalloc), *pagep its head page. */
 static size_t kmalloc_usable(struct kmalloc_ctx *ctx, const void *p, struct kmem_cache **sp,
-			     unsigned long caller)
+			     struct page **pagep, unsigned long caller)
 {
-	struct page *page = head_page(ctx->node, p);
+	struct page *page = head_page_map(&ctx->map, p);
 
 	*sp = NULL;
-	if (page && PageSlab(page)) {
+	*pagep = page;
+	if (likely(page && PageSlab(page))) {
 		struct kmem_cache *s = (struct kmem_cache *)page->private;
 		*sp = s;
 		return check_object_in(s, page, p, caller) ? s->object_size : 0;
@@ -178,7 +179,8 @@ static size_t kmalloc_usable(struct kmalloc_ctx *ctx, const void *p, struct kmem
 static size_t ksize_caller(struct kmalloc_ctx *ctx, const void *p, unsigned long caller)
 {
 	struct kmem_cache *s;
-	size_t size = p ? kmalloc_usable(ctx, p, &s, caller) : 0;
+	struct page *page;
+	size_t size = p ? kmalloc_usable(ctx, p, &s, &page, caller) : 0;
 
 	if (size && s && kmalloc_redzone(s))
 		debug_kmalloc_size(s, (void *)p, caller, size, 0);
@@ -205,6 +207,15 @@ static __attribute__((noinline)) void kfree_slow(const void *p, struct page *pag
 	slab_misuse(n, NULL, p, "kfree of a pointer kmalloc did not return", caller);
 }
 
+/* Free p, an object (not yet validated) of slab page, by the lock-free paths: the CPU's active
+ * slab of its cache, else free_other_fast(). false: only kfree_slow() can decide. */
+static __attribute__((always_inline)) inline bool kfree_slab_fast(struct page *page, const void *p)
+{
+	struct kmem_cache *s = (struct kmem_cache *)page->private;
+
+	return page == this_cpu(s)->slab ? free_fast(s, p) : free_other_fast(s, page, (void *)p);
+}
+
 /* kfree's fast path: the hinted cache's active slab, else the slab under p by the lock-free
  * paths. false: kfree_slow(p, *pagep, ...) decides (large, NULL, misuse, debugging). The
  * caller's address is taken only on that path, so the fast one needs no stack frame. */
@@ -215,22 +226,18 @@ static __attribute__((always_inline)) inline bool kfree_fast(struct kmalloc_ctx 
 		return true;
 	struct page *page = head_page_map(&ctx->map, p);
 	*pagep = page;
-	if (likely(page && PageSlab(page))) {
-		struct kmem_cache *s = (struct kmem_cache *)page->private;
-		if (page == this_cpu(s)->slab ? free_fast(s, (void *)p)
-					      : free_other_fast(s, page, (void *)p))
-			return true;
-	}
-	return false;
+	return likely(page && PageSlab(page)) && kfree_slab_fast(page, p);
 }
 
 /* Linux 6.1's krealloc: a size that still fits keeps the object where it is (a shrink never
- * moves or fails); only a larger one is copied to a new object. Misuse is reported with the
+ * moves or fails); only a larger one is copied to a new object, taken and freed by kmalloc's
+ * and kfree's fast paths (the struct page of p looked up once). Misuse is reported with the
  * caller of krealloc. */
 static void *krealloc_caller(struct kmalloc_ctx *ctx, const void *p, size_t size, gfp_t gfp,
 			     unsigned long caller)
 {
 	struct kmem_cache *s;
+	struct page *page;
 
 	if (!p)
 		return kmalloc_caller(size, gfp, caller, ctx);
@@ -238,10 +245,10 @@ static void *krealloc_caller(struct kmalloc_ctx *ctx, const void *p, size_t size
 		kfree_slow(p, head_page(ctx->node, p), caller, ctx->node);
 		return NULL;
 	}
-	size_t ks = kmalloc_usable(ctx, p, &s, caller), keep = ks;
+	size_t ks = kmalloc_usable(ctx, p, &s, &page, caller), keep = ks;
 	if (!ks)
 		return NULL;
-	if (s && object_is_free(s, head_page(ctx->node, p), p)) {
+	if (s && object_is_free(s, page, p)) {
 		slab_misuse(ctx->node, s, p, "krealloc of a freed object", caller);
 		return NULL;
 	}
@@ -249,13 +256,14 @@ static void *krealloc_caller(struct kmalloc_ctx *ctx, const void *p, size_t size
 		keep = debug_kmalloc_size(s, (void *)p, caller, size <= ks ? size : ks, gfp);
 	if (size <= ks)
 		return (void *)p;
-	void *n = kmalloc_caller(size, gfp & ~__GFP_ZERO, caller, ctx);
+	void *n = kmalloc_fast(ctx, size, gfp & ~__GFP_ZERO, caller);
 	if (!n)
 		return NULL;
 	memcpy(n, p, keep);
 	if (gfp & __GFP_ZERO)
 		memset((char *)n + keep, 0, size - keep);
-	kfree_slow(p, head_page(ctx->node, p), caller, ctx->node);
+	if (!s || !kfree_slab_fast(page, p))
+		kfree_slow(p, page, caller, ctx->node);
 	return n;
 }
 
