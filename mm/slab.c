@@ -235,14 +235,19 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
 	slab->flags |= PG_slab;
 	slab->private = (unsigned long)s;
 	slab->counters = 0;			/* inuse 0, not frozen, freelist = object 0 */
-	char *obj = idx_to_obj(s, slab, 0);
-	for (unsigned int i = 0; i < s->objects; i++, obj += s->size) {
-		if (kmem_cache_debug(s))
-			debug_init_object(s, obj);
-		if (s->ctor)
-			s->ctor(obj);
-		set_freepointer(s, obj, i + 1 < s->objects ? obj + s->size : NULL);
+	char *obj = idx_to_obj(s, slab, 0), *last = obj + (size_t)(s->objects - 1) * s->size;
+	if (kmem_cache_debug(s) || s->ctor) {
+		for (; obj <= last; obj += s->size) {
+			if (kmem_cache_debug(s))
+				debug_init_object(s, obj);
+			if (s->ctor)
+				s->ctor(obj);
+		}
+		obj = idx_to_obj(s, slab, 0);
 	}
+	for (unsigned int size = s->size; obj < last; obj += size)	/* the chain, in order */
+		set_freepointer(s, obj, obj + size);
+	set_freepointer(s, last, NULL);
 	__atomic_fetch_add(&s->nr_slabs, 1, __ATOMIC_RELAXED);
 	return slab;
 }
