@@ -183,6 +183,7 @@ static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
 	s->span = (unsigned long)s->objects * s->size;
 	s->slab_mask = (PAGE_SIZE << s->order) - 1;
+	s->fast_span = (flags & SLAB_DEBUG_FLAGS) ? 0 : s->span;
 	s->reciprocal_size = (u32)((1ULL << 32) / s->size + 1);
 	unsigned int lg = __fls64(s->size);
 	s->min_partial = MIN(MAX(lg / 2, 5u), 10u);

@@ -73,6 +73,8 @@ struct kmem_cache {
 	unsigned long span;		/* objects * size: bytes from the first object to the end */
 	unsigned long slab_mask;	/* (PAGE_SIZE << order) - 1: slabs are naturally aligned
 					 * blocks, so obj & slab_mask is obj's offset in its slab */
+	unsigned long fast_span;	/* span, or 0 for a debug cache: free_other_fast's one
+					 * range test stands for both */
 	enum slab_flags flags;		/* SLAB_* */
 	unsigned int nr_cpus;		/* CPU ids (kmem_cache_init's nr_cpus): cpu[] has
 					 * nr_cpus * PERCPU_CTX_LINES entries */

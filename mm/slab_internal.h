@@ -251,10 +251,11 @@ static __attribute__((always_inline)) inline bool free_other_fast(struct kmem_ca
 {
 	unsigned long off = (uintptr_t)obj & s->slab_mask;	/* no red zone: not debugging */
 	char *base = (char *)obj - off;
-	u32 idx = (u32)((off * s->reciprocal_size) >> 32);
+	u64 prod = off * s->reciprocal_size;		/* is_multiple() and obj_to_idx() at once */
+	u32 idx = (u32)(prod >> 32);
 
-	if (unlikely((s->flags & SLAB_DEBUG_FLAGS) || off >= s->span || !is_multiple(s, off)))
-		return false;
+	if (unlikely(off >= s->fast_span || (u32)prod >= s->reciprocal_size))
+		return false;				/* fast_span: 0 for debug caches */
 	u32 old = __atomic_load_n(&slab->counters, __ATOMIC_ACQUIRE), now;
 	do {	/* low = frozen | inuse */
 		u32 head = old >> SLAB_CTR_FREELIST_SHIFT, low = old & SLAB_CTR_LOW_MASK;
