@@ -361,6 +361,16 @@ int kmalloc_ctx_destroy(struct kmalloc_ctx *ctx)
 	return cache_release(&ctx->kmem_cache.s, _RET_IP_);
 }
 
+/* The pfns of n from 0 up to its first section without descriptors (or max_pfn). */
+static unsigned long dense_pfns(const struct mm_node *n)
+{
+	unsigned long pfn = 0;
+
+	while (pfn < n->max_pfn && node_pfn_valid(n, pfn))
+		pfn += PAGES_PER_SECTION;
+	return MIN(pfn, n->max_pfn);
+}
+
 /* ctx over node n; extra is SLAB_PANIC for the default context. */
 static int ctx_init(struct kmalloc_ctx *ctx, struct mm_node *n, unsigned int extra)
 {
@@ -368,7 +378,8 @@ static int ctx_init(struct kmalloc_ctx *ctx, struct mm_node *n, unsigned int ext
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->node = n;
-	ctx->map = (struct kmalloc_node_map){ n->vmemmap, n->virt_base, n->max_pfn, n->sections };
+	ctx->map = (struct kmalloc_node_map){ n->vmemmap, n->virt_base, n->max_pfn, n->sections,
+					      dense_pfns(n) };
 	kmalloc_init_sizes(ctx);
 	BUG_ON(!cache_setup(kc, n, "kmem_cache", kmem_cache_bytes(), 0, SLAB_HWCACHE_ALIGN, NULL));
 	for (unsigned int i = 0; i < ARRAY_SIZE(ctx->last); i++)

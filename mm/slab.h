@@ -120,6 +120,9 @@ struct kmalloc_node_map {
 	uintptr_t virt_base;
 	unsigned long max_pfn;
 	const u64 *sections;
+	unsigned long dense_pfns;	/* every pfn below has a descriptor (up to the first
+					 * section without one): kfree() tests the bitmap only
+					 * above it */
 };
 
 /* A kmalloc instance: size classes, their caches (normal and dma) and the cache of struct

@@ -73,15 +73,19 @@ static inline bool is_object_start(const struct kmem_cache *s, const struct page
 }
 
 /* The head page (slab or large kmalloc) of the frame under p, or NULL when p is not in the RAM
- * of the node m maps (node_pfn_valid() and the descriptor's PG_tail link). */
+ * of the node m maps (node_pfn_valid() and the descriptor's PG_tail link). Below
+ * m->dense_pfns every frame has a descriptor: one comparison (an unsigned one, so a pointer
+ * below the node fails it too) stands for the range and bitmap tests. */
 static __attribute__((always_inline)) inline struct page *
 head_page_map(const struct kmalloc_node_map *m, const void *p)
 {
 	unsigned long pfn = ((uintptr_t)p - m->virt_base) >> PAGE_SHIFT;
-	unsigned long sec = pfn >> SECTION_SHIFT;
 
-	if (unlikely(pfn >= m->max_pfn || !((m->sections[sec / 64] >> (sec % 64)) & 1)))
-		return NULL;
+	if (unlikely(pfn >= m->dense_pfns)) {
+		unsigned long sec = pfn >> SECTION_SHIFT;
+		if (pfn >= m->max_pfn || !((m->sections[sec / 64] >> (sec % 64)) & 1))
+			return NULL;
+	}
 	struct page *page = m->vmemmap + pfn;
 	if (page->flags & PG_tail)
 		page = (struct page *)page->private;
@@ -92,7 +96,7 @@ head_page_map(const struct kmalloc_node_map *m, const void *p)
 static __attribute__((always_inline)) inline struct page *head_page(const struct mm_node *n,
 								   const void *p)
 {
-	const struct kmalloc_node_map m = { n->vmemmap, n->virt_base, n->max_pfn, n->sections };
+	const struct kmalloc_node_map m = { n->vmemmap, n->virt_base, n->max_pfn, n->sections, 0 };
 	return head_page_map(&m, p);
 }
 
