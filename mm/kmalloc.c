@@ -12,7 +12,11 @@
  * KMALLOC_MAX_CACHE_SIZE (no object wastes more than 1/8 of itself); larger requests are whole
  * pages (PG_head, the size in page->private). kfree() finds its way by address: first the
  * active slab of the cache this CPU allocated from last (the hint), then the struct page under
- * the pointer (a slab: its cache; PG_head: a large kmalloc; else misuse, reported).
+ * the pointer (a slab: its cache; PG_head: a large kmalloc; else misuse, reported). That lookup
+ * is one subtraction, shift and comparison below the node's first section without descriptors
+ * (ctx->map.dense_pfns, usually the whole node); only above it is the sections bitmap read.
+ * krealloc() looks the struct page up once and moves an object by the kmalloc and kfree fast
+ * paths.
  *
  * Calls go one way: this file -> mm/slab.c -> mm/slab_debug.c (mm/slab_internal.h). The fast
  * paths (kmalloc_fast, kfree_fast) are always_inline and call nothing but a tail call to memset.
