@@ -73,7 +73,8 @@ static struct kmem_cache *kmalloc_cache(struct kmalloc_ctx *ctx, size_t size, gf
 /* ---- large kmalloc ---- */
 
 /* Above the classes: whole pages from the buddy, the unused tail of the 2^order block given
- * back at once; the first frame is PG_head with the size, the others PG_tail. */
+ * back at once (and not zeroed for __GFP_ZERO); the first frame is PG_head with the size, the
+ * others PG_tail. */
 static void *kmalloc_large(struct mm_node *n, size_t size, gfp_t gfp, unsigned long caller)
 {
 	unsigned long pages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
@@ -84,7 +85,7 @@ static void *kmalloc_large(struct mm_node *n, size_t size, gfp_t gfp, unsigned l
 			printk(KERN_WARNING "kmalloc: %zu bytes is too large (caller %#lx)\n", size, caller);
 		return NULL;
 	}
-	struct page *head = node_alloc_pages(n, gfp | __GFP_NOWARN, order);
+	struct page *head = node_alloc_pages(n, (gfp & ~__GFP_ZERO) | __GFP_NOWARN, order);
 	if (!head) {
 		if (!(gfp & __GFP_NOWARN) && !fault_inject_active)
 			printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n",
@@ -100,7 +101,9 @@ static void *kmalloc_large(struct mm_node *n, size_t size, gfp_t gfp, unsigned l
 	}
 	head->flags |= PG_head;
 	head->private = size;
-	return node_page_address(n, head);
+	void *p = node_page_address(n, head);
+	/* Zero what is kept (ksize()'s pages), not the whole 2^order block. */
+	return unlikely(gfp & __GFP_ZERO) ? memset(p, 0, pages << PAGE_SHIFT) : p;
 }
 
 static void kfree_large(struct mm_node *n, struct page *head)
