@@ -255,7 +255,8 @@ static void *krealloc_caller(struct kmalloc_ctx *ctx, const void *p, size_t size
 	size_t ks = kmalloc_usable(ctx, p, &s, &page, caller), keep = ks;
 	if (!ks)
 		return NULL;
-	if (s && object_is_free(s, page, p)) {
+	if (s && (kmem_cache_debug(s) ? object_is_free(s, page, p)
+				      : object_at_head(s, page, p))) {
 		slab_misuse(ctx->node, s, p, "krealloc of a freed object", caller);
 		return NULL;
 	}

@@ -851,9 +851,7 @@ bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj)
 		spin_unlock_irqrestore(&slab_debug_lock, irqflags);
 		return free;
 	}
-	if (slab == this_cpu(s)->slab && obj == this_cpu(s)->freelist)
-		return true;
-	return read_counters(slab).c.freelist == obj_to_idx(s, slab, obj);
+	return object_at_head(s, slab, obj);
 }
 
 

@@ -204,6 +204,17 @@ gfp_t kmalloc_fix_flags(struct mm_node *n, gfp_t gfp, unsigned long caller);
 void slab_free_other(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller);
 /* Is obj (an object start of slab, a slab of s) on a freelist already? (See mm/slab.c.) */
 bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj);
+
+/* object_is_free() of a cache without debugging: is obj the head of the CPU's freelist (slab
+ * active here) or of slab's own freelist? The double-free check of the fast paths. */
+static inline bool object_at_head(struct kmem_cache *s, const struct page *slab, const void *obj)
+{
+	struct kmem_cache_cpu *c = this_ctx_elem(s->cpu);
+
+	if (slab == c->slab && obj == c->freelist)
+		return true;
+	return read_counters(slab).c.freelist == obj_to_idx(s, slab, obj);
+}
 /* Objects of s not allocated (exact when no other CPU allocates from s). */
 unsigned long cache_free_objects(struct kmem_cache *s);
 
