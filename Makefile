@@ -301,13 +301,14 @@ PEERS_OBJ_mimalloc := $(PEERS_DIR)/lib/trace.o
 PEERS_OBJ_tcmalloc := $(PEERS_DIR)/lib/trace.o
 PEERS_BINS := $(foreach a,$(PEERS),$(PEERS_DIR)/replay-$(a))
 TRACES ?=
-MMKERN_VERSION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# our version in the PEER-VERSION line: the last commit that changed mm/
+MMKERN_VERSION := $(or $(shell git log -1 --format=%h -- mm 2>/dev/null),unknown)
 
 peers-tools:
 	$(Q)scripts/ensure-tools.sh peers
 
 $(PEERS_DIR)/flags.stamp: FORCE
-	$(call update_stamp,$(HOSTCC) $(PEERS_MMFLAGS) $(PEERS_CFLAGS))
+	$(call update_stamp,$(HOSTCC) $(PEERS_MMFLAGS) $(PEERS_CFLAGS) $(MMKERN_VERSION))
 
 # mm/, lib/ (the host environment files too) with the kernel's flags.
 $(PEERS_DIR)/mm/%.o: %.c $(PEERS_DIR)/flags.stamp
@@ -332,9 +333,15 @@ $(PEERS_DIR)/scale-%: $(PEERS_DIR)/tools/peers/scale.o $(PEERS_DIR)/tools/peers/
 	@$(if $(Q),echo "  PEERLD  $@")
 	$(Q)$(HOSTCC) -no-pie -pthread -o $@ $^ $(PEERS_LIBS_$*)
 
+# Which paths our kmalloc/kfree take on a trace (the analysis build, tools/peers/paths_mmkern.c).
+$(PEERS_DIR)/paths-mmkern: $(PEERS_DIR)/tools/peers/replay.o $(PEERS_DIR)/tools/peers/paths_mmkern.o \
+		$(PEERS_MMOBJ)
+	@$(if $(Q),echo "  PEERLD  $@")
+	$(Q)$(HOSTCC) -no-pie -o $@ $^
+
 PEERS_SCALE_BINS := $(foreach a,$(filter-out null,$(PEERS)),$(PEERS_DIR)/scale-$(a))
 
-peers-build: $(PEERS_BINS) $(PEERS_SCALE_BINS)
+peers-build: $(PEERS_BINS) $(PEERS_SCALE_BINS) $(PEERS_DIR)/paths-mmkern
 
 # The LD_PRELOAD shim that records a program's allocations as a trace (tools/trace-shim.c).
 $(PEERS_DIR)/trace-shim.so: tools/trace-shim.c

@@ -106,8 +106,11 @@ done
 
 # SCALE=1: the scaling harness (tools/peers/scale.c) for every allocator, 1 and 2 threads,
 # SCALE_RUNS runs each (default 11), its trace pattern over the trimmed sqlite3 trace.
+# SCALE-LOAD lines: the host's load averages before and after (other jobs on the CPUs).
 if [ "${SCALE:-0}" = 1 ]; then
+	echo "SCALE-LOAD before $(cut -d' ' -f1-3 /proc/loadavg)"
 	for a in "${ALLOCS[@]}"; do
 		"$BIN/scale-$a" -r "${SCALE_RUNS:-11}" -t 2 tests/traces/sqlite3-inserts-head.trace
 	done
+	echo "SCALE-LOAD after $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
