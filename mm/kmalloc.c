@@ -2,7 +2,7 @@
  * ksize, and the kmalloc context that holds them.
  *
  * A struct kmalloc_ctx (mm/slab.h) is one kmalloc instance over one node: the size-class table,
- * a normal and a dma cache per class, the per-CPU "last kmalloc cache" hints, and the cache of
+ * a normal and a dma cache per class, the per-CPU owner tables (below), and the cache of
  * struct kmem_cache from which kmem_cache_create_in() takes the caches made in it. The kernel's
  * kmalloc(), kfree(), kmem_cache_create() and the rest of the Linux-style API are thin wrappers
  * over kmalloc_default, at the end of this file; kmalloc_in() and friends take a context (a test
@@ -11,8 +11,10 @@
  * Size classes: every 8 bytes up to 64, then 8 classes per power of two up to
  * KMALLOC_MAX_CACHE_SIZE (no object wastes more than 1/8 of itself); larger requests are whole
  * pages (PG_head, the size in page->private). kfree() finds its way by address: first the
- * active slab of the cache this CPU allocated from last (the hint), then the struct page under
- * the pointer (a slab: its cache; PG_head: a large kmalloc; else misuse, reported). That lookup
+ * CPU's owner table (struct kmalloc_owner: for each of the last pages whose slab this CPU
+ * activated, by pfn modulo 512, its class), whose class's active slab holds the object when
+ * the range test of free_fast() passes, with no struct page read at all; else the struct page
+ * under the pointer (a slab: its cache; PG_head: a large kmalloc; else misuse, reported). That lookup
  * is one subtraction, shift and comparison below the node's first section without descriptors
  * (ctx->map.dense_pfns, usually the whole node); only above it is the sections bitmap read.
  * krealloc() looks the struct page up once and moves an object by the kmalloc and kfree fast
@@ -27,11 +29,18 @@
 
 struct kmalloc_ctx kmalloc_default;
 
-_Static_assert(sizeof(struct kmalloc_hint) == PERCPU_LINE, "kmalloc_hint() scales by one line");
+_Static_assert(sizeof(struct kmalloc_owner) == KMALLOC_OWNER_SLOTS && NR_KMALLOC <= 256 &&
+	       KMALLOC_OWNER_LINES % PERCPU_CTX_LINES == 0, "owner_table(); a class fits a u8");
 
-static __attribute__((always_inline)) inline struct kmalloc_hint *kmalloc_hint(struct kmalloc_ctx *ctx)
+/* This CPU's owner table, from the context offset kfree() reads anyway (one %gs load, not
+ * two): ctx_off * 4 is cpu * 512 in process context, the only one that writes it. In hardirq
+ * context it is 256 bytes further, a view over this CPU's and the next one's tables (hence
+ * owner[NR_CPUS + 1]) that is only read: every byte is a class, and a hardirq entry's limit 0
+ * fails free_fast() whatever it names. */
+static __attribute__((always_inline)) inline struct kmalloc_owner *owner_table(struct kmalloc_ctx *ctx)
 {
-	return this_ctx_elem(ctx->last);
+	return (struct kmalloc_owner *)((char *)ctx->owner +
+					this_ctx_off() * (KMALLOC_OWNER_LINES / PERCPU_CTX_LINES));
 }
 
 /* ---- size classes ---- */
@@ -125,6 +134,20 @@ static bool is_large(struct mm_node *n, const struct page *page, const void *p)
 
 /* ---- kmalloc ---- */
 
+/* Note in this CPU's owner table that the pages of its active slab of s (class cls, a normal
+ * cache) are class cls's; nothing without an active slab or in hardirq context (limit 0). */
+static void owner_note(struct kmalloc_ctx *ctx, struct kmem_cache *s, unsigned int cls)
+{
+	const struct kmem_cache_cpu *c = this_cpu(s);
+	struct kmalloc_owner *o = owner_table(ctx);
+
+	if (!c->limit)
+		return;
+	unsigned long pfn = ((uintptr_t)c->base & ~s->slab_mask) >> PAGE_SHIFT;
+	for (unsigned long i = 0; i < (1UL << s->order); i++)
+		o->cls[(pfn + i) % KMALLOC_OWNER_SLOTS] = (u8)cls;
+}
+
 /* kmalloc's general path (everything kmalloc_fast() does not serve). */
 static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller, struct kmalloc_ctx *ctx)
 {
@@ -136,6 +159,8 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller, struct
 		return NULL;	/* Linux returns ZERO_SIZE_PTR; NULL is as safe to kfree */
 	struct kmem_cache *s = kmalloc_cache(ctx, size, gfp);
 	void *p = slab_alloc(s, gfp, caller);
+	if (likely(p) && !(gfp & __GFP_DMA))
+		owner_note(ctx, s, ctx->size_index[(size - 1) / 8]);
 	if (!p && !(gfp & __GFP_NOWARN) && !fault_inject_active)
 		printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n", size, caller);
 	if (p && kmalloc_redzone(s))
@@ -143,7 +168,7 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller, struct
 	return p;
 }
 
-/* kmalloc's fast path: a pop of the CPU freelist of the size's cache and a store of the hint,
+/* kmalloc's fast path: a pop of the CPU freelist of the size's cache,
  * calling nothing but a tail call to memset for __GFP_ZERO (so no stack frame). */
 static __attribute__((always_inline)) inline void *kmalloc_fast(struct kmalloc_ctx *ctx, size_t size,
 								gfp_t gfp, unsigned long caller)
@@ -151,10 +176,8 @@ static __attribute__((always_inline)) inline void *kmalloc_fast(struct kmalloc_c
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE && !(gfp & (__GFP_DMA | __GFP_DMA32)))) {
 		struct kmem_cache *s = ctx->caches[ctx->size_index[(size - 1) / 8]];
 		void *obj = alloc_fast(s);
-		if (likely(obj)) {
-			kmalloc_hint(ctx)->s = s;
+		if (likely(obj))
 			return unlikely(gfp & __GFP_ZERO) ? memset(obj, 0, s->object_size) : obj;
-		}
 	}
 	return kmalloc_caller(size, gfp, caller, ctx);
 }
@@ -223,13 +246,17 @@ static __attribute__((always_inline)) inline bool kfree_slab_fast(struct page *p
 	return page == this_cpu(s)->slab ? free_fast(s, p) : free_other_fast(s, page, (void *)p);
 }
 
-/* kfree's fast path: the hinted cache's active slab, else the slab under p by the lock-free
- * paths. false: kfree_slow(p, *pagep, ...) decides (large, NULL, misuse, debugging). The
- * caller's address is taken only on that path, so the fast one needs no stack frame. */
+/* kfree's fast path: the active slab of the class this CPU's owner table names for p's page,
+ * else the slab under p by the lock-free paths. false: kfree_slow(p, *pagep, ...) decides
+ * (large, NULL, misuse, debugging). The caller's address is taken only on that path, so the
+ * fast one needs no stack frame. */
 static __attribute__((always_inline)) inline bool kfree_fast(struct kmalloc_ctx *ctx, const void *p,
 							     struct page **pagep)
 {
-	if (likely(free_fast(kmalloc_hint(ctx)->s, p)))	/* this CPU's last kmalloc cache */
+	unsigned int slot = (unsigned int)((uintptr_t)p >> PAGE_SHIFT) % KMALLOC_OWNER_SLOTS;
+	u8 cls = owner_table(ctx)->cls[slot];
+
+	if (likely(free_fast(ctx->caches[cls], p)))
 		return true;
 	struct page *page = head_page_map(&ctx->map, p);
 	*pagep = page;
@@ -390,8 +417,6 @@ static int ctx_init(struct kmalloc_ctx *ctx, struct mm_node *n, unsigned int ext
 					      dense_pfns(n) };
 	kmalloc_init_sizes(ctx);
 	BUG_ON(!cache_setup(kc, n, "kmem_cache", kmem_cache_bytes(), 0, SLAB_HWCACHE_ALIGN, NULL));
-	for (unsigned int i = 0; i < ARRAY_SIZE(ctx->last); i++)
-		ctx->last[i].s = kc;		/* any cache: only its active slab is used */
 	for (unsigned int i = 0; i < NR_KMALLOC; i++) {
 		unsigned int size = ctx->sizes[i];
 		unsigned int align = is_power_of_2(size) ? size : 8;	/* natural, even when debugging */

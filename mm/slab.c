@@ -31,8 +31,8 @@
  * too). A free whose address falls in the active slab's range (limit is 0 for debug caches)
  * and is an object start (a multiplication by the reciprocal of
  * the size, no division) and not the freelist head (a double free) is pushed on it, with no
- * struct page lookup at all. kfree() first tries the active slab of the kmalloc cache this CPU
- * allocated from last (a per-CPU hint of its kmalloc context, mm/kmalloc.c).
+ * struct page lookup at all. kfree() first tries the active slab of the kmalloc class that
+ * this CPU's owner table names for the object's page (mm/kmalloc.c).
  * A free of an object of any other slab of the cache is pushed on slab.freelist inline, and
  * the slab moves between full, partial and empty only at those transitions.
  * Slow path (cpu->freelist empty): take what other CPUs freed to the active slab, else unfreeze

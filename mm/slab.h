@@ -106,10 +106,15 @@ struct kmem_cache {
 
 #define NR_KMALLOC 64		/* kmalloc size classes (mm/kmalloc.c) */
 
-/* Per CPU and context: the kmalloc cache this context allocated from last; kfree() tries its
- * active slab first (kmalloc caches live as long as their context, so the hint never dangles). */
-struct kmalloc_hint {
-	struct kmem_cache *s;
+/* Per CPU: which kmalloc class's active slab holds each of the last pages its process context
+ * activated, by pfn modulo KMALLOC_OWNER_SLOTS (a direct-mapped table, written by kmalloc's
+ * slow path when it activates a slab). kfree() tries that class's active slab first: a stale
+ * or colliding entry (or a read in hardirq context, whose entries have limit 0) only names a
+ * slab whose range test then fails, and every entry is a valid class. */
+#define KMALLOC_OWNER_LINES 8
+#define KMALLOC_OWNER_SLOTS (KMALLOC_OWNER_LINES * PERCPU_LINE)
+struct kmalloc_owner {
+	u8 cls[KMALLOC_OWNER_SLOTS];		/* class index into caches[] */
 } __attribute__((aligned(PERCPU_LINE)));
 
 /* A node's addressing fields (struct mm_node's, which never change after node_init()), copied
@@ -136,7 +141,7 @@ struct kmalloc_ctx {
 	struct kmem_cache *dma_caches[NR_KMALLOC];	/* GFP_DMA, by class */
 	unsigned int sizes[NR_KMALLOC];			/* class -> object size */
 	char names[2][NR_KMALLOC][20];			/* kmalloc-N, dma-kmalloc-N */
-	struct kmalloc_hint last[NR_CPUS * PERCPU_CTX_LINES];	/* this_ctx_elem() */
+	struct kmalloc_owner owner[NR_CPUS + 1];	/* owner_table(); + 1: see there */
 	/* The cache of struct kmem_cache, with room for the largest cpu[] (a struct with a
 	 * flexible array member, given its room by a union: a GNU C extension). */
 	union {
