@@ -2,7 +2,7 @@
  * ksize, and the kmalloc context that holds them.
  *
  * A struct kmalloc_ctx (mm/slab.h) is one kmalloc instance over one node: the size-class table,
- * a normal and a dma cache per class, the per-CPU "last kmalloc cache" hints, and the cache of
+ * a normal and a dma cache per class, the per-CPU owner tables (below), and the cache of
  * struct kmem_cache from which kmem_cache_create_in() takes the caches made in it. The kernel's
  * kmalloc(), kfree(), kmem_cache_create() and the rest of the Linux-style API are thin wrappers
  * over kmalloc_default, at the end of this file; kmalloc_in() and friends take a context (a test
@@ -11,8 +11,14 @@
  * Size classes: every 8 bytes up to 64, then 8 classes per power of two up to
  * KMALLOC_MAX_CACHE_SIZE (no object wastes more than 1/8 of itself); larger requests are whole
  * pages (PG_head, the size in page->private). kfree() finds its way by address: first the
- * active slab of the cache this CPU allocated from last (the hint), then the struct page under
- * the pointer (a slab: its cache; PG_head: a large kmalloc; else misuse, reported).
+ * CPU's owner table (struct kmalloc_owner: for each of the last pages whose slab this CPU
+ * activated, by pfn modulo 512, its class), whose class's active slab holds the object when
+ * the range test of free_fast() passes, with no struct page read at all; else the struct page
+ * under the pointer (a slab: its cache; PG_head: a large kmalloc; else misuse, reported). That lookup
+ * is one subtraction, shift and comparison below the node's first section without descriptors
+ * (ctx->map.dense_pfns, usually the whole node); only above it is the sections bitmap read.
+ * krealloc() looks the struct page up once and moves an object by the kmalloc and kfree fast
+ * paths.
  *
  * Calls go one way: this file -> mm/slab.c -> mm/slab_debug.c (mm/slab_internal.h). The fast
  * paths (kmalloc_fast, kfree_fast) are always_inline and call nothing but a tail call to memset.
@@ -23,11 +29,18 @@
 
 struct kmalloc_ctx kmalloc_default;
 
-_Static_assert(sizeof(struct kmalloc_hint) == PERCPU_LINE, "kmalloc_hint() scales by one line");
+_Static_assert(sizeof(struct kmalloc_owner) == KMALLOC_OWNER_SLOTS && NR_KMALLOC <= 256 &&
+	       KMALLOC_OWNER_LINES % PERCPU_CTX_LINES == 0, "owner_table(); a class fits a u8");
 
-static __attribute__((always_inline)) inline struct kmalloc_hint *kmalloc_hint(struct kmalloc_ctx *ctx)
+/* This CPU's owner table, from the context offset kfree() reads anyway (one %gs load, not
+ * two): ctx_off * 4 is cpu * 512 in process context, the only one that writes it. In hardirq
+ * context it is 256 bytes further, a view over this CPU's and the next one's tables (hence
+ * owner[NR_CPUS + 1]) that is only read: every byte is a class, and a hardirq entry's limit 0
+ * fails free_fast() whatever it names. */
+static __attribute__((always_inline)) inline struct kmalloc_owner *owner_table(struct kmalloc_ctx *ctx)
 {
-	return this_ctx_elem(ctx->last);
+	return (struct kmalloc_owner *)((char *)ctx->owner +
+					this_ctx_off() * (KMALLOC_OWNER_LINES / PERCPU_CTX_LINES));
 }
 
 /* ---- size classes ---- */
@@ -69,7 +82,8 @@ static struct kmem_cache *kmalloc_cache(struct kmalloc_ctx *ctx, size_t size, gf
 /* ---- large kmalloc ---- */
 
 /* Above the classes: whole pages from the buddy, the unused tail of the 2^order block given
- * back at once; the first frame is PG_head with the size, the others PG_tail. */
+ * back at once (and not zeroed for __GFP_ZERO); the first frame is PG_head with the size, the
+ * others PG_tail. */
 static void *kmalloc_large(struct mm_node *n, size_t size, gfp_t gfp, unsigned long caller)
 {
 	unsigned long pages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
@@ -80,7 +94,7 @@ static void *kmalloc_large(struct mm_node *n, size_t size, gfp_t gfp, unsigned l
 			printk(KERN_WARNING "kmalloc: %zu bytes is too large (caller %#lx)\n", size, caller);
 		return NULL;
 	}
-	struct page *head = node_alloc_pages(n, gfp | __GFP_NOWARN, order);
+	struct page *head = node_alloc_pages(n, (gfp & ~__GFP_ZERO) | __GFP_NOWARN, order);
 	if (!head) {
 		if (!(gfp & __GFP_NOWARN) && !fault_inject_active)
 			printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n",
@@ -96,7 +110,9 @@ static void *kmalloc_large(struct mm_node *n, size_t size, gfp_t gfp, unsigned l
 	}
 	head->flags |= PG_head;
 	head->private = size;
-	return node_page_address(n, head);
+	void *p = node_page_address(n, head);
+	/* Zero what is kept (ksize()'s pages), not the whole 2^order block. */
+	return unlikely(gfp & __GFP_ZERO) ? memset(p, 0, pages << PAGE_SHIFT) : p;
 }
 
 static void kfree_large(struct mm_node *n, struct page *head)
@@ -118,6 +134,20 @@ static bool is_large(struct mm_node *n, const struct page *page, const void *p)
 
 /* ---- kmalloc ---- */
 
+/* Note in this CPU's owner table that the pages of its active slab of s (class cls, a normal
+ * cache) are class cls's; nothing without an active slab or in hardirq context (limit 0). */
+static void owner_note(struct kmalloc_ctx *ctx, struct kmem_cache *s, unsigned int cls)
+{
+	const struct kmem_cache_cpu *c = this_cpu(s);
+	struct kmalloc_owner *o = owner_table(ctx);
+
+	if (!c->limit)
+		return;
+	unsigned long pfn = ((uintptr_t)c->base & ~s->slab_mask) >> PAGE_SHIFT;
+	for (unsigned long i = 0; i < (1UL << s->order); i++)
+		o->cls[(pfn + i) % KMALLOC_OWNER_SLOTS] = (u8)cls;
+}
+
 /* kmalloc's general path (everything kmalloc_fast() does not serve). */
 static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller, struct kmalloc_ctx *ctx)
 {
@@ -129,6 +159,8 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller, struct
 		return NULL;	/* Linux returns ZERO_SIZE_PTR; NULL is as safe to kfree */
 	struct kmem_cache *s = kmalloc_cache(ctx, size, gfp);
 	void *p = slab_alloc(s, gfp, caller);
+	if (likely(p) && !(gfp & __GFP_DMA))
+		owner_note(ctx, s, ctx->size_index[(size - 1) / 8]);
 	if (!p && !(gfp & __GFP_NOWARN) && !fault_inject_active)
 		printk(KERN_WARNING "kmalloc: out of memory for %zu bytes (caller %#lx)\n", size, caller);
 	if (p && kmalloc_redzone(s))
@@ -136,7 +168,7 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, unsigned long caller, struct
 	return p;
 }
 
-/* kmalloc's fast path: a pop of the CPU freelist of the size's cache and a store of the hint,
+/* kmalloc's fast path: a pop of the CPU freelist of the size's cache,
  * calling nothing but a tail call to memset for __GFP_ZERO (so no stack frame). */
 static __attribute__((always_inline)) inline void *kmalloc_fast(struct kmalloc_ctx *ctx, size_t size,
 								gfp_t gfp, unsigned long caller)
@@ -144,10 +176,8 @@ static __attribute__((always_inline)) inline void *kmalloc_fast(struct kmalloc_c
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE && !(gfp & (__GFP_DMA | __GFP_DMA32)))) {
 		struct kmem_cache *s = ctx->caches[ctx->size_index[(size - 1) / 8]];
 		void *obj = alloc_fast(s);
-		if (likely(obj)) {
-			kmalloc_hint(ctx)->s = s;
+		if (likely(obj))
 			return unlikely(gfp & __GFP_ZERO) ? memset(obj, 0, s->object_size) : obj;
-		}
 	}
 	return kmalloc_caller(size, gfp, caller, ctx);
 }
@@ -155,14 +185,15 @@ static __attribute__((always_inline)) inline void *kmalloc_fast(struct kmalloc_c
 /* ---- kfree, ksize, krealloc ---- */
 
 /* Usable size of p for the caller, 0 after a report when p is not a kmalloc pointer; *sp is
- * its cache (NULL for a large kmalloc). */
+ * its cache (NULL for a large kmalloc), *pagep its head page. */
 static size_t kmalloc_usable(struct kmalloc_ctx *ctx, const void *p, struct kmem_cache **sp,
-			     unsigned long caller)
+			     struct page **pagep, unsigned long caller)
 {
-	struct page *page = head_page(ctx->node, p);
+	struct page *page = head_page_map(&ctx->map, p);
 
 	*sp = NULL;
-	if (page && PageSlab(page)) {
+	*pagep = page;
+	if (likely(page && PageSlab(page))) {
 		struct kmem_cache *s = (struct kmem_cache *)page->private;
 		*sp = s;
 		return check_object_in(s, page, p, caller) ? s->object_size : 0;
@@ -178,7 +209,8 @@ static size_t kmalloc_usable(struct kmalloc_ctx *ctx, const void *p, struct kmem
 static size_t ksize_caller(struct kmalloc_ctx *ctx, const void *p, unsigned long caller)
 {
 	struct kmem_cache *s;
-	size_t size = p ? kmalloc_usable(ctx, p, &s, caller) : 0;
+	struct page *page;
+	size_t size = p ? kmalloc_usable(ctx, p, &s, &page, caller) : 0;
 
 	if (size && s && kmalloc_redzone(s))
 		debug_kmalloc_size(s, (void *)p, caller, size, 0);
@@ -205,32 +237,41 @@ static __attribute__((noinline)) void kfree_slow(const void *p, struct page *pag
 	slab_misuse(n, NULL, p, "kfree of a pointer kmalloc did not return", caller);
 }
 
-/* kfree's fast path: the hinted cache's active slab, else the slab under p by the lock-free
- * paths. false: kfree_slow(p, *pagep, ...) decides (large, NULL, misuse, debugging). The
- * caller's address is taken only on that path, so the fast one needs no stack frame. */
+/* Free p, an object (not yet validated) of slab page, by the lock-free paths: the CPU's active
+ * slab of its cache, else free_other_fast(). false: only kfree_slow() can decide. */
+static __attribute__((always_inline)) inline bool kfree_slab_fast(struct page *page, const void *p)
+{
+	struct kmem_cache *s = (struct kmem_cache *)page->private;
+
+	return page == this_cpu(s)->slab ? free_fast(s, p) : free_other_fast(s, page, (void *)p);
+}
+
+/* kfree's fast path: the active slab of the class this CPU's owner table names for p's page,
+ * else the slab under p by the lock-free paths. false: kfree_slow(p, *pagep, ...) decides
+ * (large, NULL, misuse, debugging). The caller's address is taken only on that path, so the
+ * fast one needs no stack frame. */
 static __attribute__((always_inline)) inline bool kfree_fast(struct kmalloc_ctx *ctx, const void *p,
 							     struct page **pagep)
 {
-	if (likely(free_fast(kmalloc_hint(ctx)->s, p)))	/* this CPU's last kmalloc cache */
+	unsigned int slot = (unsigned int)((uintptr_t)p >> PAGE_SHIFT) % KMALLOC_OWNER_SLOTS;
+	u8 cls = owner_table(ctx)->cls[slot];
+
+	if (likely(free_fast(ctx->caches[cls], p)))
 		return true;
 	struct page *page = head_page_map(&ctx->map, p);
 	*pagep = page;
-	if (likely(page && PageSlab(page))) {
-		struct kmem_cache *s = (struct kmem_cache *)page->private;
-		if (page == this_cpu(s)->slab ? free_fast(s, (void *)p)
-					      : free_other_fast(s, page, (void *)p))
-			return true;
-	}
-	return false;
+	return likely(page && PageSlab(page)) && kfree_slab_fast(page, p);
 }
 
 /* Linux 6.1's krealloc: a size that still fits keeps the object where it is (a shrink never
- * moves or fails); only a larger one is copied to a new object. Misuse is reported with the
+ * moves or fails); only a larger one is copied to a new object, taken and freed by kmalloc's
+ * and kfree's fast paths (the struct page of p looked up once). Misuse is reported with the
  * caller of krealloc. */
 static void *krealloc_caller(struct kmalloc_ctx *ctx, const void *p, size_t size, gfp_t gfp,
 			     unsigned long caller)
 {
 	struct kmem_cache *s;
+	struct page *page;
 
 	if (!p)
 		return kmalloc_caller(size, gfp, caller, ctx);
@@ -238,10 +279,11 @@ static void *krealloc_caller(struct kmalloc_ctx *ctx, const void *p, size_t size
 		kfree_slow(p, head_page(ctx->node, p), caller, ctx->node);
 		return NULL;
 	}
-	size_t ks = kmalloc_usable(ctx, p, &s, caller), keep = ks;
+	size_t ks = kmalloc_usable(ctx, p, &s, &page, caller), keep = ks;
 	if (!ks)
 		return NULL;
-	if (s && object_is_free(s, head_page(ctx->node, p), p)) {
+	if (s && (kmem_cache_debug(s) ? object_is_free(s, page, p)
+				      : object_at_head(s, page, p))) {
 		slab_misuse(ctx->node, s, p, "krealloc of a freed object", caller);
 		return NULL;
 	}
@@ -249,13 +291,14 @@ static void *krealloc_caller(struct kmalloc_ctx *ctx, const void *p, size_t size
 		keep = debug_kmalloc_size(s, (void *)p, caller, size <= ks ? size : ks, gfp);
 	if (size <= ks)
 		return (void *)p;
-	void *n = kmalloc_caller(size, gfp & ~__GFP_ZERO, caller, ctx);
+	void *n = kmalloc_fast(ctx, size, gfp & ~__GFP_ZERO, caller);
 	if (!n)
 		return NULL;
 	memcpy(n, p, keep);
 	if (gfp & __GFP_ZERO)
 		memset((char *)n + keep, 0, size - keep);
-	kfree_slow(p, head_page(ctx->node, p), caller, ctx->node);
+	if (!s || !kfree_slab_fast(page, p))
+		kfree_slow(p, page, caller, ctx->node);
 	return n;
 }
 
@@ -353,6 +396,16 @@ int kmalloc_ctx_destroy(struct kmalloc_ctx *ctx)
 	return cache_release(&ctx->kmem_cache.s, _RET_IP_);
 }
 
+/* The pfns of n from 0 up to its first section without descriptors (or max_pfn). */
+static unsigned long dense_pfns(const struct mm_node *n)
+{
+	unsigned long pfn = 0;
+
+	while (pfn < n->max_pfn && node_pfn_valid(n, pfn))
+		pfn += PAGES_PER_SECTION;
+	return MIN(pfn, n->max_pfn);
+}
+
 /* ctx over node n; extra is SLAB_PANIC for the default context. */
 static int ctx_init(struct kmalloc_ctx *ctx, struct mm_node *n, unsigned int extra)
 {
@@ -360,11 +413,10 @@ static int ctx_init(struct kmalloc_ctx *ctx, struct mm_node *n, unsigned int ext
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->node = n;
-	ctx->map = (struct kmalloc_node_map){ n->vmemmap, n->virt_base, n->max_pfn, n->sections };
+	ctx->map = (struct kmalloc_node_map){ n->vmemmap, n->virt_base, n->max_pfn, n->sections,
+					      dense_pfns(n) };
 	kmalloc_init_sizes(ctx);
 	BUG_ON(!cache_setup(kc, n, "kmem_cache", kmem_cache_bytes(), 0, SLAB_HWCACHE_ALIGN, NULL));
-	for (unsigned int i = 0; i < ARRAY_SIZE(ctx->last); i++)
-		ctx->last[i].s = kc;		/* any cache: only its active slab is used */
 	for (unsigned int i = 0; i < NR_KMALLOC; i++) {
 		unsigned int size = ctx->sizes[i];
 		unsigned int align = is_power_of_2(size) ? size : 8;	/* natural, even when debugging */

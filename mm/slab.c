@@ -32,8 +32,8 @@
  * too). A free whose address falls in the active slab's range (limit is 0 for debug caches)
  * and is an object start (a multiplication by the reciprocal of
  * the size, no division) and not the freelist head (a double free) is pushed on it, with no
- * struct page lookup at all. kfree() first tries the active slab of the kmalloc cache this CPU
- * allocated from last (a per-CPU hint of its kmalloc context, mm/kmalloc.c).
+ * struct page lookup at all. kfree() first tries the active slab of the kmalloc class that
+ * this CPU's owner table names for the object's page (mm/kmalloc.c).
  * A free of an object of any other slab of the cache is pushed on slab.freelist inline, and
  * the slab moves between full, partial and empty only at those transitions.
  * Slow path (cpu->freelist empty): take what other CPUs freed to the active slab, else unfreeze
@@ -183,6 +183,7 @@ static bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
 	s->span = (unsigned long)s->objects * s->size;
 	s->slab_mask = (PAGE_SIZE << s->order) - 1;
+	s->fast_span = (flags & SLAB_DEBUG_FLAGS) ? 0 : s->span;
 	s->reciprocal_size = (u32)((1ULL << 32) / s->size + 1);
 	unsigned int lg = __fls64(s->size);
 	s->min_partial = MIN(MAX(lg / 2, 5u), 10u);
@@ -238,14 +239,19 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
 	slab->flags |= PG_slab;
 	slab->private = (unsigned long)s;
 	slab->counters = 0;			/* inuse 0, not frozen, freelist = object 0 */
-	char *obj = idx_to_obj(s, slab, 0);
-	for (unsigned int i = 0; i < s->objects; i++, obj += s->size) {
-		if (kmem_cache_debug(s))
-			debug_init_object(s, obj);
-		if (s->ctor)
-			s->ctor(obj);
-		set_freepointer(s, obj, i + 1 < s->objects ? obj + s->size : NULL);
+	char *obj = idx_to_obj(s, slab, 0), *last = obj + (size_t)(s->objects - 1) * s->size;
+	if (kmem_cache_debug(s) || s->ctor) {
+		for (; obj <= last; obj += s->size) {
+			if (kmem_cache_debug(s))
+				debug_init_object(s, obj);
+			if (s->ctor)
+				s->ctor(obj);
+		}
+		obj = idx_to_obj(s, slab, 0);
 	}
+	for (unsigned int size = s->size; obj < last; obj += size)	/* the chain, in order */
+		set_freepointer(s, obj, obj + size);
+	set_freepointer(s, last, NULL);
 	__atomic_fetch_add(&s->nr_slabs, 1, __ATOMIC_RELAXED);
 	return slab;
 }
@@ -736,7 +742,5 @@ bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj)
 		spin_unlock_irqrestore(&slab_debug_lock, irqflags);
 		return free;
 	}
-	if (slab == this_cpu(s)->slab && obj == this_cpu(s)->freelist)
-		return true;
-	return read_counters(slab).c.freelist == obj_to_idx(s, slab, obj);
+	return object_at_head(s, slab, obj);
 }

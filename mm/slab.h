@@ -74,6 +74,8 @@ struct kmem_cache {
 	unsigned long span;		/* objects * size: bytes from the first object to the end */
 	unsigned long slab_mask;	/* (PAGE_SIZE << order) - 1: slabs are naturally aligned
 					 * blocks, so obj & slab_mask is obj's offset in its slab */
+	unsigned long fast_span;	/* span, or 0 for a debug cache: free_other_fast's one
+					 * range test stands for both */
 	enum slab_flags flags;		/* SLAB_* */
 	unsigned int nr_cpus;		/* CPU ids (kmem_cache_init's nr_cpus): cpu[] has
 					 * nr_cpus * PERCPU_CTX_LINES entries */
@@ -105,10 +107,15 @@ struct kmem_cache {
 
 #define NR_KMALLOC 64		/* kmalloc size classes (mm/kmalloc.c) */
 
-/* Per CPU and context: the kmalloc cache this context allocated from last; kfree() tries its
- * active slab first (kmalloc caches live as long as their context, so the hint never dangles). */
-struct kmalloc_hint {
-	struct kmem_cache *s;
+/* Per CPU: which kmalloc class's active slab holds each of the last pages its process context
+ * activated, by pfn modulo KMALLOC_OWNER_SLOTS (a direct-mapped table, written by kmalloc's
+ * slow path when it activates a slab). kfree() tries that class's active slab first: a stale
+ * or colliding entry (or a read in hardirq context, whose entries have limit 0) only names a
+ * slab whose range test then fails, and every entry is a valid class. */
+#define KMALLOC_OWNER_LINES 8
+#define KMALLOC_OWNER_SLOTS (KMALLOC_OWNER_LINES * PERCPU_LINE)
+struct kmalloc_owner {
+	u8 cls[KMALLOC_OWNER_SLOTS];		/* class index into caches[] */
 } __attribute__((aligned(PERCPU_LINE)));
 
 /* A node's addressing fields (struct mm_node's, which never change after node_init()), copied
@@ -119,6 +126,9 @@ struct kmalloc_node_map {
 	uintptr_t virt_base;
 	unsigned long max_pfn;
 	const u64 *sections;
+	unsigned long dense_pfns;	/* every pfn below has a descriptor (up to the first
+					 * section without one): kfree() tests the bitmap only
+					 * above it */
 };
 
 /* A kmalloc instance: size classes, their caches (normal and dma) and the cache of struct
@@ -132,7 +142,7 @@ struct kmalloc_ctx {
 	struct kmem_cache *dma_caches[NR_KMALLOC];	/* GFP_DMA, by class */
 	unsigned int sizes[NR_KMALLOC];			/* class -> object size */
 	char names[2][NR_KMALLOC][20];			/* kmalloc-N, dma-kmalloc-N */
-	struct kmalloc_hint last[NR_CPUS * PERCPU_CTX_LINES];	/* this_ctx_elem() */
+	struct kmalloc_owner owner[NR_CPUS + 1];	/* owner_table(); + 1: see there */
 	/* The cache of struct kmem_cache, with room for the largest cpu[] (a struct with a
 	 * flexible array member, given its room by a union: a GNU C extension). */
 	union {

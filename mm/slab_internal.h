@@ -73,15 +73,19 @@ static inline bool is_object_start(const struct kmem_cache *s, const struct page
 }
 
 /* The head page (slab or large kmalloc) of the frame under p, or NULL when p is not in the RAM
- * of the node m maps (node_pfn_valid() and the descriptor's PG_tail link). */
+ * of the node m maps (node_pfn_valid() and the descriptor's PG_tail link). Below
+ * m->dense_pfns every frame has a descriptor: one comparison (an unsigned one, so a pointer
+ * below the node fails it too) stands for the range and bitmap tests. */
 static __attribute__((always_inline)) inline struct page *
 head_page_map(const struct kmalloc_node_map *m, const void *p)
 {
 	unsigned long pfn = ((uintptr_t)p - m->virt_base) >> PAGE_SHIFT;
-	unsigned long sec = pfn >> SECTION_SHIFT;
 
-	if (unlikely(pfn >= m->max_pfn || !((m->sections[sec / 64] >> (sec % 64)) & 1)))
-		return NULL;
+	if (unlikely(pfn >= m->dense_pfns)) {
+		unsigned long sec = pfn >> SECTION_SHIFT;
+		if (pfn >= m->max_pfn || !((m->sections[sec / 64] >> (sec % 64)) & 1))
+			return NULL;
+	}
 	struct page *page = m->vmemmap + pfn;
 	if (page->flags & PG_tail)
 		page = (struct page *)page->private;
@@ -92,7 +96,7 @@ head_page_map(const struct kmalloc_node_map *m, const void *p)
 static __attribute__((always_inline)) inline struct page *head_page(const struct mm_node *n,
 								   const void *p)
 {
-	const struct kmalloc_node_map m = { n->vmemmap, n->virt_base, n->max_pfn, n->sections };
+	const struct kmalloc_node_map m = { n->vmemmap, n->virt_base, n->max_pfn, n->sections, 0 };
 	return head_page_map(&m, p);
 }
 
@@ -205,6 +209,17 @@ gfp_t kmalloc_fix_flags(struct mm_node *n, gfp_t gfp, unsigned long caller);
 void slab_free_other(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller);
 /* Is obj (an object start of slab, a slab of s) on a freelist already? (See mm/slab.c.) */
 bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj);
+
+/* object_is_free() of a cache without debugging: is obj the head of the CPU's freelist (slab
+ * active here) or of slab's own freelist? The double-free check of the fast paths. */
+static inline bool object_at_head(struct kmem_cache *s, const struct page *slab, const void *obj)
+{
+	struct kmem_cache_cpu *c = this_ctx_elem(s->cpu);
+
+	if (slab == c->slab && obj == c->freelist)
+		return true;
+	return read_counters(slab).c.freelist == obj_to_idx(s, slab, obj);
+}
 /* Objects of s not allocated (exact when no other CPU allocates from s). */
 unsigned long cache_free_objects(struct kmem_cache *s);
 
@@ -256,10 +271,11 @@ static __attribute__((always_inline)) inline bool free_other_fast(struct kmem_ca
 {
 	unsigned long off = (uintptr_t)obj & s->slab_mask;	/* no red zone: not debugging */
 	char *base = (char *)obj - off;
-	u32 idx = (u32)((off * s->reciprocal_size) >> 32);
+	u64 prod = off * s->reciprocal_size;		/* is_multiple() and obj_to_idx() at once */
+	u32 idx = (u32)(prod >> 32);
 
-	if (unlikely((s->flags & SLAB_DEBUG_FLAGS) || off >= s->span || !is_multiple(s, off)))
-		return false;
+	if (unlikely(off >= s->fast_span || (u32)prod >= s->reciprocal_size))
+		return false;				/* fast_span: 0 for debug caches */
 	u32 old = __atomic_load_n(&slab->counters, __ATOMIC_ACQUIRE), now;
 	do {	/* low = frozen | inuse */
 		u32 head = old >> SLAB_CTR_FREELIST_SHIFT, low = old & SLAB_CTR_LOW_MASK;

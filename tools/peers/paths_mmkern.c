@@ -5,7 +5,8 @@
  * nothing in mm/). The classification mirrors kmalloc_fast() and kfree_fast():
  *   kmalloc: fast (the CPU freelist of the size's cache has an object), refill (it is empty:
  *            slab_alloc()), large (above 8 KiB)
- *   kfree:   hint (the object is in the active slab of this CPU's last kmalloc cache),
+ *   kfree:   hint (the object is in the active slab of the class this CPU's owner table
+ *            names for its page; before that table, of this CPU's last kmalloc cache),
  *            lookup-active (hint miss, descriptor lookup, the object's cache's active slab),
  *            other (hint miss, lookup, a slab that is not the CPU's active one, lock-free),
  *            other-move (the same, but the slab must move lists: slab_free_other() under
@@ -48,9 +49,12 @@ static void classify_kfree(void *p)
 		return;
 	}
 	struct kmem_cache *s = (struct kmem_cache *)page->private;
-	struct kmalloc_hint *h = this_cpu_elem(kmalloc_default.last, 1);
+	/* mm/kmalloc.c's owner_table() (the per-CPU "last kmalloc cache" hint it replaced) */
+	const struct kmalloc_owner *o = (const void *)((char *)kmalloc_default.owner +
+		this_ctx_off() * (KMALLOC_OWNER_LINES / PERCPU_CTX_LINES));
+	u8 cls = o->cls[((uintptr_t)p >> PAGE_SHIFT) % KMALLOC_OWNER_SLOTS];
 	if (page == this_cpu(s)->slab) {
-		count[h->s == s ? F_HINT : F_ACTIVE]++;
+		count[kmalloc_default.caches[cls] == s ? F_HINT : F_ACTIVE]++;
 		return;
 	}
 	u32 ctr = page->counters, low = ctr & SLAB_CTR_LOW_MASK;
