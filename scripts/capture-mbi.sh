@@ -2,7 +2,7 @@
 # scripts/capture-mbi.sh - boot the kernel in QEMU with CMDLINE=dump-mbi and save the raw
 # multiboot2 information block GRUB gave it, for build/host/mb2dump and the fuzz corpus.
 #
-#   scripts/capture-mbi.sh [-o FILE] [-M "MODULE..."] [-t SECONDS] [MEM [EXTRA CMDLINE...]]
+#   scripts/capture-mbi.sh [-o FILE] [-M "MODULE..."] [-t SECONDS] [-n NUMA -s SMP] [MEM [EXTRA CMDLINE...]]
 #
 # MEM is QEMU's -m (default 512M); EXTRA CMDLINE is added after dump-mbi; -M loads files as
 # multiboot2 modules (make's MODULES). The block goes to FILE (default build/mbi/<MEM>.mbi);
@@ -10,21 +10,25 @@
 # must print identically for this block (map, reservations, zones, Memory), headed by the
 # mb2dump options that say where the kernel image, its init section and the block were
 # ("# mb2dump-args: --image=... --mbi-at=... --initmem=..."). The dump is checked (byte count
-# and FNV-1a checksum) before anything is written.
+# and FNV-1a checksum) before anything is written. With -n (QEMU NUMA nodes, and -s CPUs), the
+# NUMA and per-node zone lines are kept too, and the args get --numa= (the SRAT's ranges, which
+# the block cannot hold).
 # Exit status: 0 captured, 1 no complete dump in the log, 2 usage or build error.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-out= modules= timeout=300
+out= modules= timeout=300 numa=1 smp=1
 usage() {
 	sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
-while getopts "o:M:t:h" opt; do
+while getopts "o:M:t:n:s:h" opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	M) modules=$OPTARG ;;
 	t) timeout=$OPTARG ;;
+	n) numa=$OPTARG ;;
+	s) smp=$OPTARG ;;
 	h) usage 0 ;;
 	*) usage 2 ;;
 	esac
@@ -48,7 +52,8 @@ iso="$work/capture.iso"
 cp build/kernel.iso "$iso"
 log="$work/capture-$mem.log"
 echo "capture-mbi: booting MEM=$mem"
-scripts/qemu-run.sh -i "$iso" -m "$mem" -t "$timeout" -l "$log" >/dev/null 2>"$work/qemu.err"
+scripts/qemu-run.sh -i "$iso" -m "$mem" -s "$smp" -n "$numa" -t "$timeout" -l "$log" >/dev/null \
+	2>"$work/qemu.err"
 rc=$?
 echo "capture-mbi: QEMU exited with status $rc (the dump comes before set-up, so it counts anyway)"
 
@@ -100,8 +105,11 @@ if [ -n "$init" ]; then
 	read -r vb ve <<<"$init"
 	args="$args --initmem=$(printf '0x%x-0x%x' $((0x$vb - 0xffffffff80000000)) $((0x$ve - 0xffffffff80000000)))"
 fi
+nodes=$(tr -d '\r' <"$log" | sed -n 's/^NUMA: node [0-9]* \[mem \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\)\]$/\1 \2/p' |
+	while read -r b e; do printf '0x%x-0x%x,' $((b)) $((e + 1)); done)
+[ "$numa" != 1 ] && [ -n "$nodes" ] && args="$args --numa=${nodes%,}"
 {
-	echo "# kernel boot log lines for $(basename "$out") (MEM=$mem CMDLINE=\"$cmdline\"${modules:+ MODULES=\"$(for m in $modules; do basename "$m"; done | tr '\n' ' ' | sed 's/ $//')\"})"
+	echo "# kernel boot log lines for $(basename "$out") (MEM=$mem$([ "$numa" != 1 ] && echo " NUMA=$numa SMP=$smp") CMDLINE=\"$cmdline\"${modules:+ MODULES=\"$(for m in $modules; do basename "$m"; done | tr '\n' ' ' | sed 's/ $//')\"})"
 	echo "# mb2dump-args: $args"
 	echo "# mb2dump-exit: 0"
 	tr -d '\r' <"$log" | awk '
@@ -109,8 +117,9 @@ fi
 		/^BIOS-e820: / || /^user-defined physical RAM map/ || /^user: / ||
 		/^e820: / || /^reserve \[mem / || /^direct map: / || /^Freeing unused kernel image/ ||
 		/^initmem: / || /^zone / || /^struct page: / || /^Memory: / { print; next }
+		numa && (/^NUMA: node [0-9]+ \[mem / || /^node [0-9]+ zone /) { print; next }
 		/^Zone ranges:/ { print; z = 3; next }
-		z > 0 { print; z--; next }'
+		z > 0 { print; z--; next }' numa=$([ "$numa" != 1 ] && echo 1 || echo 0)
 } >"$expect"
 echo "capture-mbi: wrote $out ($size bytes, block at phys $phys) and $expect"
 echo "capture-mbi: check with: build/host/mb2dump $args $out"
