@@ -74,7 +74,7 @@ gen_run() {
 	# The boot summary and the tour's first and last steps; "..." where lines are left out.
 	sample=$(awk '
 		function keep() { if (gap && n) print "..."; print; gap = 0; n++ }
-		/^(mmkern:|Boot loader:|Command line:|BIOS-provided|BIOS-e820:|reserve |ACPI:|direct map:|Freeing |Zone ranges:|  (DMA|DMA32|Normal) |zone |struct page:|Memory:|smp:)/ { keep(); next }
+		/^(mmkern:|Boot loader:|Command line:|BIOS-provided|BIOS-e820:|reserve |ACPI:|direct map:|Freeing |Zone ranges:|  (DMA|DMA32|Normal) |zone |struct page:|Memory:|smp:|irq: interrupts on)/ { keep(); next }
 		/^Mem(Total|Free):/ && !mem[$1]++ { keep(); next }
 		/^Node / && !nodes_done { keep(); in_nodes = 1; next }
 		in_nodes { nodes_done = 1; in_nodes = 0 }
