@@ -58,12 +58,13 @@
  * ... sti in alloc_fast and free_fast): the kmem_cache_alloc+free pair 55 -> 70, kmalloc+kfree
  * 65 -> 80 (0.26x and 0.30x of Linux: past the 0.25x target), kfree batch 86 -> 92 (past 0.5x).
  * SLUB's transaction id (a {freelist, tid} pair committed by a local cmpxchg16b, prototyped
- * in the fast paths only): kmem_cache_alloc+free 55 -> 76, kmalloc+kfree 65 -> 90. Hardirq entries keep limit 0, so handlers take the general paths,
- * where the sleeping-allocation check (Linux's might_alloc) is; handlers do not nest, so a
- * hardirq entry is only ever used by one handler at a time. The price: a cache used in both
- * contexts can hold two active slabs per CPU. The one foreign access to a process-context
- * entry is flush_all() by IPI (kmem_cache_shrink/destroy): it flushes it only when the IPI
- * landed outside the allocator's code (irq_interrupted_outside_mm()), else retries.
+ * in the fast paths only): kmem_cache_alloc+free 55 -> 76, kmalloc+kfree 65 -> 90. Hardirq
+ * entries keep limit 0, so handlers take the general paths, where the sleeping-allocation
+ * check (Linux's might_alloc) is; handlers do not nest, so a hardirq entry is only ever used
+ * by one handler at a time. The price: a cache used in both contexts can hold two active slabs
+ * per CPU. The one foreign access to a process-context entry is flush_all() by IPI
+ * (kmem_cache_shrink/destroy): it flushes it only when the IPI landed outside the allocator's
+ * code (irq_interrupted_outside_mm()), else retries.
  *
  * Locking. Every lock here is taken with spin_lock_irqsave() (a handler may want any of them).
  *   slab_debug_lock -> slab_caches_lock -> s->list_lock -> page allocator (pcp, zone locks)
