@@ -81,6 +81,8 @@ void drain_all_pages(struct mm_node *n);
 /* Instance versions of the above. */
 struct page *node_alloc_pages(struct mm_node *n, gfp_t gfp, unsigned int order);
 void node_free_pages(struct mm_node *n, struct page *page, unsigned int order);
+/* node_free_pages() that bypasses the CPU lists: for frames freed as a run (large kmalloc). */
+void node_free_pages_to_buddy(struct mm_node *n, struct page *page, unsigned int order);
 void *node_page_address(const struct mm_node *n, const struct page *page);
 struct page *node_virt_to_page(const struct mm_node *n, const void *addr);
 unsigned long node_nr_free_pages(const struct mm_node *n);

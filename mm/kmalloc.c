@@ -103,7 +103,7 @@ static void *kmalloc_large(struct mm_node *n, size_t size, gfp_t gfp, unsigned l
 	}
 	node_split_page(n, head, order);
 	for (unsigned long i = pages; i < (1UL << order); i++)
-		node_free_pages(n, head + i, 0);
+		node_free_pages_to_buddy(n, head + i, 0);
 	for (unsigned long i = 1; i < pages; i++) {
 		head[i].flags |= PG_tail;
 		head[i].private = (unsigned long)head;
@@ -122,7 +122,7 @@ static void kfree_large(struct mm_node *n, struct page *head)
 	for (unsigned long i = 0; i < pages; i++) {
 		head[i].flags &= (u16)~(PG_head | PG_tail);
 		head[i].private = 0;
-		node_free_pages(n, head + i, 0);
+		node_free_pages_to_buddy(n, head + i, 0);
 	}
 }
 
@@ -263,10 +263,13 @@ static __attribute__((always_inline)) inline bool kfree_fast(struct kmalloc_ctx 
 	return likely(page && PageSlab(page)) && kfree_slab_fast(page, p);
 }
 
-/* Linux 6.1's krealloc: a size that still fits keeps the object where it is (a shrink never
- * moves or fails); only a larger one is copied to a new object, taken and freed by kmalloc's
- * and kfree's fast paths (the struct page of p looked up once). Misuse is reported with the
- * caller of krealloc. */
+/* krealloc: a larger size is copied to a new object, taken and freed by kmalloc's and kfree's
+ * fast paths (the struct page of p looked up once). A size that still fits keeps the object
+ * where it is (Linux 6.1) while it uses at least half of ksize(); a shrink below half moves to
+ * the smaller object (mimalloc's rule: python3's json trace shrinks 18,600 buffers to a third,
+ * 1.8 MB of 15 MB live kept idle in place), and falls back to staying in place when that
+ * allocation fails, so a shrink still never fails. Misuse is reported with the caller of
+ * krealloc. */
 static void *krealloc_caller(struct kmalloc_ctx *ctx, const void *p, size_t size, gfp_t gfp,
 			     unsigned long caller)
 {
@@ -289,13 +292,15 @@ static void *krealloc_caller(struct kmalloc_ctx *ctx, const void *p, size_t size
 	}
 	if (s && kmalloc_redzone(s))
 		keep = debug_kmalloc_size(s, (void *)p, caller, size <= ks ? size : ks, gfp);
-	if (size <= ks)
+	bool shrink = size <= ks;
+	if (shrink && size >= ks / 2)
 		return (void *)p;
-	void *n = kmalloc_fast(ctx, size, gfp & ~__GFP_ZERO, caller);
+	void *n = kmalloc_fast(ctx, size, (gfp & ~__GFP_ZERO) | (shrink ? __GFP_NOWARN : 0), caller);
 	if (!n)
-		return NULL;
+		return shrink ? (void *)p : NULL;
+	keep = MIN(keep, size);
 	memcpy(n, p, keep);
-	if (gfp & __GFP_ZERO)
+	if ((gfp & __GFP_ZERO) && size > keep)
 		memset((char *)n + keep, 0, size - keep);
 	if (!s || !kfree_slab_fast(page, p))
 		kfree_slow(p, page, caller, ctx->node);

@@ -462,13 +462,15 @@ static __attribute__((always_inline)) inline void pcp_free(struct zone *z,
 	spin_unlock_irqrestore(&pcp->lock, irqflags);
 }
 
-/* Return a validated block (refcount now 0) to its zone: small orders to the CPU list. */
-static inline void free_one(struct mm_node *n, struct page *page, unsigned int order)
+/* Return a validated block (refcount now 0) to its zone: small orders to the CPU list, unless
+ * to_buddy. */
+static inline void free_one(struct mm_node *n, struct page *page, unsigned int order,
+			    bool to_buddy)
 {
 	unsigned long irqflags = 0;
 	struct zone *z = &n->zones[page->zone];
 
-	if (order < NR_PCP_ORDERS) {
+	if (order < NR_PCP_ORDERS && !to_buddy) {
 		pcp_free(z, this_cpu_pcp(z), page, order);
 		return;
 	}
@@ -478,7 +480,7 @@ static inline void free_one(struct mm_node *n, struct page *page, unsigned int o
 }
 
 static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int order,
-			      unsigned long caller)
+			      unsigned long caller, bool to_buddy)
 {
 	if (!free_ok(n, page, order, caller))
 		return;
@@ -494,7 +496,7 @@ static void free_pages_caller(struct mm_node *n, struct page *page, unsigned int
 		page_movable_release(n, page);	/* waits for compaction to let go of it */
 	if (unlikely(n->free_mode != PAGE_FREE_KEEP))	/* init_on_free, page_poison */
 		page_free_prepare(n, page, order, caller);
-	free_one(n, page, order);
+	free_one(n, page, order, to_buddy);
 }
 
 /* Fast path: a small block for a plain request straight off the preferred zone's CPU list,
@@ -562,7 +564,16 @@ __hot void node_free_pages(struct mm_node *n, struct page *page, unsigned int or
 {
 	if (likely(free_fast(n, page, order)))
 		return;
-	free_pages_caller(n, page, order, _RET_IP_);
+	free_pages_caller(n, page, order, _RET_IP_, false);
+}
+
+/* The frames of a run freed together (a large kmalloc, the tail of its block) are not the
+ * small-block traffic the CPU lists amortize: on the order-0 lists they would wait for small
+ * allocations while the next large one takes a new block from the buddy (the gcc trace's
+ * footprint, docs/peers.md). Straight to the buddy, where they merge at once. */
+void node_free_pages_to_buddy(struct mm_node *n, struct page *page, unsigned int order)
+{
+	free_pages_caller(n, page, order, _RET_IP_, true);
 }
 
 void *node_page_address(const struct mm_node *n, const struct page *page)
@@ -603,7 +614,7 @@ __hot void __free_pages(struct page *page, unsigned int order)
 {
 	if (likely(free_fast(&contig_node, page, order)))
 		return;
-	free_pages_caller(&contig_node, page, order, _RET_IP_);
+	free_pages_caller(&contig_node, page, order, _RET_IP_, false);
 }
 
 static unsigned long get_free_pages_caller(gfp_t gfp, unsigned int order, unsigned long caller)
@@ -633,7 +644,7 @@ static void free_addr_caller(unsigned long addr, unsigned int order, unsigned lo
 		bad_page(&contig_node, NULL, why, caller);
 		return;
 	}
-	free_pages_caller(&contig_node, page, order, caller);
+	free_pages_caller(&contig_node, page, order, caller, false);
 }
 
 void free_pages(unsigned long addr, unsigned int order)
@@ -658,7 +669,7 @@ void *alloc_pages_exact(size_t size, gfp_t gfp)
 		return NULL;
 	node_split_page(&contig_node, page, order);
 	for (unsigned long i = used; i < (1UL << order); i++)
-		free_pages_caller(&contig_node, page + i, 0, _RET_IP_);
+		free_pages_caller(&contig_node, page + i, 0, _RET_IP_, false);
 	return node_page_address(&contig_node, page);
 }
 

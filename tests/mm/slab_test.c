@@ -11,6 +11,7 @@
 #include "mm/fault_inject.h"
 #include "lib/prandom.h"
 #include "lib/string.h"
+#include "lib/irqflags.h"
 
 /* The kmalloc context (and so the node) the cases below run over. */
 static struct kmalloc_ctx *kc = &kmalloc_default;
@@ -195,7 +196,18 @@ static void krealloc_keeps_content(struct ktest *t)
 	KT_EXPECT(t, krealloc(p, 0, GFP_KERNEL) == NULL);	/* frees */
 }
 
-/* Large kmalloc takes whole pages of its node, not a 2^order block; kfree/ksize know it. */
+/* Frames on this CPU's page lists of node n. */
+static unsigned long cpu_list_frames(struct mm_node *n)
+{
+	unsigned long frames = 0;
+
+	for (unsigned int i = 0; i < n->nr_zones; i++)
+		frames += n->zones[i].pcp[smp_processor_id()].count;
+	return frames;
+}
+
+/* Large kmalloc takes whole pages of its node, not a 2^order block; kfree/ksize know it; kfree
+ * gives the run straight to the buddy, not to the CPU's page lists. */
 static void large_kmalloc(struct ktest *t)
 {
 	unsigned long free0 = node_nr_free_pages(kc->node);
@@ -207,7 +219,13 @@ static void large_kmalloc(struct ktest *t)
 	KT_EXPECT_EQ(t, ksize_in(kc, p), 6 * PAGE_SIZE);
 	fill(p, size, 9);
 	KT_EXPECT_EQ(t, check_fill(p, size, 9), 0);
+	unsigned long irqflags = 0;
+	local_irq_save(irqflags);		/* no handler's pages on the lists meanwhile */
+	unsigned long on_lists = cpu_list_frames(kc->node);
 	kfree_in(kc, p);
+	unsigned long after = cpu_list_frames(kc->node);
+	local_irq_restore(irqflags);
+	KT_EXPECT_EQ(t, after, on_lists);
 	KT_EXPECT_EQ(t, node_nr_free_pages(kc->node), free0);
 	KT_EXPECT(t, kmalloc_in(kc, (size_t)8 << 30, GFP_KERNEL | __GFP_NOWARN) == NULL);
 	size_t huge = ~(size_t)0 / 2 + 1;
@@ -369,8 +387,8 @@ static void fault_injection_off(void)
 	fail_page_alloc = saved_page;
 }
 
-/* A krealloc() that shrinks keeps the object in place and cannot fail (Linux 6.1): the same
- * pointer comes back even when every allocation would fail. */
+/* A krealloc() that shrinks cannot fail (Linux 6.1): the same pointer comes back even when
+ * every allocation would fail (a shrink below half of ksize() would move, but stays). */
 static void krealloc_shrink_in_place(struct ktest *t)
 {
 	char *p = kmalloc(1000, GFP_KERNEL), *l = kmalloc(20000, GFP_KERNEL);
@@ -390,6 +408,29 @@ static void krealloc_shrink_in_place(struct ktest *t)
 	KT_EXPECT_EQ(t, check_fill(l, 64, 6), 0);
 	kfree(p);
 	kfree(l);
+}
+
+/* A shrink keeps the object in place while it uses at least half of ksize(), and moves it to
+ * the smaller size below that (slabs and large kmalloc), content kept, every frame back. */
+static void krealloc_shrink_below_half_moves(struct ktest *t)
+{
+	char *p = kmalloc_in(kc, 1000, GFP_KERNEL), *l = kmalloc_in(kc, 20000, GFP_KERNEL);
+	KT_ASSERT(t, p && l);
+	size_t ks = ksize_in(kc, p);
+	fill(p, 1000, 7);
+	fill(l, 20000, 8);
+	KT_EXPECT(t, krealloc_in(kc, p, ks / 2, GFP_KERNEL) == p);
+	char *q = krealloc_in(kc, p, ks / 2 - 1, GFP_KERNEL);
+	KT_ASSERT(t, q != NULL);
+	KT_EXPECT(t, q != p && ksize_in(kc, q) < ks);
+	KT_EXPECT_EQ(t, check_fill(q, ks / 2 - 1, 7), 0);
+	KT_EXPECT(t, krealloc_in(kc, l, 12000, GFP_KERNEL) == l);	/* 3 of 5 pages */
+	char *m = krealloc_in(kc, l, 100, GFP_KERNEL);			/* into a slab */
+	KT_ASSERT(t, m != NULL);
+	KT_EXPECT(t, m != l && ksize_in(kc, m) < PAGE_SIZE);
+	KT_EXPECT_EQ(t, check_fill(m, 100, 8), 0);
+	kfree_in(kc, q);
+	kfree_in(kc, m);
 }
 
 /* Calls krealloc from here (not a tail call): a report must name this function. */
@@ -654,6 +695,7 @@ static void contexts_separate(struct ktest *t)
 PRIVATE_CASE(cache_lifecycle)
 PRIVATE_CASE(kmalloc_every_size)
 PRIVATE_CASE(large_kmalloc)
+PRIVATE_CASE(krealloc_shrink_below_half_moves)
 PRIVATE_CASE(shrink_and_destroy)
 PRIVATE_CASE(misuse_detected)
 PRIVATE_CASE(random_stress)
@@ -673,6 +715,7 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(cache_name_copied),
 	KTEST_CASE(kmalloc_dma32_fixed),
 	KTEST_CASE(krealloc_shrink_in_place),
+	KTEST_CASE(krealloc_shrink_below_half_moves),
 	KTEST_CASE(krealloc_freed_reports_caller),
 	KTEST_CASE(freelist_corruption_caught),
 	KTEST_CASE(random_stress),
@@ -681,6 +724,7 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(priv_cache_lifecycle),
 	KTEST_CASE(priv_kmalloc_every_size),
 	KTEST_CASE(priv_large_kmalloc),
+	KTEST_CASE(priv_krealloc_shrink_below_half_moves),
 	KTEST_CASE(priv_shrink_and_destroy),
 	KTEST_CASE(priv_misuse_detected),
 	KTEST_CASE(priv_random_stress),
