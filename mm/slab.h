@@ -33,6 +33,10 @@ enum slab_flags {
 
 #define KMALLOC_MAX_CACHE_SIZE 8192	/* larger kmalloc goes straight to the page allocator */
 
+/* A CPU (in one context) ends a sweep epoch each time it has taken this many pages for new
+ * slabs, and gives back the slabs of caches it left idle for a whole epoch (mm/slab.c). */
+#define SLAB_SWEEP_PAGES 64
+
 /* The per-CPU part of a cache: the active slab and its lock-free freelist. */
 struct kmem_cache_cpu {
 	void *freelist;			/* next free object of slab (hardened chain) */
@@ -41,6 +45,8 @@ struct kmem_cache_cpu {
 	unsigned long limit;		/* objects * size of the active slab; 0 without one */
 	void *last;			/* the object popped last: the holder of a corrupt free
 					 * pointer found on the freelist (reports only) */
+	unsigned long stamp;		/* this CPU's sweep epoch at its last slow path here
+					 * (mm/slab.c "Idle caches") */
 } __attribute__((aligned(PERCPU_LINE)));	/* one cache line per CPU */
 
 /* With SLAB_STORE_USER: who last allocated and freed an object (after its free pointer). */

@@ -11,7 +11,8 @@
  * object is isolated (kept out of circulation, listed for kmem_cache_release_isolated()), a bad
  * free is refused. Only an object known to be allocated (on no freelist) is ever isolated: a
  * report must not corrupt the bookkeeping it reports on. None of this runs for a cache without
- * debug flags (but freepointer_corrupt() serves every cache).
+ * debug flags (but freepointer_corrupt() serves every cache, and so do the misuse reports at
+ * the bottom: slab_misuse(), kmalloc_fix_flags()).
  *
  * Dependencies: mm/slab.c and mm/kmalloc.c call the entry points declared at the bottom of
  * mm/slab_internal.h; this file calls back into neither (it uses only that header's inline
@@ -385,4 +386,34 @@ void *debug_take_isolated(struct kmem_cache *s)
 	}
 	spin_unlock_irqrestore(&slab_debug_lock, irqflags);
 	return obj;
+}
+
+/* ---- misuse reports of the slab layer (mm/slab.c, mm/kmalloc.c) ---- */
+
+/* The object is not freed. */
+void slab_misuse(struct mm_node *n, struct kmem_cache *s, const void *obj, const char *what,
+		 unsigned long caller)
+{
+	if (s)
+		__atomic_fetch_add(&s->nr_bad, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&n->nr_bad, 1, __ATOMIC_RELAXED);
+	slab_last_bad_caller = caller;
+	printk(KERN_ERR "BUG %s: %s: object %p (caller %#lx)\n", s ? s->name : "kmalloc", what,
+	       obj, caller);
+}
+
+/* Linux's kmalloc_fix_flags(): __GFP_DMA32 is not a zone slabs are made for (a slab of it
+ * would then serve every caller). The first one is printed with its caller, every one is
+ * counted in nr_bad; the flag is dropped (GFP_DMA has its own dma-kmalloc caches). */
+gfp_t kmalloc_fix_flags(struct mm_node *n, gfp_t gfp, unsigned long caller)
+{
+	static int warned;
+
+	__atomic_fetch_add(&n->nr_bad, 1, __ATOMIC_RELAXED);
+	slab_last_bad_caller = caller;
+	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		printk(KERN_WARNING "SLUB: unexpected gfp %#x (__GFP_DMA32), fixed up to %#x: fix "
+		       "your code! (caller %#lx; printed once, all counted)\n", gfp,
+		       gfp & ~__GFP_DMA32, caller);
+	return gfp & ~__GFP_DMA32;
 }

@@ -259,6 +259,39 @@ static void shrink_and_destroy(struct ktest *t)
 	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
 }
 
+/* A cache that takes no slow path while this CPU fills two sweep epochs with new slabs of
+ * another has gone idle: its empty active slab goes back to the buddy; used again, it works. */
+static void idle_cache_given_back(struct ktest *t)
+{
+	struct kmem_cache *a = kmem_cache_create_in(kc, "test-idle", 192, 0, 0, NULL);
+	struct kmem_cache *b = kmem_cache_create_in(kc, "test-busy", 512, 0, 0, NULL);
+	void **head = NULL;
+
+	KT_ASSERT(t, a && b);
+	void *o = kmem_cache_alloc(a, GFP_KERNEL);
+	KT_ASSERT(t, o != NULL);
+	kmem_cache_free(a, o);
+	KT_EXPECT_EQ(t, a->nr_slabs, 1);			/* active, empty */
+	while ((b->nr_slabs << b->order) < 3 * SLAB_SWEEP_PAGES) {
+		void **p = kmem_cache_alloc(b, GFP_KERNEL);
+		KT_ASSERT(t, p != NULL);
+		*p = head;
+		head = p;
+	}
+	KT_EXPECT_EQ(t, a->nr_slabs, 0);
+	KT_EXPECT(t, b->nr_slabs > 0);				/* the busy one keeps its own */
+	while (head) {
+		void **next = *head;
+		kmem_cache_free(b, head);
+		head = next;
+	}
+	o = kmem_cache_alloc(a, GFP_KERNEL);
+	KT_EXPECT(t, o != NULL);
+	kmem_cache_free(a, o);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(a), 0);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(b), 0);
+}
+
 /* Misuse is reported and refused (counted on the context's node): double free, wrong cache,
  * interior pointer, non-slab page, slab page freed to the page allocator. */
 static void misuse_detected(struct ktest *t)
@@ -697,6 +730,7 @@ PRIVATE_CASE(kmalloc_every_size)
 PRIVATE_CASE(large_kmalloc)
 PRIVATE_CASE(krealloc_shrink_below_half_moves)
 PRIVATE_CASE(shrink_and_destroy)
+PRIVATE_CASE(idle_cache_given_back)
 PRIVATE_CASE(misuse_detected)
 PRIVATE_CASE(random_stress)
 PRIVATE_CASE(contexts_separate)
@@ -709,6 +743,7 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(krealloc_keeps_content),
 	KTEST_CASE(large_kmalloc),
 	KTEST_CASE(shrink_and_destroy),
+	KTEST_CASE(idle_cache_given_back),
 	KTEST_CASE(misuse_detected),
 	KTEST_CASE(freelist_hardened),
 	KTEST_CASE(kmalloc_dma),
@@ -726,6 +761,7 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(priv_large_kmalloc),
 	KTEST_CASE(priv_krealloc_shrink_below_half_moves),
 	KTEST_CASE(priv_shrink_and_destroy),
+	KTEST_CASE(priv_idle_cache_given_back),
 	KTEST_CASE(priv_misuse_detected),
 	KTEST_CASE(priv_random_stress),
 	KTEST_CASE(priv_contexts_separate),
