@@ -24,6 +24,14 @@
  * page count (zone.c's, like every count of frames) is a sum of unlocked reads, exact whenever
  * no other CPU allocates.
  *
+ * Trimming (the per-CPU lists give back what they do not need). A refill means this CPU must
+ * go to the buddy for more; the frames that stayed on its lists all the time since its last
+ * refill (pcp->low, the lowest count seen by the allocations in between) were not what it
+ * needed: another order or type, or a surplus left by a burst of frees. Half of them go back to
+ * the buddy at each refill (tcmalloc's thread-cache scavenging by low-water mark), so idle
+ * frames decay geometrically while a list in use keeps its batch. A fast-path allocation pays
+ * one comparison for it.
+ *
  * Mobility: a request's migratetype comes from __GFP_MOVABLE / __GFP_RECLAIMABLE (unmovable
  * otherwise, or always when the node does not group); each CPU keeps a list per order and type,
  * refilled from that type's buddy lists (buddy.c falls back and steals), and a block's type is
@@ -106,28 +114,6 @@ static inline unsigned long zone_free_read(const struct zone *z)
 	return __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
 }
 
-/* Move up to batch frames of order-k blocks of type mt from z's buddy to the CPU list
- * (pcp->lock held), keeping the zone above limit free frames. Returns false when none could
- * be moved. */
-static bool pcp_refill_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
-			      unsigned int mt, unsigned long limit)
-{
-	unsigned int n = MAX(pcp->batch >> order, 1u), moved = 0;
-
-	spin_lock(&z->lock);
-	while (moved < n && zone_watermark_ok(z->free_pages, order, limit)) {
-		struct page *page = buddy_take_locked(z, order, mt);
-		if (!page)
-			break;
-		page->flags = (u16)((page->flags & ~PG_MT_MASK) | mt << PG_MT_SHIFT);
-		list_add_tail(&page->lru, pcp_list(pcp, order, mt));
-		pcp->count += 1u << order;
-		moved++;
-	}
-	spin_unlock(&z->lock);
-	return moved > 0;
-}
-
 /* Give count frames (at least) from the CPU lists (pcp->lock held) back to the buddy, oldest
  * blocks first, largest orders first. */
 static void pcp_drain_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned int count)
@@ -147,6 +133,32 @@ static void pcp_drain_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned
 		}
 	}
 	spin_unlock(&z->lock);
+	pcp->low = MIN(pcp->low, pcp->count);
+}
+
+/* Move up to batch frames of order-k blocks of type mt from z's buddy to the CPU list
+ * (pcp->lock held), keeping the zone above limit free frames. Returns false when none could
+ * be moved. */
+static bool pcp_refill_locked(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
+			      unsigned int mt, unsigned long limit)
+{
+	unsigned int n = MAX(pcp->batch >> order, 1u), moved = 0;
+
+	if (pcp->low > 1)
+		pcp_drain_locked(z, pcp, pcp->low / 2);		/* "Trimming" above */
+	spin_lock(&z->lock);
+	while (moved < n && zone_watermark_ok(z->free_pages, order, limit)) {
+		struct page *page = buddy_take_locked(z, order, mt);
+		if (!page)
+			break;
+		page->flags = (u16)((page->flags & ~PG_MT_MASK) | mt << PG_MT_SHIFT);
+		list_add_tail(&page->lru, pcp_list(pcp, order, mt));
+		pcp->count += 1u << order;
+		moved++;
+	}
+	spin_unlock(&z->lock);
+	pcp->low = pcp->count;
+	return moved > 0;
 }
 
 /* Every CPU's lists, this one's included: each under its own lock, so it is safe while the
@@ -247,6 +259,7 @@ static inline struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp
 			page = list_first_entry(l, struct page, lru);
 			list_del(&page->lru);
 			pcp->count -= 1u << order;
+			pcp->low = MIN(pcp->low, pcp->count);
 		}
 		spin_unlock_irqrestore(&pcp->lock, irqflags);
 		return page;
@@ -525,6 +538,7 @@ static __attribute__((always_inline)) inline struct page *alloc_fast(struct mm_n
 		page = list_first_entry(l, struct page, lru);
 		list_del(&page->lru);
 		pcp->count -= 1u << order;
+		pcp->low = MIN(pcp->low, pcp->count);
 		page->refcount = 1;
 	}
 	spin_unlock_irqrestore(&pcp->lock, irqflags);

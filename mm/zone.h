@@ -70,6 +70,8 @@ struct per_cpu_pages {
 	unsigned int count;		/* frames on the lists */
 	unsigned int high;		/* drain batch frames when count goes above */
 	unsigned int batch;
+	unsigned int low;		/* lowest count since the last refill: frames that sat
+					 * unused all along (mm/page_alloc.c, "Trimming") */
 	struct list_head lists[NR_PCP_LISTS];
 } __attribute__((aligned(2 * PERCPU_LINE)));
 #define PCP_LINES (sizeof(struct per_cpu_pages) / PERCPU_LINE)

@@ -2,8 +2,8 @@
  * takes from a CPU's page list, on a private node with Linux's watermarks and reserves (exact
  * whatever the machine): GFP_KERNEL cannot take the GFP_ATOMIC reserve a refill parked on a
  * CPU list, nor a DMA frame waiting on one below the DMA zone's lowmem_reserve; the fast
- * path's premise holds. Every case
- * gives the node's and the machine's frames back. */
+ * path's premise holds; a CPU's lists give back, refill after refill, the frames that sit
+ * unused on them. Every case gives the node's and the machine's frames back. */
 #include "tests/ktest.h"
 #include "tests/mm/fixture.h"
 #include "mm/gfp.h"
@@ -133,10 +133,59 @@ static void fast_path_premise(struct ktest *t)
 	wm_destroy(t);
 }
 
+/* Frames on this CPU's order-k lists (every type) of z. */
+static unsigned long cpu_list_order_frames(struct zone *z, unsigned int k)
+{
+	struct per_cpu_pages *pcp = &z->pcp[smp_processor_id()];
+	unsigned long frames = 0;
+	struct list_head *pos;
+
+	for (unsigned int mt = 0; mt < NR_PCP_TYPES; mt++)
+		list_for_each(pos, &pcp->lists[k * NR_PCP_TYPES + mt])
+			frames += 1UL << k;
+	return frames;
+}
+
+/* Order-1 blocks freed onto this CPU's list, then only order-0 allocations, which refill from
+ * the buddy batch after batch: the order-1 frames that sit unused all along go back (half of
+ * them at each refill), while the order-0 list keeps serving. */
+static void trim_body(struct ktest *t)
+{
+	struct list_head held;
+	INIT_LIST_HEAD(&held);
+	struct page *blocks[20];
+	struct zone *z = wm->cpu[smp_processor_id()].first;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(blocks); i++)
+		KT_ASSERT(t, (blocks[i] = node_alloc_pages(wm, GFP_KERNEL, 1)) != NULL);
+	for (unsigned int i = 0; i < ARRAY_SIZE(blocks); i++)
+		node_free_pages(wm, blocks[i], 1);
+	unsigned long parked = cpu_list_order_frames(z, 1);
+	KT_EXPECT(t, parked >= 2 * WM_BATCH);
+	for (unsigned int i = 0; i < 8 * WM_BATCH; i++) {
+		struct page *p = node_alloc_pages(wm, GFP_KERNEL, 0);
+		KT_ASSERT(t, p != NULL);
+		list_add(&p->lru, &held);
+	}
+	unsigned long left = cpu_list_order_frames(z, 1);
+	if (left > parked / 4)
+		ktest_fail(t, __FILE__, __LINE__, "%lu of %lu idle order-1 frames still on the "
+			   "CPU list after 8 refills", left, parked);
+	give_back(&held);
+}
+
+static void cpu_lists_trimmed(struct ktest *t)
+{
+	if (wm_build(t))
+		trim_body(t);
+	wm_destroy(t);
+}
+
 static const struct ktest_case watermark_cases[] = {
 	KTEST_CASE(fast_path_premise),
 	KTEST_CASE(atomic_reserve_kept),
 	KTEST_CASE(dma_reserve_kept),
+	KTEST_CASE(cpu_lists_trimmed),
 	KTEST_END
 };
 
