@@ -11,7 +11,9 @@
 #                 before the replay (the harness samples it after every operation; a second,
 #                 native run with -f) over the peak of live requested bytes (README: which figure
 #                 each allocator gives).
-# Also "PEER-VERSION <allocator> <version>" lines. TRACES="a b" picks the traces (a .gz is
+# Also "PEER-VERSION <allocator> <version>" lines, and "PEERFOOT <trace> mmkern ..." lines: what
+# held our frames at the footprint's peak (pages above the base: on the CPU page lists, in slabs,
+# free in partial slabs, in empty partial slabs, large kmalloc and page blocks). TRACES="a b" picks the traces (a .gz is
 # unpacked into build/traces/); default: the real traces of tests/traces (sqlite3-inserts-head,
 # *-real.trace.gz) and the whole shared sqlite3 trace when ../shared/traces has it.
 # QUICK=1: ours and glibc only, footprint runs only, no callgrind (instr_per_op=-; CI).
@@ -90,7 +92,7 @@ for t in "${traces[@]}"; do
 	null=
 	[ "${QUICK:-0}" = 1 ] || null=$(cat "$OUT/$name.null.cg")
 	for a in "${ALLOCS[@]}"; do
-		line=$(cat "$OUT/$name.$a.fp")
+		line=$(grep '^PEERRUN ' "$OUT/$name.$a.fp" || true)
 		case $line in *result=ok*) ;; *) echo "bench-peers: $a on $name: $line" >&2; exit 1 ;; esac
 		ops=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' <<<"$line")
 		fp=$(sed -n 's/.* footprint=\([0-9.]*\).*/\1/p' <<<"$line")
@@ -102,6 +104,10 @@ for t in "${traces[@]}"; do
 		fi
 		echo "PEER $name $a instr_per_op=$ipo footprint=$fp"
 	done
+done
+# Where our footprint went at its peak (tools/peers/alloc_mmkern.c, pa_report_peak()).
+for t in "${traces[@]}"; do
+	grep -h '^PEERFOOT ' "$OUT/$(basename "$t").mmkern.fp" || true
 done
 
 # SCALE=1: the scaling harness (tools/peers/scale.c) for every allocator, 1 and 2 threads,

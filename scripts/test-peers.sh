@@ -29,6 +29,14 @@ for a in mmkern glibc; do
 	echo "$line"
 	[ $rc = 0 ] && grep -Eq "^PEERRUN ${TRACE##*/} $a ops=$ops .*footprint=[0-9]+\.[0-9]{2} .*result=ok$" <<<"$line"
 	record "peers: $a replays ${TRACE##*/} ($ops operations, every object checked, all memory back)" $?
+	[ $a = mmkern ] || continue
+	# what held the peak adds up to the footprint's numerator
+	taken=$(sed -n 's/^PEERRUN .* taken_peak=\([0-9]*\) .*/\1/p' <<<"$line")
+	awk -v t="$taken" '/^PEERFOOT / { for (i = 4; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		n = v["pages_at_peak"]; ok = n * 4096 == t && v["cpu_lists"] + v["slabs"] + v["large_and_pages"] == n &&
+		     v["cpu_lists"] <= n && v["slabs"] <= n && v["large_and_pages"] <= n }
+		END { exit !ok }' <<<"$line"
+	record "peers: mmkern says what held its peak (PEERFOOT: pages on the CPU lists, in slabs, large)" $?
 done
 # a free of a handle that is not live: refused before anything is replayed
 line=$("$BIN/replay-mmkern" tests/traces/err-double-free.trace 2>&1)

@@ -73,13 +73,57 @@ void *pa_pages(unsigned int order)
 
 void pa_free_pages(void *p, unsigned int order) { free_pages((unsigned long)p, order); }
 
+/* What held the frames at the peak of pa_taken() (pa_report_peak()), in pages. */
+static struct {
+	unsigned long held, cpu_lists, slabs, partial_free, empty;
+} at_peak, at_base;
+
+extern struct list_head slab_caches;
+
+static void account(unsigned long held)
+{
+	struct list_head *pos, *q;
+
+	at_peak.held = held;
+	at_peak.cpu_lists = at_peak.slabs = at_peak.partial_free = at_peak.empty = 0;
+	for (unsigned int i = 0; i < contig_node.nr_zones; i++)
+		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+			at_peak.cpu_lists += contig_node.zones[i].pcp[cpu].count;
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		at_peak.slabs += s->nr_slabs << s->order;
+		list_for_each(q, &s->partial) {
+			const struct page *slab = list_entry(q, struct page, lru);
+			at_peak.partial_free += (s->objects - slab->slab.inuse) * (unsigned long)s->size;
+			at_peak.empty += slab->slab.inuse ? 0 : 1UL << s->order;
+		}
+	}
+	if (!at_base.held)		/* the first call: the harness's base, before the replay */
+		at_base = at_peak;
+}
+
 size_t pa_taken(void)
 {
 	unsigned long held = 0;
 
 	for (unsigned int i = 0; i < contig_node.nr_zones; i++)
 		held += contig_node.zones[i].managed_pages - contig_node.zones[i].free_pages;
+	if (held > at_peak.held)
+		account(held);
 	return held * PAGE_SIZE;
+}
+
+/* The frames taken above the base, at the peak: on the CPU page lists, in slabs (of which free
+ * in partial slabs, and empty partial slabs), and the rest (large kmalloc, page blocks). The
+ * CPU's active slabs are in slabs: their free objects are not counted apart. */
+void pa_report_peak(const char *trace)
+{
+	unsigned long held = at_peak.held - at_base.held, slabs = at_peak.slabs - at_base.slabs;
+	unsigned long lists = at_peak.cpu_lists - MIN(at_base.cpu_lists, at_peak.cpu_lists);
+
+	printf("PEERFOOT %s mmkern pages_at_peak=%lu cpu_lists=%lu slabs=%lu partial_free=%lu "
+	       "empty_slabs=%lu large_and_pages=%lu\n", trace, held, lists, slabs,
+	       at_peak.partial_free / PAGE_SIZE, at_peak.empty, held - lists - slabs);
 }
 
 size_t pa_peak_taken(void) { return 0; }

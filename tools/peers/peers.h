@@ -34,6 +34,10 @@ void pa_free_pages(void *p, unsigned int order);
 size_t pa_taken(void);
 /* The peak of pa_taken() since pa_init when the allocator tracks it itself, else 0. */
 size_t pa_peak_taken(void);
+/* With -f, after the replay: one "PEERFOOT <trace> <allocator> ..." line saying what held the
+ * memory at the peak of pa_taken(), for an allocator that can tell (ours); a weak no-op in
+ * tools/peers/replay.c for the others. */
+void pa_report_peak(const char *trace);
 /* After everything was freed: 0 when the allocator is back where it started (ours: every
  * frame came back), -1 after a message. */
 int pa_check_empty(void);

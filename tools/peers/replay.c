@@ -271,6 +271,8 @@ static void prepare(const char *path)
 		munmap((void *)buf, (size_t)st.st_size);
 }
 
+__attribute__((weak)) void pa_report_peak(const char *trace) { (void)trace; }
+
 /* Taken from the backing store: the peak seen (main() keeps the value before the replay). */
 static size_t taken_peak;
 
@@ -409,6 +411,8 @@ int main(int argc, char **argv)
 		printf(" taken_peak=%zu footprint=%.2f", taken_peak - taken_base,
 		       peak_live ? (double)(taken_peak - taken_base) / (double)peak_live : 0.0);
 	printf(" version=%s result=%s\n", pa_version(), ok ? "ok" : "fail");
+	if (sample)
+		pa_report_peak(name);
 	return ok ? 0 : 1;
 }
 #endif
