@@ -12,7 +12,7 @@
  * KMALLOC_MAX_CACHE_SIZE (no object wastes more than 1/8 of itself); larger requests are whole
  * pages (PG_head, the size in page->private). kfree() finds its way by address: first the
  * CPU's owner table (struct kmalloc_owner: for each of the last pages whose slab this CPU
- * activated, by pfn modulo 512, its class), whose class's active slab holds the object when
+ * activated, by pfn modulo 1024, its class), whose class's active slab holds the object when
  * the range test of free_fast() passes, with no struct page read at all; else the struct page
  * under the pointer (a slab: its cache; PG_head: a large kmalloc; else misuse, reported). That lookup
  * is one subtraction, shift and comparison below the node's first section without descriptors
@@ -33,8 +33,8 @@ _Static_assert(sizeof(struct kmalloc_owner) == KMALLOC_OWNER_SLOTS && NR_KMALLOC
 	       KMALLOC_OWNER_LINES % PERCPU_CTX_LINES == 0, "owner_table(); a class fits a u8");
 
 /* This CPU's owner table, from the context offset kfree() reads anyway (one %gs load, not
- * two): ctx_off * 4 is cpu * 512 in process context, the only one that writes it. In hardirq
- * context it is 256 bytes further, a view over this CPU's and the next one's tables (hence
+ * two): ctx_off * 8 is cpu * 1024 in process context, the only one that writes it. In hardirq
+ * context it is 512 bytes further, a view over this CPU's and the next one's tables (hence
  * owner[NR_CPUS + 1]) that is only read: every byte is a class, and a hardirq entry's limit 0
  * fails free_fast() whatever it names. */
 static __attribute__((always_inline)) inline struct kmalloc_owner *owner_table(struct kmalloc_ctx *ctx)
