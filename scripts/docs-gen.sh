@@ -278,7 +278,11 @@ gen_png() {
 
 gen_mobility() {
 	boot mobility MEM=512M CMDLINE="ktest=churn* pagemap" || return 1
-	"${PYTHON:-python3}" tools/pagemap.py -o "$OUT/mobility" "$OUT/mobility.txt" >/dev/null || return 1
+	# the Debian python3, where apt puts matplotlib (as the Makefile's PYTHON)
+	local py=${PYTHON:-python3}
+	[ -n "${PYTHON:-}" ] || [ ! -x /usr/bin/python3 ] || py=/usr/bin/python3
+	PYTHON=$py scripts/ensure-tools.sh plot || return 1
+	"$py" tools/pagemap.py -o "$OUT/mobility" "$OUT/mobility.txt" >/dev/null || return 1
 	cp "$OUT/mobility/mobility-churn.png" docs/fragmentation-churn.png
 	replace_block README.md churn "$ME" "$(gen_stamp "$ME mobility" "\`make run CMDLINE=\"ktest=churn* pagemap\"\`, 512 MiB, $took s")
 $(fence "$(grep -E '^CHURN |^FRAG compact-after-(churn|compact) .*zone=DMA32 order=9' "$OUT/mobility.txt")")
