@@ -31,7 +31,7 @@
  * other cache of the node: one that took no slow path for a whole epoch is idle; its active
  * slab is given back (discarded if empty), and so are its empty partial slabs, to the buddy.
  * Only slow paths write the stamp: the fast paths pay nothing. A cache that was only quiet
- * takes one slow path to get a slab again.
+ * takes one slow path to get a slab again. Debug caches are left alone (see the sweep).
  *
  * Fast paths (mm/slab_internal.h, and "fast paths" below) touch only the CPU's kmem_cache_cpu: alloc pops
  * cpu->freelist after one range test against the active slab (cpu->base, cpu->limit), which
@@ -461,8 +461,10 @@ static void sweep_idle_caches(struct kmem_cache *s, unsigned int order)
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *t = list_entry(pos, struct kmem_cache, list);
 		struct kmem_cache_cpu *tc = this_ctx_elem(t->cpu);
-		if (t == s || t->node != s->node || tc->stamp + 2 > epoch)
-			continue;		/* busy in the last epoch */
+		/* Not a debug cache: its CPU freelists change only under slab_debug_lock, which
+		 * ranks above slab_caches_lock. Nor one busy in the last epoch. */
+		if (t == s || t->node != s->node || kmem_cache_debug(t) || tc->stamp + 2 > epoch)
+			continue;
 		if (tc->slab)
 			deactivate_slab_as(t, tc, true);
 		/* Empty slabs stay listed only while the list is short (place_slab_locked):
