@@ -329,12 +329,15 @@ static void misuse_detected(struct ktest *t)
 	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 5);
 	node_free_pages(n, node_virt_to_page(n, k), 0);	/* slab page to the page allocator */
 	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 6);
+	KT_EXPECT(t, krealloc_in(kc, k + 8, 40, GFP_KERNEL) == NULL);	/* interior, shrinking */
+	KT_EXPECT_EQ(t, ksize_in(kc, k + 8), 0);
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 8);
 	kfree_in(kc, k);
 	kmem_cache_free(a, y);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(a), 0);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(b), 0);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(kc->caches[0]), (u64)-1);	/* not the caller's */
-	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 7);
+	KT_EXPECT_EQ(t, n->nr_bad, bad0 + 9);
 }
 
 /* Freelist pointers are stored hardened: no free object holds a plain pointer to another. */
