@@ -84,7 +84,9 @@
  *   its whole freelist with an exchange, any CPU pushes a freed object on it with a
  *   compare-and-exchange. There is no ABA: nobody pops single objects off slab.freelist.
  * - s->list_lock protects s->partial, nr_partial, s->full and every change of a slab's list
- *   state: a slab is frozen (taken off partial) and unfrozen (placed) under it, and a free that
+ *   state: a slab is frozen (taken off partial) and unfrozen (placed) under it (but a CPU
+ *   slab with nothing free anywhere, which becomes full, on no list, by one
+ *   compare-and-exchange), and a free that
  *   makes a non-frozen slab go from full to partial or to empty takes it before its
  *   compare-and-exchange. So, under list_lock: not frozen and slab.freelist != END means "on
  *   s->partial", not frozen and END means "full". A free that moves nothing (the common case)
@@ -368,8 +370,16 @@ static void deactivate_slab_as(struct kmem_cache *s, struct kmem_cache_cpu *c, b
 		tail = o;
 	cpu_slab_set(s, c, NULL);
 	c->freelist = NULL;
+	union counters old = read_counters(slab), now = old;
+	if (!tail && old.c.freelist == SLAB_FREELIST_END && !kmem_cache_debug(s)) {
+		/* Nothing free anywhere: it becomes a full slab, which no list holds, by one
+		 * compare-and-exchange; a free by another CPU since makes it fail (then below). */
+		now.c.frozen = 0;
+		if (cas_counters(slab, &old, now))
+			return;
+	}
 	spin_lock_irqsave(&s->list_lock, irqflags);
-	union counters old = read_counters(slab), now;
+	old = read_counters(slab);
 	do {
 		now = old;
 		if (tail) {
@@ -491,6 +501,10 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 		}
 		deactivate_slab(s, c);			/* full: unfreeze it */
 	}
+	/* An unlocked look first (Linux's get_partial_node()): an empty partial list does not
+	 * make the CPUs pass the list_lock line around for nothing. */
+	if (!__atomic_load_n(&s->nr_partial, __ATOMIC_RELAXED))
+		goto grow;
 	spin_lock_irqsave(&s->list_lock, irqflags);
 	while (!list_empty(&s->partial)) {
 		slab = list_first_entry(&s->partial, struct page, lru);
@@ -512,6 +526,7 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 		place_slab_locked(s, slab, false, now);
 	}
 	spin_unlock_irqrestore(&s->list_lock, irqflags);
+grow:
 	sweep_idle_caches(s, s->order);
 	slab = new_slab(s, gfp);
 	if (!slab && slab_reclaim_empty(s->node))	/* memory is short: empty slabs of every cache */
@@ -774,19 +789,4 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 	for (size_t i = 0; i < n; i++)
 		if (unlikely(!cache_free_fast(s, p[i])))
 			cache_free_slow(s, p[i], _RET_IP_);
-}
-
-/* Is obj (an object start of slab, a slab of s) on a freelist already? Exact for a debug cache
- * (every freelist is walked under slab_debug_lock); otherwise the heads that kfree() tests:
- * this CPU's freelist and the slab's own. */
-bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj)
-{
-	unsigned long irqflags = 0;
-	if (kmem_cache_debug(s)) {
-		spin_lock_irqsave(&slab_debug_lock, irqflags);
-		bool free = debug_object_free_locked(s, slab, obj);
-		spin_unlock_irqrestore(&slab_debug_lock, irqflags);
-		return free;
-	}
-	return object_at_head(s, slab, obj);
 }

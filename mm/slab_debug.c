@@ -388,6 +388,21 @@ void *debug_take_isolated(struct kmem_cache *s)
 	return obj;
 }
 
+/* Is obj (an object start of slab, a slab of s) on a freelist already? Exact for a debug cache
+ * (every freelist is walked under slab_debug_lock); otherwise the heads that kfree() tests:
+ * this CPU's freelist and the slab's own. */
+bool object_is_free(struct kmem_cache *s, struct page *slab, const void *obj)
+{
+	unsigned long irqflags = 0;
+	if (kmem_cache_debug(s)) {
+		spin_lock_irqsave(&slab_debug_lock, irqflags);
+		bool free = debug_object_free_locked(s, slab, obj);
+		spin_unlock_irqrestore(&slab_debug_lock, irqflags);
+		return free;
+	}
+	return object_at_head(s, slab, obj);
+}
+
 /* ---- misuse reports of the slab layer (mm/slab.c, mm/kmalloc.c) ---- */
 
 /* The object is not freed. */
