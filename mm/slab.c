@@ -467,13 +467,17 @@ static void sweep_idle_caches(struct kmem_cache *s, unsigned int order)
 		return;
 	w->grown = 0;
 	unsigned long epoch = ++w->epoch;
+	unsigned int cpu = smp_processor_id();
 	spin_lock_irqsave(&slab_caches_lock, irqflags);
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *t = list_entry(pos, struct kmem_cache, list);
-		struct kmem_cache_cpu *tc = this_ctx_elem(t->cpu);
 		/* Not a debug cache: its CPU freelists change only under slab_debug_lock, which
-		 * ranks above slab_caches_lock. Nor one busy in the last epoch. */
-		if (t == s || t->node != s->node || kmem_cache_debug(t) || tc->stamp + 2 > epoch)
+		 * ranks above slab_caches_lock. Nor one without entries for this CPU id, nor one
+		 * busy in the last epoch. */
+		if (t == s || t->node != s->node || kmem_cache_debug(t) || cpu >= t->nr_cpus)
+			continue;
+		struct kmem_cache_cpu *tc = this_ctx_elem(t->cpu);
+		if (tc->stamp + 2 > epoch)
 			continue;
 		if (tc->slab)
 			deactivate_slab_as(t, tc, true);
