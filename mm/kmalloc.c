@@ -195,11 +195,9 @@ static size_t kmalloc_usable(struct kmalloc_ctx *ctx, const void *p, struct kmem
 	*pagep = page;
 	if (likely(page && PageSlab(page))) {
 		struct kmem_cache *s = (struct kmem_cache *)page->private;
-		unsigned long off = (uintptr_t)p & s->slab_mask;
+		u64 prod;
 		*sp = s;
-		/* An object start of a cache without debugging (fast_span 0 with it), as
-		 * free_other_fast() tests it; everything else is check_object_in()'s. */
-		if (likely(off < s->fast_span && (u32)(off * s->reciprocal_size) < s->reciprocal_size))
+		if (likely(object_start_fast(s, p, &prod)))	/* else debugging or misuse */
 			return s->object_size;
 		return check_object_in(s, page, p, caller) ? s->object_size : 0;
 	}

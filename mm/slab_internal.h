@@ -266,16 +266,27 @@ static __attribute__((always_inline)) inline bool free_fast(struct kmem_cache *s
  * (a non-frozen slab that was full or becomes empty): then slab_free_other() under list_lock.
  * false: let the general path decide and report. The counters word is read by hand (the
  * bit-fields cost instructions here), through the SLAB_CTR_* masks of mm/page.h. */
+/* Is obj an object start of its slab, in a cache without debugging (fast_span is 0 for a debug
+ * cache, which has red zones)? Slabs are naturally aligned, so obj & slab_mask is its offset;
+ * *prod = offset * reciprocal_size: is_multiple() and, in its high half, obj_to_idx() at once. */
+static __attribute__((always_inline)) inline bool object_start_fast(const struct kmem_cache *s,
+								    const void *obj, u64 *prod)
+{
+	unsigned long off = (uintptr_t)obj & s->slab_mask;
+
+	*prod = off * s->reciprocal_size;
+	return off < s->fast_span && (u32)*prod < s->reciprocal_size;
+}
+
 static __attribute__((always_inline)) inline bool free_other_fast(struct kmem_cache *s,
 								  struct page *slab, void *obj)
 {
-	unsigned long off = (uintptr_t)obj & s->slab_mask;	/* no red zone: not debugging */
-	char *base = (char *)obj - off;
-	u64 prod = off * s->reciprocal_size;		/* is_multiple() and obj_to_idx() at once */
-	u32 idx = (u32)(prod >> 32);
+	u64 prod;
 
-	if (unlikely(off >= s->fast_span || (u32)prod >= s->reciprocal_size))
-		return false;				/* fast_span: 0 for debug caches */
+	if (unlikely(!object_start_fast(s, obj, &prod)))
+		return false;
+	char *base = (char *)obj - ((uintptr_t)obj & s->slab_mask);
+	u32 idx = (u32)(prod >> 32);
 	u32 old = __atomic_load_n(&slab->counters, __ATOMIC_ACQUIRE), now;
 	do {	/* low = frozen | inuse */
 		u32 head = old >> SLAB_CTR_FREELIST_SHIFT, low = old & SLAB_CTR_LOW_MASK;
