@@ -46,8 +46,8 @@ unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
 unsigned long get_zeroed_page(gfp_t gfp);
 /* Free by virtual address; addr 0 is a no-op. */
 void free_pages(unsigned long addr, unsigned int order);
-/* size bytes rounded up to whole pages (not to 2^order): the tail of the block is returned at
- * once. Returns the virtual address or NULL. */
+/* size bytes rounded up to whole pages (not to 2^order): the tail of the block goes back to
+ * the buddy at once (node_free_run_to_buddy). Returns the virtual address or NULL. */
 void *alloc_pages_exact(size_t size, gfp_t gfp);
 /* Free what alloc_pages_exact(size) returned. */
 void free_pages_exact(void *addr, size_t size);
@@ -83,6 +83,9 @@ struct page *node_alloc_pages(struct mm_node *n, gfp_t gfp, unsigned int order);
 void node_free_pages(struct mm_node *n, struct page *page, unsigned int order);
 /* node_free_pages() that bypasses the CPU lists: for frames freed as a run (large kmalloc). */
 void node_free_pages_to_buddy(struct mm_node *n, struct page *page, unsigned int order);
+/* Free nr frames from page, each a live order-0 page (as node_split_page() leaves them), to
+ * the buddy in the largest aligned blocks the run holds: one buddy operation per block. */
+void node_free_run_to_buddy(struct mm_node *n, struct page *page, unsigned long nr);
 void *node_page_address(const struct mm_node *n, const struct page *page);
 struct page *node_virt_to_page(const struct mm_node *n, const void *addr);
 unsigned long node_nr_free_pages(const struct mm_node *n);

@@ -102,8 +102,7 @@ static void *kmalloc_large(struct mm_node *n, size_t size, gfp_t gfp, unsigned l
 		return NULL;
 	}
 	node_split_page(n, head, order);
-	for (unsigned long i = pages; i < (1UL << order); i++)
-		node_free_pages_to_buddy(n, head + i, 0);
+	node_free_run_to_buddy(n, head + pages, (1UL << order) - pages);
 	for (unsigned long i = 1; i < pages; i++) {
 		head[i].flags |= PG_tail;
 		head[i].private = (unsigned long)head;
@@ -122,8 +121,8 @@ static void kfree_large(struct mm_node *n, struct page *head)
 	for (unsigned long i = 0; i < pages; i++) {
 		head[i].flags &= (u16)~(PG_head | PG_tail);
 		head[i].private = 0;
-		node_free_pages_to_buddy(n, head + i, 0);
 	}
+	node_free_run_to_buddy(n, head, pages);
 }
 
 /* Is page, the head page under p on node n, a large kmalloc that p is the start of? */

@@ -273,6 +273,34 @@ static void zeroed_memory(struct ktest *t)
 	free_pages(z, 0);
 }
 
+/* A run of split pages goes back as the aligned blocks it holds (node_free_run_to_buddy): the
+ * last 27 pages of an order-5 block are blocks of 1, 2, 8 and 16 pages (at offsets 5, 6, 8,
+ * 16), the first 5 then make the block whole again, with no report. */
+static void free_run_joins_blocks(struct ktest *t)
+{
+	struct mm_node *n = &contig_node;
+	unsigned long bad0 = n->nr_bad;
+	struct buddy_snap mid;
+
+	snap(&before);
+	struct page *p = alloc_pages(GFP_KERNEL, 5);
+	KT_ASSERT(t, p != NULL);
+	node_split_page(n, p, 5);
+	snap(&mid);
+	node_free_run_to_buddy(n, p + 5, 27);
+	snap(&after);
+	unsigned int z = p->zone;
+	for (int k = 0; k < NR_PAGE_ORDERS; k++) {
+		unsigned long want = mid.nr_free[z][k] + (k == 0 || k == 1 || k == 3 || k == 4);
+		KT_EXPECT_EQ(t, after.nr_free[z][k], want);
+	}
+	node_free_run_to_buddy(n, p, 5);
+	snap(&after);
+	KT_EXPECT(t, snap_equal(&before, &after));
+	KT_EXPECT_EQ(t, n->nr_bad, bad0);
+	KT_EXPECT_EQ(t, node_check(n, true), 0);
+}
+
 static const struct ktest_case buddy_cases[] = {
 	KTEST_CASE(alloc_every_order),
 	KTEST_CASE(split_and_merge),
@@ -281,6 +309,7 @@ static const struct ktest_case buddy_cases[] = {
 	KTEST_CASE(zone_constraints),
 	KTEST_CASE(misuse_detected),
 	KTEST_CASE(exact_allocation),
+	KTEST_CASE(free_run_joins_blocks),
 	KTEST_CASE(zeroed_memory),
 	KTEST_END,
 };
