@@ -177,6 +177,9 @@ static inline bool cpu_slot_hardirq(const struct kmem_cache *s, const struct kme
 
 /* Set the slab layer up (the list of caches, the CPU count, the hardening seed). */
 void slab_core_init(u64 seed, unsigned int nr_cpus);
+/* Fill in the geometry of s (object layout, stride, order; mm/slab_geometry.c) for objects of
+ * size bytes aligned to align with flags (SLAB_*); false when the object cannot be served. */
+bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int align, unsigned int flags);
 /* Bytes of a struct kmem_cache with its cpu[]. */
 size_t kmem_cache_bytes(void);
 /* Make s (kmem_cache_bytes() of storage) a cache of node n and list it; false (s unlisted)
