@@ -36,8 +36,9 @@ static bool bench_enabled, bench_init_only, bench_smp, bench_bad;
 static bool replay_enabled, pagemap_enabled;
 static bool compact_requested;
 
-/* With CMDLINE=halt: a kmalloc object left allocated and one freed, for debugger tests. */
-void *halt_live_obj, *halt_freed_obj;
+/* With CMDLINE=halt: a kmalloc object left allocated and one freed, and a freed object of a
+ * slab on CPU 0's partial list, for debugger tests. */
+void *halt_live_obj, *halt_freed_obj, *halt_partial_obj;
 
 extern const struct ktest_suite *const ktest_kernel_suites[];
 
@@ -167,7 +168,19 @@ static __noreturn void halt_for_debugger(void)
 	halt_live_obj = kmalloc(100, GFP_KERNEL);
 	halt_freed_obj = kmalloc(100, GFP_KERNEL);
 	kfree(halt_freed_obj);
-	printk(KERN_INFO "halt: live object %p, freed object %p\n", halt_live_obj, halt_freed_obj);
+	/* One slab more than full, then a free in the first, which is full and not active: it
+	 * goes on this CPU's partial list (a debug cache's goes on the cache's list). */
+	struct kmem_cache *pc = kmem_cache_create("halt-partial", 512, 0, 0, NULL);
+	void *first = NULL;
+	for (unsigned int i = 0; pc && i <= pc->objects; i++) {
+		void *o = kmem_cache_alloc(pc, GFP_KERNEL);
+		first = first ? first : o;
+	}
+	if (first)
+		kmem_cache_free(pc, first);
+	halt_partial_obj = first;
+	printk(KERN_INFO "halt: live object %p, freed object %p, freed object of a CPU partial "
+	       "slab %p\n", halt_live_obj, halt_freed_obj, halt_partial_obj);
 	node_print_meminfo(&contig_node);
 	node_print_buddyinfo(&contig_node);
 	slabinfo_print();

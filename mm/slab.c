@@ -16,38 +16,45 @@
  * and point at the first, so kfree() finds the cache from the address alone.
  *
  * Slab states:
- *   frozen   the active slab of a CPU (slab.frozen): its free objects are on that CPU's
- *            freelist, inuse == objects; objects freed by another CPU go to slab.freelist.
+ *   frozen   a CPU's (slab.frozen): its active slab, whose free objects are on that CPU's
+ *            freelist, inuse == objects (objects freed by another CPU go to slab.freelist);
+ *            or one of its partial slabs (below), free objects on slab.freelist.
  *   partial  some objects free: on s->partial (a small number of empty ones too, min_partial).
  *   full     every object allocated: on no list (found again when an object is freed).
  *   empty    beyond min_partial, or at shrink/destroy: its pages go back to the buddy.
+ *
+ * CPU partial lists (Linux's CONFIG_SLUB_CPU_PARTIAL). A free that makes a full slab partial
+ * freezes it, in the same compare-and-exchange, onto the freeing CPU's partial list (per
+ * context, linked through lru.next, at most s->cpu_partial slabs): no list_lock, and no write
+ * to the shared partial list. A refill takes s->partial first (its slabs had longest to gather
+ * frees), then the CPU's partial slab with the most free objects, then a new slab. A full CPU
+ * list goes to s->partial whole, in one list_lock section; flushes, shrink, destroy, idle
+ * sweeps and reclaim give the lists back too. (Measured: docs/design.md.)
  *
  * Every cache belongs to one node (s->node), which gives its slabs; a failing slab allocation
  * first reclaims the empty slabs of every cache of that node.
  *
  * Idle caches. A CPU keeps an active slab in every cache it ever used, and min_partial empty
- * ones: idle memory of caches nobody uses any more (on the sqlite3 trace, 140 pages of 1300 at
- * the peak: one slab of each of 57 kmalloc classes). Whenever a CPU (in one context) has taken
+ * ones: idle memory of caches nobody uses any more. Whenever a CPU (in one context) has taken
  * SLAB_SWEEP_PAGES pages for new slabs, it ends a sweep epoch and looks at its entries of every
  * other cache of the node: one that took no slow path for a whole epoch is idle; its active
  * slab is given back (discarded if empty), and so are its empty partial slabs, to the buddy.
  * Only slow paths write the stamp: the fast paths pay nothing. A cache that was only quiet
  * takes one slow path to get a slab again. Debug caches are left alone (see the sweep).
  *
- * Fast paths (mm/slab_internal.h, and "fast paths" below) touch only the CPU's kmem_cache_cpu: alloc pops
+ * Fast paths (mm/slab_internal.h) touch only the CPU's kmem_cache_cpu: alloc pops
  * cpu->freelist after one range test against the active slab (cpu->base, cpu->limit), which
  * also stops a corrupted free pointer: when an object was overwritten after its free, the slow
  * path reports it and cuts the freelist there, never dereferencing it (a pointer forged inside
  * the slab off an object start needs the hardening secret; any slub_debug flag catches that
- * too). A free whose address falls in the active slab's range (limit is 0 for debug caches)
- * and is an object start (a multiplication by the reciprocal of
- * the size, no division) and not the freelist head (a double free) is pushed on it, with no
- * struct page lookup at all. kfree() first tries the active slab of the kmalloc class that
+ * too). A free whose address falls in the active slab's range (limit is 0 for debug caches),
+ * is an object start (a multiplication by the reciprocal of the size) and not the freelist
+ * head (a double free) is pushed on it, with no struct page lookup at all. kfree() first tries the active slab of the kmalloc class that
  * this CPU's owner table names for the object's page (mm/kmalloc.c).
  * A free of an object of any other slab of the cache is pushed on slab.freelist inline, and
  * the slab moves between full, partial and empty only at those transitions.
  * Slow path (cpu->freelist empty): take what other CPUs freed to the active slab, else unfreeze
- * it and freeze the first partial slab, else a new slab from the page allocator. Everything
+ * it and freeze a partial slab (above), else a new slab from the page allocator. Everything
  * unusual (a bad pointer, a double free, debugging) goes to the out-of-line general paths,
  * which report misuse with the caller's address.
  *
@@ -63,12 +70,7 @@
  * this_cpu() picks process context's, or in a handler (hardirq_enter() moved the per-CPU
  * context offset) hardirq context's. A handler therefore never touches the freelist the code it
  * interrupted may be half-way through, and the fast paths need no interrupt-disabling nor a
- * transaction id: they cost nothing for it. Measured (bash scripts/bench.sh --quick, -icount
- * instructions, interrupts on) against interrupts off around the per-CPU section (pushf/cli
- * ... sti in alloc_fast and free_fast): the kmem_cache_alloc+free pair 55 -> 70, kmalloc+kfree
- * 65 -> 80 (0.26x and 0.30x of Linux: past the 0.25x target), kfree batch 86 -> 92 (past 0.5x).
- * SLUB's transaction id (a {freelist, tid} pair committed by a local cmpxchg16b, prototyped
- * in the fast paths only): kmem_cache_alloc+free 55 -> 76, kmalloc+kfree 65 -> 90. Hardirq
+ * transaction id: they cost nothing for it (the alternatives, measured: docs/design.md). Hardirq
  * entries keep limit 0, so handlers take the general paths, where the sleeping-allocation
  * check (Linux's might_alloc) is; handlers do not nest, so a hardirq entry is only ever used
  * by one handler at a time. The price: a cache used in both contexts can hold two active slabs
@@ -85,11 +87,10 @@
  *   its whole freelist with an exchange, any CPU pushes a freed object on it with a
  *   compare-and-exchange. There is no ABA: nobody pops single objects off slab.freelist.
  * - s->list_lock protects s->partial, nr_partial, s->full and every change of a slab's list
- *   state: a slab is frozen (taken off partial) and unfrozen (placed) under it (but a CPU
- *   slab with nothing free anywhere, which becomes full, on no list, by one
- *   compare-and-exchange), and a free that
- *   makes a non-frozen slab go from full to partial or to empty takes it before its
- *   compare-and-exchange. So, under list_lock: not frozen and slab.freelist != END means "on
+ *   state: a slab is frozen (taken off partial) and unfrozen (placed) under it, and a free
+ *   that makes a non-frozen slab empty takes it before its compare-and-exchange. Two moves
+ *   between "on no list" and frozen need no lock, one compare-and-exchange each: a CPU slab
+ *   with nothing free anywhere becomes full; a free into a full slab freezes it for its CPU. So, under list_lock: not frozen and slab.freelist != END means "on
  *   s->partial", not frozen and END means "full". A free that moves nothing (the common case)
  *   is lock-free.
  * - Debug caches take slab_debug_lock around each whole alloc and free, so their checks (which
@@ -99,7 +100,6 @@
 #include "mm/slab_internal.h"
 #include "lib/bitops.h"
 #include "lib/string.h"
-
 
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 DEFINE_SPINLOCK(slab_caches_lock);
@@ -271,6 +271,94 @@ static void *next_free_checked(struct kmem_cache *s, struct page *slab, void *o)
 /* Give CPU c's active slab back (c is this CPU's, or that of a CPU that no longer uses s):
  * its CPU freelist is chained in front of what other CPUs freed to it, and it is unfrozen and
  * placed, all under list_lock; idle: an empty one is discarded, whatever min_partial says. */
+/* ---- CPU partial lists (header: "CPU partial lists") ---- */
+
+/* Under list_lock: slab, frozen and on no list, stops being any CPU's; returns its counters. */
+static union counters unfreeze_locked(struct page *slab)
+{
+	union counters old = read_counters(slab), now;
+
+	do {
+		now = old;
+		now.c.frozen = 0;
+	} while (!cas_counters(slab, &old, now));
+	return now;
+}
+
+/* Every slab of c's partial list back to the lists of s, in one list_lock section: partial,
+ * or, once empty, to the page allocator as place_slab_locked() says (idle: always, to the
+ * buddy). Returns the pages given to the buddy. */
+static unsigned long unfreeze_partials(struct kmem_cache *s, struct kmem_cache_cpu *c, bool idle)
+{
+	unsigned long irqflags = 0, freed = 0;
+	struct page *slab = c->partial;
+
+	if (!slab)
+		return 0;
+	c->partial = NULL;
+	c->nr_partial = 0;
+	spin_lock_irqsave(&s->list_lock, irqflags);
+	while (slab) {
+		struct page *next = (struct page *)slab->lru.next;
+		union counters now = unfreeze_locked(slab);
+		if (idle && now.c.inuse == 0) {
+			discard_slab_to(s, slab, true);
+			freed += 1UL << s->order;
+		} else {
+			place_slab_locked(s, slab, false, now);
+		}
+		slab = next;
+	}
+	spin_unlock_irqrestore(&s->list_lock, irqflags);
+	return freed;
+}
+
+/* A free just froze slab, a full slab of s, for this CPU (in this context): on its partial
+ * list, after the list, when it holds cpu_partial slabs, has gone back to s's lists. */
+static void put_cpu_partial(struct kmem_cache *s, struct page *slab)
+{
+	struct kmem_cache_cpu *c = this_cpu(s);
+
+	if (c->nr_partial >= s->cpu_partial)
+		unfreeze_partials(s, c, false);
+	slab->lru.next = (struct list_head *)c->partial;
+	c->partial = slab;
+	c->nr_partial++;
+}
+
+/* The slab of c's partial list with the most free objects as c's active slab (the newest one
+ * was frozen by one free and may hold little more); NULL when the list is empty. */
+static void *refill_from_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	unsigned long irqflags = 0;
+
+	while (c->partial) {
+		struct page **link = &c->partial, **best = link;
+		unsigned int least = SLAB_MAX_OBJECTS + 1;
+		for (; *link; link = (struct page **)&(*link)->lru.next) {
+			unsigned int inuse = read_counters(*link).c.inuse;
+			if (inuse < least) {
+				least = inuse;
+				best = link;
+			}
+		}
+		struct page *slab = *best;
+		*best = (struct page *)slab->lru.next;
+		c->nr_partial--;
+		void *first = take_freelist(s, slab);
+		if (likely(first)) {
+			cpu_slab_set(s, c, slab);
+			c->freelist = first;
+			return first;
+		}
+		/* cannot happen (only this CPU takes objects off its partial slabs) */
+		spin_lock_irqsave(&s->list_lock, irqflags);
+		place_slab_locked(s, slab, false, unfreeze_locked(slab));
+		spin_unlock_irqrestore(&s->list_lock, irqflags);
+	}
+	return NULL;
+}
+
 static void deactivate_slab_as(struct kmem_cache *s, struct kmem_cache_cpu *c, bool idle)
 {
 	unsigned long irqflags = 0;
@@ -318,6 +406,7 @@ static void deactivate_slab_as(struct kmem_cache *s, struct kmem_cache_cpu *c, b
 void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
 	deactivate_slab_as(s, c, false);
+	unfreeze_partials(s, c, false);
 }
 
 /* Give every empty slab on the partial list of s back; returns pages freed. */
@@ -354,15 +443,15 @@ static unsigned long slab_reclaim_empty(struct mm_node *n)
 	spin_lock_irqsave(&slab_caches_lock, irqflags);
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
-		if (s->node == n)
-			freed += discard_empty_partials(s);
+		if (s->node != n)
+			continue;
+		if (smp_processor_id() < s->nr_cpus)	/* this CPU's partial slabs (its context's) */
+			freed += unfreeze_partials(s, this_ctx_elem(s->cpu), true);
+		freed += discard_empty_partials(s);
 	}
 	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
 	return freed;
 }
-
-/* ---- allocation ---- */
-
 
 /* ---- idle caches (header: "Idle caches") ---- */
 
@@ -399,6 +488,7 @@ static void sweep_idle_caches(struct kmem_cache *s, unsigned int order)
 			continue;
 		if (tc->slab)
 			deactivate_slab_as(t, tc, true);
+		unfreeze_partials(t, tc, true);
 		/* Empty slabs stay listed only while the list is short (place_slab_locked):
 		 * those of a short list, found at little cost, are the ones to give back. */
 		unsigned long nr = __atomic_load_n(&t->nr_partial, __ATOMIC_RELAXED);
@@ -407,6 +497,8 @@ static void sweep_idle_caches(struct kmem_cache *s, unsigned int order)
 	}
 	spin_unlock_irqrestore(&slab_caches_lock, irqflags);
 }
+
+/* ---- allocation ---- */
 
 static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp)
 {
@@ -421,18 +513,19 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 			if (c->freelist)
 				return c->freelist;
 		}
-		deactivate_slab(s, c);			/* full: unfreeze it */
+		deactivate_slab_as(s, c, false);	/* full: unfreeze it */
 	}
+	void *first;
 	/* An unlocked look first (Linux's get_partial_node()): an empty partial list does not
 	 * make the CPUs pass the list_lock line around for nothing. */
 	if (!__atomic_load_n(&s->nr_partial, __ATOMIC_RELAXED))
-		goto grow;
+		goto cpu_partial;
 	spin_lock_irqsave(&s->list_lock, irqflags);
 	while (!list_empty(&s->partial)) {
 		slab = list_first_entry(&s->partial, struct page, lru);
 		list_del(&slab->lru);
 		s->nr_partial--;
-		void *first = take_freelist(s, slab);
+		first = take_freelist(s, slab);
 		if (likely(first)) {
 			spin_unlock_irqrestore(&s->list_lock, irqflags);
 			cpu_slab_set(s, c, slab);
@@ -440,15 +533,13 @@ static void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp
 			return first;
 		}
 		/* cannot happen (a listed slab has free objects): keep it as full, unfrozen */
-		union counters old = read_counters(slab), now;
-		do {
-			now = old;
-			now.c.frozen = 0;
-		} while (!cas_counters(slab, &old, now));
-		place_slab_locked(s, slab, false, now);
+		place_slab_locked(s, slab, false, unfreeze_locked(slab));
 	}
 	spin_unlock_irqrestore(&s->list_lock, irqflags);
-grow:
+cpu_partial:
+	first = refill_from_cpu_partial(s, c);
+	if (first)
+		return first;
 	sweep_idle_caches(s, s->order);
 	slab = new_slab(s, gfp);
 	if (!slab && slab_reclaim_empty(s->node))	/* memory is short: empty slabs of every cache */
@@ -525,8 +616,7 @@ out:
 	return obj;
 }
 
-/* ---- misuse and frees to other slabs ---- */
-
+/* ---- frees to other slabs ---- */
 
 /* Free obj (an object start of slab, a slab of s that is not this CPU's active one) to the
  * slab's own freelist under list_lock, moving the slab between lists as its state says. */
@@ -538,9 +628,24 @@ __attribute__((noinline)) void slab_free_other(struct kmem_cache *s, struct page
 	unsigned long off = (unsigned long)((char *)obj - base);
 	u16 idx = (u16)((off * s->reciprocal_size) >> 32);
 	const char *bad = NULL;
-
-	spin_lock_irqsave(&s->list_lock, irqflags);
 	union counters old = read_counters(slab), now;
+
+	/* A free that makes a full slab partial freezes it onto this CPU's partial list, with no
+	 * list_lock: a full slab is on no list, and the one compare-and-exchange decides. */
+	while (s->cpu_partial && !old.c.frozen && old.c.freelist == SLAB_FREELIST_END &&
+	       old.c.inuse > 1) {
+		set_freepointer(s, obj, NULL);
+		now = old;
+		now.c.freelist = idx;
+		now.c.inuse--;
+		now.c.frozen = 1;
+		if (cas_counters(slab, &old, now)) {
+			put_cpu_partial(s, slab);
+			return;
+		}
+	}
+	spin_lock_irqsave(&s->list_lock, irqflags);
+	old = read_counters(slab);
 	do {
 		if (unlikely(idx == old.c.freelist)) {
 			bad = "double free";
@@ -621,25 +726,6 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
 }
 
 /* ---- free ---- */
-
-/* The slab of obj if obj is an object start of cache s (NULL after a report otherwise). */
-struct page *check_object_in(struct kmem_cache *s, struct page *slab, const void *obj,
-			     unsigned long caller)
-{
-	if (!slab || !PageSlab(slab)) {
-		slab_misuse(s->node, s, obj, "free of a pointer that is not a slab object", caller);
-		return NULL;
-	}
-	if ((struct kmem_cache *)slab->private != s) {
-		slab_misuse(s->node, s, obj, "free to the wrong cache", caller);
-		return NULL;
-	}
-	if (!is_object_start(s, slab, obj)) {
-		slab_misuse(s->node, s, obj, "free of a pointer not at an object start", caller);
-		return NULL;
-	}
-	return slab;
-}
 
 static struct page *check_object(struct kmem_cache *s, const void *obj, unsigned long caller)
 {

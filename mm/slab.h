@@ -37,6 +37,9 @@ enum slab_flags {
  * slabs, and gives back the slabs of caches it left idle for a whole epoch (mm/slab.c). */
 #define SLAB_SWEEP_PAGES 64
 
+/* Pages of slabs a CPU's partial list of a cache holds at most (at least one slab). */
+#define SLAB_CPU_PARTIAL_PAGES 8
+
 /* The per-CPU part of a cache: the active slab and its lock-free freelist. */
 struct kmem_cache_cpu {
 	void *freelist;			/* next free object of slab (hardened chain) */
@@ -47,6 +50,9 @@ struct kmem_cache_cpu {
 					 * pointer found on the freelist (reports only) */
 	unsigned long stamp;		/* this CPU's sweep epoch at its last slow path here
 					 * (mm/slab.c "Idle caches") */
+	struct page *partial;		/* its partial slabs, frozen, linked by lru.next: the
+					 * first refill (mm/slab.c "CPU partial lists") */
+	unsigned long nr_partial;	/* slabs on it, at most the cache's cpu_partial */
 } __attribute__((aligned(PERCPU_LINE)));	/* one cache line per CPU */
 
 /* With SLAB_STORE_USER: who last allocated and freed an object (after its free pointer). */
@@ -89,6 +95,7 @@ struct kmem_cache {
 	struct mm_node *node;		/* slabs come from its page allocator */
 	u64 random;			/* freelist-pointer hardening secret */
 	unsigned long min_partial;	/* empty slabs kept on the partial list */
+	unsigned long cpu_partial;	/* slabs a CPU's partial list holds; 0 for a debug cache */
 	struct list_head list;		/* on the list of all caches */
 	unsigned long nr_bad;		/* misuse and corruption reports for this cache */
 	/* Above: read on every fast path, written almost never. Below, on lines of their own,

@@ -11,8 +11,8 @@
  * object is isolated (kept out of circulation, listed for kmem_cache_release_isolated()), a bad
  * free is refused. Only an object known to be allocated (on no freelist) is ever isolated: a
  * report must not corrupt the bookkeeping it reports on. None of this runs for a cache without
- * debug flags (but freepointer_corrupt() serves every cache, and so do the misuse reports at
- * the bottom: slab_misuse(), kmalloc_fix_flags()).
+ * debug flags (but freepointer_corrupt() serves every cache, and so do the misuse checks and
+ * reports at the bottom: slab_misuse(), check_object_in(), kmalloc_fix_flags()).
  *
  * Dependencies: mm/slab.c and mm/kmalloc.c call the entry points declared at the bottom of
  * mm/slab_internal.h; this file calls back into neither (it uses only that header's inline
@@ -415,6 +415,25 @@ void slab_misuse(struct mm_node *n, struct kmem_cache *s, const void *obj, const
 	slab_last_bad_caller = caller;
 	printk(KERN_ERR "BUG %s: %s: object %p (caller %#lx)\n", s ? s->name : "kmalloc", what,
 	       obj, caller);
+}
+
+/* The slab of obj if obj is an object start of cache s (NULL after a report otherwise). */
+struct page *check_object_in(struct kmem_cache *s, struct page *slab, const void *obj,
+			     unsigned long caller)
+{
+	if (!slab || !PageSlab(slab)) {
+		slab_misuse(s->node, s, obj, "free of a pointer that is not a slab object", caller);
+		return NULL;
+	}
+	if ((struct kmem_cache *)slab->private != s) {
+		slab_misuse(s->node, s, obj, "free to the wrong cache", caller);
+		return NULL;
+	}
+	if (!is_object_start(s, slab, obj)) {
+		slab_misuse(s->node, s, obj, "free of a pointer not at an object start", caller);
+		return NULL;
+	}
+	return slab;
 }
 
 /* Linux's kmalloc_fix_flags(): __GFP_DMA32 is not a zone slabs are made for (a slab of it

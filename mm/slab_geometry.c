@@ -89,5 +89,6 @@ bool cache_geometry(struct kmem_cache *s, unsigned int size, unsigned int align,
 	s->reciprocal_size = (u32)((1ULL << 32) / s->size + 1);
 	unsigned int lg = __fls64(s->size);
 	s->min_partial = MIN(MAX(lg / 2, 5u), 10u);
+	s->cpu_partial = s->fast_span ? MAX((unsigned long)SLAB_CPU_PARTIAL_PAGES >> s->order, 1UL) : 0;
 	return s->objects > 0 && s->objects <= SLAB_MAX_OBJECTS;
 }

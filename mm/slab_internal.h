@@ -198,12 +198,14 @@ unsigned long cache_drain(struct kmem_cache *s);
  * caller's) and return -1. */
 int cache_release(struct kmem_cache *s, unsigned long caller);
 /* General paths: pop an object (refill, debugging, zeroing); free obj, an object start of
- * slab, a slab of s; validate a pointer to free to s (NULL after a report). */
+ * slab, a slab of s. */
 void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller);
 void slab_free(struct kmem_cache *s, struct page *slab, void *obj, unsigned long caller);
+/* In mm/slab_debug.c, for every cache: validate a pointer to free to s (its slab, or NULL
+ * after a report); report misuse of the slab API on node n (s NULL: kmalloc) with the
+ * caller's address. */
 struct page *check_object_in(struct kmem_cache *s, struct page *slab, const void *obj,
 			     unsigned long caller);
-/* Report misuse of the slab API on node n (s NULL: kmalloc) with the caller's address. */
 void slab_misuse(struct mm_node *n, struct kmem_cache *s, const void *obj, const char *what,
 		 unsigned long caller);
 /* __GFP_DMA32 asked of the slab layer on node n: reported (counted), the flag dropped. */

@@ -123,8 +123,9 @@ int cache_release(struct kmem_cache *s, unsigned long caller)
 	return 0;
 }
 
-/* Objects of s not allocated: on the CPU freelists and on its slabs' own freelists. Exact
- * when no other CPU is allocating from s (the CPU freelists are read without their CPUs). */
+/* Objects of s not allocated: on the CPU freelists and on its slabs' own freelists (the CPU
+ * partial slabs' too). Exact when no other CPU is allocating from s (the CPU freelists and
+ * partial lists are read without their CPUs). */
 unsigned long cache_free_objects(struct kmem_cache *s)
 {
 	unsigned long irqflags = 0;
@@ -135,6 +136,10 @@ unsigned long cache_free_objects(struct kmem_cache *s)
 		struct kmem_cache_cpu *c = &s->cpu[i];
 		struct page *slab = c->slab;
 		unsigned int n = 0;
+		for (const struct page *p = c->partial; p && n <= s->cpu_partial;
+		     p = (const struct page *)p->lru.next, n++)
+			free += s->objects - read_counters(p).c.inuse;
+		n = 0;
 		if (!slab)
 			continue;
 		void *o = c->freelist;

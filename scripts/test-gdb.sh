@@ -4,7 +4,8 @@
 # every command must refuse with a clear message; at mm_halted (after the kernel printed its
 # own meminfo, buddyinfo and slabinfo over serial) mm-buddyinfo and mm-slabinfo must print
 # exactly the kernel's lines, mm-meminfo the same MemTotal/MemFree, mm-obj must call the known
-# live object allocated and the freed one free, mm-check must find nothing. A second boot with
+# live object allocated and the freed ones free (one in a slab on CPU 0's partial list),
+# mm-check must find nothing. A second boot with
 # slub_debug=U checks mm-obj's alloc/free callers. One "PASS name" / "FAIL name" line per check
 # (plus "SKIP" lines that count as neither); exit status 1 on any failure. Used by scripts/test.sh.
 set -uo pipefail
@@ -100,6 +101,7 @@ try:
         run(c, c)
     run("obj-live", "mm-obj halt_live_obj")
     run("obj-freed", "mm-obj halt_freed_obj")
+    run("obj-partial", "mm-obj halt_partial_obj")
     live = int(gdb.parse_and_eval("(unsigned long)halt_live_obj"))
     base = int(gdb.parse_and_eval("contig_node.virt_base"))
     run("page-live", "mm-page %d" % ((live - base) >> 12))
@@ -194,6 +196,8 @@ if build halt "halt" && session halt; then
 	check "mm-obj halt_live_obj: allocated, in kmalloc-104" $?
 	grep -q '^state: free ' "$P.obj-freed" && grep -q ' of cache kmalloc-104 ' "$P.obj-freed"
 	check "mm-obj halt_freed_obj: free, in kmalloc-104" $?
+	grep -q '^state: free ' "$P.obj-partial" && grep -q 'on the partial list of CPU 0' "$P.obj-partial"
+	check "mm-obj halt_partial_obj: free, in a slab on CPU 0's partial list" $?
 	grep -q '^mm-check: 0 problems' "$P.mm-check"
 	check "mm-check finds no problem" $?
 	grep -q 'state: slab of cache kmalloc-104 ' "$P.page-live" && grep -q 'reserved' "$P.page-0"

@@ -502,6 +502,10 @@ class Cache:
                 hi = lo + CTX_LINES * (int(n) if n is not None else 1) - 1
             cpus = [cpu[i] for i in range(lo, hi + 1)]
         self.cpus = [(int(c["freelist"]), int(c["slab"])) for c in cpus]
+        # Each entry's partial list (frozen slabs linked by lru.next), where the kernel has one.
+        self.cpu_partial_heads = [member(c, "partial", 0) for c in cpus]
+        self.cpu_partial_counts = [member(c, "nr_partial", 0) for c in cpus]
+        self.cpu_partial = member(v, "cpu_partial", 0)
         self.partial_head = int(v["partial"].address)
         self.full_head = int(v["full"].address) if find_member(t, "full") else None
 
@@ -601,8 +605,8 @@ def list_nodes(head, layout, limit):
 
 
 def cache_free_objects(node, c, notes):
-    """cache_free_objects() of mm/slab.c: CPU freelists + (objects - inuse) of the CPU and partial
-    slabs, with C's unsigned arithmetic."""
+    """cache_free_objects() of mm/slab_shrink.c: CPU freelists + (objects - inuse) of the CPU
+    slabs, the CPU partial slabs and the partial slabs, with C's unsigned arithmetic."""
     free = 0
     for cpu, (freelist, slab) in enumerate(c.cpus):
         objs, err = c.chain(freelist)
@@ -615,6 +619,13 @@ def cache_free_objects(node, c, notes):
                 notes.append("%s: %s slab %#x is not a descriptor" % (c.name, cpu_label(cpu), slab))
                 continue
             free += (c.objects - p.inuse) & U32
+    for i in range(len(c.cpus)):
+        descs, err = cpu_partial_chain(c, node.layout, i)
+        if err:
+            notes.append("%s: %s partial list %s" % (c.name, cpu_label(i), err))
+        for d in descs:
+            data = read(d, node.layout.size)
+            free += (c.objects - (node.layout.fields["counters"].get(data) & 0x7fff)) & U32
     nodes, err = list_nodes(c.partial_head, node.layout, MAX_CHAIN)
     if err:
         notes.append("%s: partial list %s" % (c.name, err))
@@ -828,16 +839,43 @@ def slab_cpu(c, slab_addr):
     return None
 
 
+def cpu_partial_chain(c, layout, i, limit=None):
+    """Descriptor addresses on entry i's partial list: (list, problem or None)."""
+    limit = c.cpu_partial + 1 if limit is None else limit
+    descs, seen, d = [], set(), c.cpu_partial_heads[i]
+    while d:
+        if d in seen or len(descs) >= limit:
+            return descs, "loop or more than %d slabs" % limit
+        seen.add(d)
+        descs.append(d)
+        try:
+            d = read_u64(d + layout.lru_off + layout.next_off)
+        except gdb.MemoryError:
+            return descs, "unreadable link in descriptor %#x" % d
+    return descs, None
+
+
+def slab_cpu_partial(c, layout, slab_addr):
+    """The entry whose partial list holds slab_addr, or None."""
+    for i in range(len(c.cpus)):
+        if slab_addr in cpu_partial_chain(c, layout, i)[0]:
+            return i
+    return None
+
+
 def describe_slab(node, p):
     try:
         c = Cache(p.private)
     except gdb.MemoryError:
         return ["state: slab whose cache pointer %#x is unreadable" % p.private]
     cpu = slab_cpu(c, p.addr)
+    pcpu = slab_cpu_partial(c, node.layout, p.addr) if cpu is None else None
     if cpu is not None:
         where = "active slab of %s" % cpu_label(cpu)
+    elif pcpu is not None:
+        where = "on the partial list of %s" % cpu_label(pcpu)
     elif p.frozen:
-        where = "frozen, but no CPU's active slab"
+        where = "frozen, but no CPU's active or partial slab"
     elif p.freelist != SLAB_FREELIST_END:
         where = "on the partial list"
     else:
@@ -997,7 +1035,9 @@ Reads memory only."""
         else:
             where = "in the metadata after the object (+%#x; object_size %d)" % (delta, c.object_size)
         cpu = slab_cpu(c, head.addr)
+        pcpu = slab_cpu_partial(c, node.layout, head.addr) if cpu is None else None
         slab_state = ("active slab of %s" % cpu_label(cpu) if cpu is not None else
+                      "on the partial list of %s" % cpu_label(pcpu) if pcpu is not None else
                       "on the partial list" if head.freelist != SLAB_FREELIST_END else "full")
         # Free objects: the slab's own freelist, and the CPU freelist of whichever CPU has it.
         state = None
@@ -1314,6 +1354,24 @@ class Checker:
                          % (c.name, what, p.pfn, len(free & own)))
             self.check_objects(c, p, free | own, isolated)
 
+        for i in range(len(c.cpus)):
+            what = "%s partial slab" % cpu_label(i)
+            descs, err = cpu_partial_chain(c, lay, i, len(slabs) + 1)
+            if err:
+                self.bad("%s: %s partial list %s" % (c.name, cpu_label(i), err))
+            if len(descs) != c.cpu_partial_counts[i] or len(descs) > max(c.cpu_partial, 0):
+                self.bad("%s: %d slabs on the partial list of %s, nr_partial says %d, cpu_partial %d"
+                         % (c.name, len(descs), cpu_label(i), c.cpu_partial_counts[i], c.cpu_partial))
+            for d in descs:
+                p = slab_desc(d, what)
+                if p is None:
+                    continue
+                if not p.frozen:
+                    self.bad("%s: %s pfn %#x is not frozen" % (c.name, what, p.pfn))
+                if p.freelist == SLAB_FREELIST_END:
+                    self.bad("%s: %s pfn %#x has no free object" % (c.name, what, p.pfn))
+                self.check_objects(c, p, own_freelist(p, what), isolated)
+
         nodes, err = list_nodes(c.partial_head, lay, len(slabs) + 1)
         if err:
             self.bad("%s: partial list %s" % (c.name, err))
@@ -1349,7 +1407,8 @@ class Checker:
         for pfn in sorted(slab_set - set(placed)):
             p = node.page(pfn)
             if p.frozen:
-                self.bad("%s: slab pfn %#x is frozen but no CPU's active slab" % (c.name, pfn))
+                self.bad("%s: slab pfn %#x is frozen but no CPU's active or partial slab"
+                         % (c.name, pfn))
             elif p.freelist != SLAB_FREELIST_END or p.inuse != c.objects:
                 self.bad("%s: slab pfn %#x is on no list but not full (inuse %d, freelist %#x)"
                          % (c.name, pfn, p.inuse, p.freelist))
@@ -1383,9 +1442,11 @@ managed_pages matches the unreserved frames. Per-CPU page lists (as check_pcp())
 its zone, aligned, of its list's order, refcount 0, no owner flag, on one list only and not
 inside a free buddy block; count matches the lists.
 Slab allocator: for each cache, its geometry; each CPU slab (frozen, of this cache) and its
-hardened freelist (objects of that slab, no loop); each partial slab (not frozen, free objects
-= objects - inuse); the full list of debug caches; every PG_slab frame belongs to a listed
-cache, is the CPU slab, partial, or full (and then on the full list when the cache debugs),
+hardened freelist (objects of that slab, no loop); each CPU's partial slabs (frozen, free
+objects = objects - inuse, as many as its nr_partial and at most cpu_partial); each partial
+slab (not frozen, free objects = objects - inuse); the full list of debug caches; every PG_slab
+frame belongs to a listed cache, is a CPU slab, a CPU partial slab, partial, or full (and then
+on the full list when the cache debugs),
 and nr_slabs matches; tail frames point at their slab or large kmalloc; with red zones or
 poison, the guard bytes of every object.
 Prints one line per problem, then "mm-check: N problems (...)". Reads memory only: at a

@@ -299,6 +299,61 @@ static void idle_cache_given_back(struct ktest *t)
 	KT_EXPECT_EQ(t, kmem_cache_destroy(b), 0);
 }
 
+/* A free that makes a full slab partial freezes it onto this CPU's partial list (no list_lock,
+ * the cache's list untouched); a refill takes it from there; a list of cpu_partial slabs goes
+ * to the cache's partial list whole when one more comes; shrink gives everything back. (Debug
+ * caches have no CPU partial lists: skipped under slub_debug=.) */
+static void cpu_partial_list(struct ktest *t)
+{
+	struct kmem_cache *s = kmem_cache_create_in(kc, "test-cpu-partial", 512, 0, 0, NULL);
+	struct mm_node *n = kc->node;
+
+	KT_ASSERT(t, s != NULL);
+	if (!s->cpu_partial) {
+		kmem_cache_destroy(s);
+		ktest_skip(t, "debug caches have no CPU partial lists (slub_debug= is on)");
+		return;
+	}
+	KT_ASSERT(t, s->order == 0);
+	unsigned long per = s->objects, slabs = s->cpu_partial + 2, nr = slabs * per;
+	void **objs = kmalloc_in(kc, nr * sizeof(*objs), GFP_KERNEL);
+	KT_ASSERT(t, objs != NULL);
+	for (unsigned long i = 0; i < nr; i++) {
+		objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		KT_ASSERT(t, objs[i] != NULL);
+	}
+	struct kmem_cache_cpu *c = this_ctx_elem(s->cpu);
+	struct page *slab0 = node_virt_to_page(n, objs[0]), *slab1 = node_virt_to_page(n, objs[per]);
+	KT_EXPECT(t, c->partial == NULL && s->nr_partial == 0);
+
+	kmem_cache_free(s, objs[0]);				/* slab 0: full -> CPU partial */
+	KT_EXPECT(t, c->partial == slab0 && c->nr_partial == 1 && slab0->slab.frozen);
+	KT_EXPECT_EQ(t, s->nr_partial, 0);
+	kmem_cache_free(s, objs[per]);				/* slab 1 too */
+	KT_EXPECT(t, c->partial == slab1 && c->nr_partial == 2);
+	void *r = kmem_cache_alloc(s, GFP_KERNEL);		/* active slab full: a refill */
+	KT_EXPECT(t, r == objs[0] || r == objs[per]);
+	KT_EXPECT_EQ(t, c->nr_partial, 1);
+	KT_EXPECT(t, c->slab == slab0 || c->slab == slab1);
+	objs[r == objs[0] ? 0 : per] = r;
+	objs[r == objs[0] ? per : 0] = NULL;
+
+	for (unsigned long k = 2; k < slabs; k++) {		/* one free in each other full slab */
+		kmem_cache_free(s, objs[k * per]);
+		objs[k * per] = NULL;
+	}
+	KT_EXPECT_EQ(t, c->nr_partial, 1);			/* the list was full: it went back */
+	KT_EXPECT_EQ(t, s->nr_partial, s->cpu_partial);
+	for (unsigned long i = 0; i < nr; i++)
+		if (objs[i])
+			kmem_cache_free(s, objs[i]);
+	kfree_in(kc, objs);
+	kmem_cache_shrink(s);
+	KT_EXPECT(t, c->partial == NULL && c->nr_partial == 0);
+	KT_EXPECT_EQ(t, s->nr_slabs, 0);
+	KT_EXPECT_EQ(t, kmem_cache_destroy(s), 0);
+}
+
 /* Misuse is reported and refused (counted on the context's node): double free, wrong cache,
  * interior pointer, non-slab page, slab page freed to the page allocator. */
 static void misuse_detected(struct ktest *t)
@@ -648,9 +703,15 @@ static void random_stress(struct ktest *t)
 	KT_EXPECT_EQ(t, node_check(kc->node, true), 0);
 }
 
+/* Slabs of s kept on its partial list and on this CPU's (process context) partial list. */
+static unsigned long partial_slabs(struct kmem_cache *s)
+{
+	return s->nr_partial + this_ctx_elem(s->cpu)->nr_partial;
+}
+
 /* When the page allocator has nothing left, a cache that needs a slab gets one from the empty
- * slabs other caches keep on their partial lists (min_partial each): they are given back and
- * the allocation retried. Everything comes back afterwards. */
+ * slabs other caches keep on their partial lists (min_partial each, and this CPU's partial
+ * list): they are given back and the allocation retried. Everything comes back afterwards. */
 static void empty_slabs_reclaimed_when_short(struct ktest *t)
 {
 	struct kmem_cache *keep = kmem_cache_create("test-keep", 512, 0, 0, NULL);
@@ -666,8 +727,8 @@ static void empty_slabs_reclaimed_when_short(struct ktest *t)
 	}
 	for (int i = 0; i < N; i++)
 		kmem_cache_free(keep, objs[i]);
-	unsigned long empty = keep->nr_partial;
-	ktest_log(t, "test-keep: %lu empty slabs kept on its partial list", empty);
+	unsigned long empty = partial_slabs(keep);
+	ktest_log(t, "test-keep: %lu empty slabs kept on partial lists", empty);
 	KT_EXPECT(t, empty > 0);
 
 	/* take every frame the page allocator will give, largest blocks first */
@@ -679,7 +740,7 @@ static void empty_slabs_reclaimed_when_short(struct ktest *t)
 	}
 	void *obj = kmem_cache_alloc(need, GFP_KERNEL | __GFP_NOWARN);
 	KT_EXPECT(t, obj != NULL);
-	KT_EXPECT(t, keep->nr_partial < empty);
+	KT_EXPECT(t, partial_slabs(keep) < empty);
 	kmem_cache_free(need, obj);
 
 	struct list_head *pos, *tmp;
@@ -741,6 +802,7 @@ PRIVATE_CASE(large_kmalloc)
 PRIVATE_CASE(krealloc_shrink_below_half_moves)
 PRIVATE_CASE(shrink_and_destroy)
 PRIVATE_CASE(idle_cache_given_back)
+PRIVATE_CASE(cpu_partial_list)
 PRIVATE_CASE(misuse_detected)
 PRIVATE_CASE(random_stress)
 PRIVATE_CASE(contexts_separate)
@@ -754,6 +816,7 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(large_kmalloc),
 	KTEST_CASE(shrink_and_destroy),
 	KTEST_CASE(idle_cache_given_back),
+	KTEST_CASE(cpu_partial_list),
 	KTEST_CASE(misuse_detected),
 	KTEST_CASE(freelist_hardened),
 	KTEST_CASE(kmalloc_dma),
@@ -772,6 +835,7 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(priv_krealloc_shrink_below_half_moves),
 	KTEST_CASE(priv_shrink_and_destroy),
 	KTEST_CASE(priv_idle_cache_given_back),
+	KTEST_CASE(priv_cpu_partial_list),
 	KTEST_CASE(priv_misuse_detected),
 	KTEST_CASE(priv_random_stress),
 	KTEST_CASE(priv_contexts_separate),

@@ -80,6 +80,13 @@ static struct {
 
 extern struct list_head slab_caches;
 
+/* A partial slab of s (on its list or a CPU's): its free space, and its pages when empty. */
+static void account_partial(const struct kmem_cache *s, const struct page *slab)
+{
+	at_peak.partial_free += (s->objects - slab->slab.inuse) * (unsigned long)s->size;
+	at_peak.empty += slab->slab.inuse ? 0 : 1UL << s->order;
+}
+
 static void account(unsigned long held)
 {
 	struct list_head *pos, *q;
@@ -92,11 +99,12 @@ static void account(unsigned long held)
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 		at_peak.slabs += s->nr_slabs << s->order;
-		list_for_each(q, &s->partial) {
-			const struct page *slab = list_entry(q, struct page, lru);
-			at_peak.partial_free += (s->objects - slab->slab.inuse) * (unsigned long)s->size;
-			at_peak.empty += slab->slab.inuse ? 0 : 1UL << s->order;
-		}
+		list_for_each(q, &s->partial)
+			account_partial(s, list_entry(q, struct page, lru));
+		for (unsigned int i = 0; i < s->nr_cpus * PERCPU_CTX_LINES; i++)	/* CPU partial lists */
+			for (const struct page *slab = s->cpu[i].partial; slab;
+			     slab = (const struct page *)slab->lru.next)
+				account_partial(s, slab);
 	}
 	if (!at_base.held)		/* the first call: the harness's base, before the replay */
 		at_base = at_peak;
@@ -114,7 +122,7 @@ size_t pa_taken(void)
 }
 
 /* The frames taken above the base, at the peak: on the CPU page lists, in slabs (of which free
- * in partial slabs, and empty partial slabs), and the rest (large kmalloc, page blocks). The
+ * in partial slabs, and empty partial slabs: on the caches' lists and the CPUs'), and the rest (large kmalloc, page blocks). The
  * CPU's active slabs are in slabs: their free objects are not counted apart. */
 void pa_report_peak(const char *trace)
 {
