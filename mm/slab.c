@@ -431,9 +431,9 @@ unsigned long discard_empty_partials(struct kmem_cache *s)
 }
 
 /* Memory of node n is short: give every empty slab kept on a partial list (min_partial of them
- * per cache) back to the page allocator, for every cache of n. Other CPUs' active slabs stay
- * theirs (only their CPU may touch them); the page allocator has drained every CPU's page
- * lists already. Returns the pages freed. */
+ * per cache, and this CPU's partial lists) back to the page allocator, for every cache of n.
+ * Other CPUs' active slabs and partial lists stay theirs (only their CPU may touch them); the
+ * page allocator has drained every CPU's page lists already. Returns the pages freed. */
 static unsigned long slab_reclaim_empty(struct mm_node *n)
 {
 	unsigned long irqflags = 0;
