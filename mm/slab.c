@@ -49,8 +49,8 @@
  * the slab off an object start needs the hardening secret; any slub_debug flag catches that
  * too). A free whose address falls in the active slab's range (limit is 0 for debug caches),
  * is an object start (a multiplication by the reciprocal of the size) and not the freelist
- * head (a double free) is pushed on it, with no struct page lookup at all. kfree() first tries the active slab of the kmalloc class that
- * this CPU's owner table names for the object's page (mm/kmalloc.c).
+ * head (a double free) is pushed on it, with no struct page lookup at all. kfree() first tries
+ * the active slab of the class this CPU's owner table names for the page (mm/kmalloc.c).
  * A free of an object of any other slab of the cache is pushed on slab.freelist inline, and
  * the slab moves between full, partial and empty only at those transitions.
  * Slow path (cpu->freelist empty): take what other CPUs freed to the active slab, else unfreeze
@@ -88,11 +88,12 @@
  *   compare-and-exchange. There is no ABA: nobody pops single objects off slab.freelist.
  * - s->list_lock protects s->partial, nr_partial, s->full and every change of a slab's list
  *   state: a slab is frozen (taken off partial) and unfrozen (placed) under it, and a free
- *   that makes a non-frozen slab empty takes it before its compare-and-exchange. Two moves
- *   between "on no list" and frozen need no lock, one compare-and-exchange each: a CPU slab
- *   with nothing free anywhere becomes full; a free into a full slab freezes it for its CPU. So, under list_lock: not frozen and slab.freelist != END means "on
- *   s->partial", not frozen and END means "full". A free that moves nothing (the common case)
- *   is lock-free.
+ *   that moves a non-frozen slab (to empty, or from full to partial) takes it before its
+ *   compare-and-exchange; but two moves between "on no list" and frozen need no lock, one
+ *   compare-and-exchange each: a CPU slab with nothing free anywhere becomes full, and a free
+ *   into a full slab freezes it onto its CPU's partial list (caches with cpu_partial). So,
+ *   under list_lock: not frozen and slab.freelist != END means "on s->partial", not frozen
+ *   and END means "full". A free that moves nothing (the common case) is lock-free.
  * - Debug caches take slab_debug_lock around each whole alloc and free, so their checks (which
  *   walk freelists, the full list and the isolation table) see still data.
  * - slab_caches (the list of caches) is under slab_caches_lock.
@@ -326,8 +327,7 @@ static void put_cpu_partial(struct kmem_cache *s, struct page *slab)
 	c->nr_partial++;
 }
 
-/* The slab of c's partial list with the most free objects as c's active slab (the newest one
- * was frozen by one free and may hold little more); NULL when the list is empty. */
+/* The slab of c's partial list with the most free objects as c's active slab; NULL if none. */
 static void *refill_from_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
 	unsigned long irqflags = 0;
