@@ -50,8 +50,8 @@ struct kmem_cache_cpu {
 					 * pointer found on the freelist (reports only) */
 	unsigned long stamp;		/* this CPU's sweep epoch at its last slow path here
 					 * (mm/slab.c "Idle caches") */
-	struct page *partial;		/* its partial slabs, frozen, linked by lru.next: the
-					 * first refill (mm/slab.c "CPU partial lists") */
+	struct page *partial;		/* its partial slabs, frozen, linked by lru.next: a
+					 * refill's second place (mm/slab.c "CPU partial lists") */
 	unsigned long nr_partial;	/* slabs on it, at most the cache's cpu_partial */
 } __attribute__((aligned(PERCPU_LINE)));	/* one cache line per CPU */
 
