@@ -269,9 +269,6 @@ static void *next_free_checked(struct kmem_cache *s, struct page *slab, void *o)
 	return NULL;
 }
 
-/* Give CPU c's active slab back (c is this CPU's, or that of a CPU that no longer uses s):
- * its CPU freelist is chained in front of what other CPUs freed to it, and it is unfrozen and
- * placed, all under list_lock; idle: an empty one is discarded, whatever min_partial says. */
 /* ---- CPU partial lists (header: "CPU partial lists") ---- */
 
 /* Under list_lock: slab, frozen and on no list, stops being any CPU's; returns its counters. */
@@ -286,9 +283,20 @@ static union counters unfreeze_locked(struct page *slab)
 	return now;
 }
 
-/* Every slab of c's partial list back to the lists of s, in one list_lock section: partial,
- * or, once empty, to the page allocator as place_slab_locked() says (idle: always, to the
- * buddy). Returns the pages given to the buddy. */
+/* Under list_lock: place a slab just unfrozen, or (idle, empty) free it; returns pages freed. */
+static unsigned long settle_locked(struct kmem_cache *s, struct page *slab, union counters now,
+				   bool idle)
+{
+	if (!idle || now.c.inuse) {
+		place_slab_locked(s, slab, false, now);
+		return 0;
+	}
+	discard_slab_to(s, slab, true);
+	return 1UL << s->order;
+}
+
+/* Every slab of c's partial list back to s's lists (settle_locked()) in one list_lock
+ * section; returns the pages given to the buddy. */
 static unsigned long unfreeze_partials(struct kmem_cache *s, struct kmem_cache_cpu *c, bool idle)
 {
 	unsigned long irqflags = 0, freed = 0;
@@ -299,23 +307,15 @@ static unsigned long unfreeze_partials(struct kmem_cache *s, struct kmem_cache_c
 	c->partial = NULL;
 	c->nr_partial = 0;
 	spin_lock_irqsave(&s->list_lock, irqflags);
-	while (slab) {
-		struct page *next = (struct page *)slab->lru.next;
-		union counters now = unfreeze_locked(slab);
-		if (idle && now.c.inuse == 0) {
-			discard_slab_to(s, slab, true);
-			freed += 1UL << s->order;
-		} else {
-			place_slab_locked(s, slab, false, now);
-		}
-		slab = next;
+	for (struct page *next; slab; slab = next) {
+		next = (struct page *)slab->lru.next;
+		freed += settle_locked(s, slab, unfreeze_locked(slab), idle);
 	}
 	spin_unlock_irqrestore(&s->list_lock, irqflags);
 	return freed;
 }
 
-/* A free just froze slab, a full slab of s, for this CPU (in this context): on its partial
- * list, after the list, when it holds cpu_partial slabs, has gone back to s's lists. */
+/* A free just froze slab (full until then) for this CPU: onto its list, emptied first if full. */
 static void put_cpu_partial(struct kmem_cache *s, struct page *slab)
 {
 	struct kmem_cache_cpu *c = this_cpu(s);
@@ -359,6 +359,9 @@ static void *refill_from_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu
 	return NULL;
 }
 
+/* Give CPU c's active slab back (c is this CPU's, or that of a CPU that no longer uses s):
+ * its CPU freelist is chained in front of what other CPUs freed to it, and it is unfrozen and
+ * placed, all under list_lock; idle: an empty one is discarded, whatever min_partial says. */
 static void deactivate_slab_as(struct kmem_cache *s, struct kmem_cache_cpu *c, bool idle)
 {
 	unsigned long irqflags = 0;
@@ -396,10 +399,7 @@ static void deactivate_slab_as(struct kmem_cache *s, struct kmem_cache_cpu *c, b
 		now.c.inuse = (u16)(old.c.inuse - n);
 		now.c.frozen = 0;
 	} while (!cas_counters(slab, &old, now));
-	if (idle && now.c.inuse == 0)
-		discard_slab_to(s, slab, true);
-	else
-		place_slab_locked(s, slab, false, now);
+	settle_locked(s, slab, now, idle);
 	spin_unlock_irqrestore(&s->list_lock, irqflags);
 }
 

@@ -122,8 +122,9 @@ size_t pa_taken(void)
 }
 
 /* The frames taken above the base, at the peak: on the CPU page lists, in slabs (of which free
- * in partial slabs, and empty partial slabs: on the caches' lists and the CPUs'), and the rest (large kmalloc, page blocks). The
- * CPU's active slabs are in slabs: their free objects are not counted apart. */
+ * in partial slabs, and empty partial slabs: on the caches' lists and the CPUs'), and the rest
+ * (large kmalloc, page blocks). The CPU's active slabs are in slabs: their free objects are not
+ * counted apart. */
 void pa_report_peak(const char *trace)
 {
 	unsigned long held = at_peak.held - at_base.held, slabs = at_peak.slabs - at_base.slabs;
